@@ -1,0 +1,144 @@
+/**
+ * Standard normal deviates by the ziggurat method of Marsaglia & Tsang (J. Stat. Softw. 5(8), 2000),
+ * 128 regions, driven by xoshiro128** with 53 random bits per deviate.
+ *
+ * Two departures from the 2000 paper, both for exactness in distribution:
+ * - The paper's RNOR takes the region index and the abscissa from the same 32-bit word, which
+ *   correlates them (Doornik 2005, "An improved ziggurat method"). Here one 32-bit word gives the
+ *   region (7 bits), the sign (1 bit) and the high 24 bits of the abscissa, and a second word its low
+ *   29 bits: 53 independent bits, as numpy's ziggurat uses. The quick accept test reads only the
+ *   high 24 bits (conservative); a draw that fails it is re-tested on all 53.
+ * - The paper's constants r and v are given to 13 digits. Here r is solved to double precision so
+ *   that all 128 regions have exactly the same area v (see `solveR`).
+ *
+ * Measured on the 2-core development machine: 285M deviates/s in a fused sum loop with 53 bits
+ * versus 378M/s with one 32-bit word (24 bits); the extra word is kept because 24 bits make exact
+ * ties (zero spread at n = 2) happen about once in 4e9 generations.
+ */
+import { nextOpenUnit, nextU32 } from './xoshiro.js';
+
+const REGIONS = 128;
+const TWO24 = 16777216;
+const TWO29 = 536870912;
+const TWO53 = 9007199254740992;
+
+function density(x: number): number {
+  return Math.exp(-0.5 * x * x);
+}
+
+/** ∫_r^∞ exp(-x²/2) dx through the continued fraction of Mills' ratio (Laplace); r > 1. */
+function tailArea(r: number): number {
+  let t = r;
+  for (let k = 300; k >= 1; k--) t = r + k / t;
+  return density(r) / t;
+}
+
+interface Layers {
+  r: number;
+  v: number;
+  x: Float64Array; // x[i] = right edge of region i (i >= 1); x[0] = 0
+  residual: number; // area of the top region minus v
+}
+
+function layers(r: number): Layers {
+  const v = r * density(r) + tailArea(r);
+  const x = new Float64Array(REGIONS);
+  x[REGIONS - 1] = r;
+  for (let i = REGIONS - 2; i >= 1; i--) {
+    const xi1 = x[i + 1]!;
+    const f = v / xi1 + density(xi1);
+    x[i] = f >= 1 ? NaN : Math.sqrt(-2 * Math.log(f));
+  }
+  const x1 = x[1]!;
+  return { r, v, x, residual: Number.isNaN(x1) ? Infinity : x1 * (1 - density(x1)) - v };
+}
+
+/** Bisection for the r at which the top region's area equals the common area v. */
+function solveR(): Layers {
+  let lo = 3.3;
+  let hi = 3.6;
+  for (let it = 0; it < 200; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (mid === lo || mid === hi) break;
+    // A too small r makes v too large, so the layers overshoot the mode before the top region
+    // (residual +Infinity); a too large r leaves a top region larger than v (residual > 0).
+    const res = layers(mid).residual;
+    if (res === Infinity || res < 0) lo = mid;
+    else hi = mid;
+  }
+  return layers(hi);
+}
+
+const L = solveR();
+
+/** The ziggurat's right tail start r and common region area v (for tests and documentation). */
+export const ZIGGURAT_R = L.r;
+export const ZIGGURAT_V = L.v;
+/** Area of the top region minus v after solving r: the table's self-consistency. */
+export const ZIGGURAT_RESIDUAL = L.residual;
+
+/** Quick-accept thresholds on the high 24 bits, indexed by the low byte (region | sign << 7). */
+export const K24 = new Int32Array(2 * REGIONS);
+/** Signed abscissa scale per 53-bit integer, indexed like K24. */
+export const W53 = new Float64Array(2 * REGIONS);
+/** Exact accept thresholds on the 53-bit integer, per region. */
+export const K53 = new Float64Array(REGIONS);
+/** Density at each region's lower edge: F[i] = f(x_i), F[0] = f(0) = 1. */
+export const F = new Float64Array(REGIONS);
+
+{
+  const q = L.v / density(L.r); // width of the base region (rectangle plus tail, equal area v)
+  for (let i = 0; i < REGIONS; i++) {
+    const width = i === 0 ? q : L.x[i]!;
+    const ratio = i === 0 ? L.r / q : i === 1 ? 0 : L.x[i - 1]! / L.x[i]!;
+    K53[i] = Math.floor(ratio * TWO53);
+    F[i] = i === 0 ? 1 : density(L.x[i]!);
+    const k24 = Math.floor(ratio * TWO24);
+    K24[i] = k24;
+    K24[i + REGIONS] = k24;
+    W53[i] = width / TWO53;
+    W53[i + REGIONS] = -width / TWO53;
+  }
+}
+
+/**
+ * Finishes a deviate whose quick test failed: `idx` is the low byte of the first word and `j` the
+ * 53-bit abscissa integer. Draws further words from `st` as the method requires.
+ */
+export function zigguratSlow(st: Int32Array, idx: number, j: number): number {
+  for (;;) {
+    const i = idx & 127;
+    if (j < K53[i]!) return j * W53[idx]!;
+    if (i === 0) {
+      // Marsaglia (1964) tail: exact for x > r.
+      const r = L.r;
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log(nextOpenUnit(st)) / r;
+        y = -Math.log(nextOpenUnit(st));
+      } while (y + y < x * x);
+      return idx & 128 ? -(r + x) : r + x;
+    }
+    const x = j * W53[idx]!;
+    const fi = F[i]!;
+    if (fi + (1 - nextOpenUnit(st)) * (F[i - 1]! - fi) < Math.exp(-0.5 * x * x)) return x;
+    const u1 = nextU32(st);
+    const u2 = nextU32(st);
+    idx = u1 & 255;
+    const hi = u1 >>> 8;
+    j = hi * TWO29 + (u2 >>> 3);
+    if (hi < K24[idx]!) return j * W53[idx]!;
+  }
+}
+
+/** One standard normal deviate from `st`: the reference that the inlined kernels must match. */
+export function normal(st: Int32Array): number {
+  const u1 = nextU32(st);
+  const u2 = nextU32(st);
+  const idx = u1 & 255;
+  const hi = u1 >>> 8;
+  const j = hi * TWO29 + (u2 >>> 3);
+  if (hi < K24[idx]!) return j * W53[idx]!;
+  return zigguratSlow(st, idx, j);
+}
