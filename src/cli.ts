@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * collapse's entry point: registers the commands with yargs and is the one place where errors
+ * become exit codes (usage 2, runtime 1) and one line on stderr.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { RuntimeError, UsageError } from './errors.js';
+import { registerRun } from './commands/run.js';
+import { toolVersion } from './provenance.js';
+
+/** Exit code and message for any thrown value; a stack only with --verbose. */
+export function report(err: unknown, verbose: boolean): number {
+  const usage = err instanceof UsageError;
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`collapse: ${msg.split('\n')[0]}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  if (usage) return 2;
+  if (!(err instanceof RuntimeError) && !verbose) process.stderr.write('collapse: (internal error; re-run with --verbose for the stack)\n');
+  return 1;
+}
+
+async function main(): Promise<void> {
+  const argv = hideBin(process.argv);
+  const verbose = argv.includes('--verbose');
+  process.on('SIGINT', () => {
+    process.stderr.write('\ncollapse: interrupted; no result directory was written\n');
+    process.exit(130);
+  });
+  const cli = registerRun(
+    yargs(argv)
+      .scriptName('collapse')
+      .usage('$0 <command> [options]\n\nSimulates model collapse: Gaussian refit-and-resample chains, checked against exact theory.')
+      .option('verbose', { type: 'boolean', default: false, describe: 'print stacks with errors' })
+      .version(toolVersion())
+      .strict()
+      .strictCommands()
+      .demandCommand(1, 'a command is required (see collapse --help)')
+      .recommendCommands()
+      .parserConfiguration({ 'duplicate-arguments-array': true, 'strip-aliased': true, 'parse-numbers': false, 'parse-positional-numbers': false })
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg.replace(/\s+/g, ' ').trim());
+      })
+      .wrap(Math.min(110, process.stdout.columns || 100)),
+  );
+  await cli.parseAsync();
+}
+
+main().catch((err: unknown) => {
+  process.exitCode = report(err, process.argv.includes('--verbose'));
+});

@@ -1,0 +1,101 @@
+/**
+ * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
+ * chunk order into a RunOutcome. Knows nothing of files or the command line.
+ */
+import { chunkSize, planChunks, type Chunk } from './plan.js';
+import { runTasks, TaskError } from './pool.js';
+import type { ChunkResult, ChunkTask } from './protocol.js';
+import { chunkFailed } from './errors.js';
+import { specCommand, type RunSpec } from './spec.js';
+import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
+import { recordCount } from '../workers/kernel.js';
+
+/** Everything a run produced, independent of how it was split. */
+export interface RunOutcome {
+  spec: RunSpec;
+  rows: number;
+  /** Moments merged over all experiments in chunk order. */
+  moments: Moments;
+  /** ln sd per recorded row, one Float64Array(E) each, in experiment order. */
+  lnSd: Float64Array[];
+  /** Final model mean per experiment. */
+  finalMean: Float64Array;
+  draws: number;
+}
+
+/** Bytes a run holds at its peak, for the up-front memory check. */
+export function estimateBytes(spec: RunSpec, workers: number): number {
+  const rows = recordCount(spec.generations, spec.every);
+  const E = spec.experiments;
+  const chunk = chunkSize(spec);
+  const store = E * rows * 8 + E * 8 * 3;
+  const inFlight = workers * (chunk * rows * 8 * 3 + rows * NF * 8 * 2);
+  const merged = rows * NF * 8 * 4;
+  return store + inFlight + merged;
+}
+
+/** Collects results that arrive in any order and merges their moments strictly in chunk order. */
+class OrderedMerge {
+  private next = 0;
+  private readonly waiting = new Map<number, Moments>();
+  constructor(readonly total: Moments) {}
+
+  add(index: number, m: Moments): void {
+    this.waiting.set(index, m);
+    for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
+      mergeMoments(this.total, w);
+      this.waiting.delete(this.next);
+      this.next++;
+    }
+  }
+
+  get merged(): number {
+    return this.next;
+  }
+}
+
+/** Runs `spec` on `workers` threads; `onChunk` is called after each chunk completes. */
+export async function runSpec(
+  spec: RunSpec,
+  workers: number,
+  onChunk: (done: number, total: number) => void = () => undefined,
+  chunks: readonly Chunk[] = planChunks(spec),
+): Promise<RunOutcome> {
+  const rows = recordCount(spec.generations, spec.every);
+  const E = spec.experiments;
+  const lnSd: Float64Array[] = [];
+  for (let r = 0; r < rows; r++) lnSd.push(new Float64Array(E));
+  const finalMean = new Float64Array(E);
+  const merge = new OrderedMerge(emptyMoments(rows));
+  const kernelSpec = {
+    samples: spec.samples,
+    generations: spec.generations,
+    ddof: spec.ddof,
+    mean0: spec.mean0,
+    sd0: spec.sd0,
+    every: spec.every,
+    seed: spec.seed,
+    rng: spec.rng,
+  };
+  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpec, chunk }));
+  let done = 0;
+  let draws = 0;
+  const onResult = (res: ChunkResult): void => {
+    for (let r = 0; r < rows; r++) {
+      lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
+    }
+    finalMean.set(res.finalMean, res.start);
+    merge.add(res.index, { count: res.count, rows, data: res.moments });
+    draws += res.draws;
+    done++;
+    onChunk(done, tasks.length);
+  };
+  try {
+    await runTasks(tasks, Math.min(workers, Math.max(1, tasks.length)), onResult);
+  } catch (err) {
+    if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
+    throw err;
+  }
+  if (merge.merged !== tasks.length) throw new Error(`internal: merged ${merge.merged} of ${tasks.length} chunks`);
+  return { spec, rows, moments: merge.total, lnSd, finalMean, draws };
+}

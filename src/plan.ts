@@ -1,0 +1,42 @@
+/**
+ * Splits a run's experiments into chunks. Boundaries depend on the spec only, never on the number
+ * of workers or machines, so that every split of the work merges to the same bytes.
+ */
+import type { RunSpec } from './spec.js';
+
+/** A contiguous range of experiment indices: [start, start + count). */
+export interface Chunk {
+  index: number;
+  start: number;
+  count: number;
+}
+
+/** Draws per chunk aimed at: about 0.1 s of kernel time, small against a task's fixed cost. */
+const TARGET_DRAWS_PER_CHUNK = 2 ** 24;
+/** At least this many chunks when there are enough experiments, to balance up to 64 threads. */
+const MIN_CHUNKS = 64;
+/** At most this many chunks, to bound per-task overhead and merge work. */
+const MAX_CHUNKS = 4096;
+
+/**
+ * Experiments per chunk for a spec: enough draws per chunk to amortise a task, few enough that
+ * there are ≥ 64 chunks when E allows, and never more than 4096 chunks.
+ */
+export function chunkSize(spec: Pick<RunSpec, 'samples' | 'generations' | 'experiments'>): number {
+  const E = spec.experiments;
+  const perExperiment = spec.samples * spec.generations;
+  let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
+  size = Math.min(size, Math.max(1, Math.ceil(E / MIN_CHUNKS)));
+  size = Math.max(size, Math.ceil(E / MAX_CHUNKS));
+  return size;
+}
+
+/** The chunk plan: consecutive ranges covering [0, E) exactly once, in order. O(E / size). */
+export function planChunks(spec: Pick<RunSpec, 'samples' | 'generations' | 'experiments'>): Chunk[] {
+  const size = chunkSize(spec);
+  const chunks: Chunk[] = [];
+  for (let start = 0, index = 0; start < spec.experiments; start += size, index++) {
+    chunks.push({ index, start, count: Math.min(size, spec.experiments - start) });
+  }
+  return chunks;
+}

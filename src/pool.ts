@@ -1,0 +1,75 @@
+/**
+ * The only file that knows Piscina: runs a chunk plan on a pool of worker threads and hands the
+ * results back in chunk order, whatever order they finish in.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { ChunkResult, ChunkTask } from './protocol.js';
+
+/**
+ * The compiled worker entry. From dist/src/pool.js it is dist/workers/task.js; when this file runs
+ * from source (tests), the compiled copy under dist/ is used, since Piscina needs a .js file.
+ */
+function workerFile(): string {
+  const here = import.meta.url;
+  const candidates = here.endsWith('.ts')
+    ? [new URL('../dist/workers/task.js', here)]
+    : [new URL('../workers/task.js', here)];
+  for (const c of candidates) {
+    const p = fileURLToPath(c);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`worker file not found (${candidates.map((c) => fileURLToPath(c)).join(', ')}); run npm run build`);
+}
+
+/** Default worker count: the machine's available parallelism. */
+export { availableParallelism as defaultWorkers } from 'node:os';
+
+/** A failure of one task, with the task that failed. */
+export class TaskError extends Error {
+  constructor(
+    readonly task: ChunkTask,
+    readonly causeMessage: string,
+  ) {
+    super(causeMessage);
+  }
+}
+
+/**
+ * Runs `tasks` on `workers` threads and calls `onResult` for each result as it completes (callers
+ * that need a fixed order use the result's index). The first failure stops the run: the pool is
+ * destroyed and a TaskError naming the task is thrown.
+ */
+export async function runTasks(
+  tasks: readonly ChunkTask[],
+  workers: number,
+  onResult: (r: ChunkResult) => void,
+): Promise<void> {
+  const pool = new Piscina<ChunkTask, ChunkResult>({
+    filename: workerFile(),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+  });
+  try {
+    let failure: TaskError | null = null;
+    await Promise.all(
+      tasks.map((t) =>
+        pool.run(t).then(
+          (r) => {
+            if (failure === null) onResult(r);
+          },
+          (err: unknown) => {
+            if (failure !== null) return; // later rejections include the pool's own shutdown
+            failure = new TaskError(t, err instanceof Error ? err.message : String(err));
+            void pool.destroy();
+          },
+        ),
+      ),
+    );
+    if (failure !== null) throw failure;
+  } finally {
+    await pool.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Result directories and documents: checks before work starts, atomic writes (temporary name, then
+ * rename), and versioned reads.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError, UsageError } from './errors.js';
+import { SCHEMA_VERSION } from './summary.js';
+
+/** Marker file of a finished result directory. */
+export const SUMMARY_FILE = 'summary.json';
+
+/**
+ * Checks, before any work, that `out` can receive a result: its parent exists or can be created
+ * and is writable, and `out` is absent or a previous result (which is then replaced). Creates
+ * the parent directory only.
+ */
+export function checkOutDir(out: string): void {
+  const abs = path.resolve(out);
+  if (fs.existsSync(abs)) {
+    const st = fs.statSync(abs);
+    if (!st.isDirectory()) throw new UsageError(`--out must be a directory, got ${JSON.stringify(out)} (a file)`);
+    const entries = fs.readdirSync(abs);
+    if (entries.length > 0 && !entries.includes(SUMMARY_FILE)) {
+      throw new UsageError(
+        `--out must be a new directory or a previous collapse result, got ${JSON.stringify(out)} (not empty, no ${SUMMARY_FILE})`,
+      );
+    }
+  }
+  const parent = path.dirname(abs);
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.accessSync(parent, fs.constants.W_OK);
+    const probe = path.join(parent, `.collapse-probe-${process.pid}`);
+    fs.writeFileSync(probe, 'x');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new UsageError(`--out must be in a writable directory, got ${JSON.stringify(out)} (${(err as Error).message})`);
+  }
+}
+
+/** The temporary name a result directory is written under before its rename. */
+export function tempDirFor(out: string): string {
+  const abs = path.resolve(out);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${process.pid}`);
+}
+
+/**
+ * Writes `files` into `out` atomically: all into a temporary sibling directory, then one rename.
+ * A previous result at `out` is moved aside first and removed after. An interrupted write leaves
+ * only a hidden .tmp- directory, never a directory that looks complete.
+ */
+export function writeResultDir(out: string, files: Record<string, string>): void {
+  const abs = path.resolve(out);
+  const tmp = tempDirFor(out);
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    // summary.json last: its presence marks a finished result.
+    const names = Object.keys(files).sort((a, b) => Number(a === SUMMARY_FILE) - Number(b === SUMMARY_FILE));
+    for (const name of names) fs.writeFileSync(path.join(tmp, name), files[name]!);
+    let old: string | null = null;
+    if (fs.existsSync(abs)) {
+      old = path.join(path.dirname(abs), `.${path.basename(abs)}.old-${process.pid}`);
+      fs.renameSync(abs, old);
+    }
+    fs.renameSync(tmp, abs);
+    if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new RuntimeError(`could not write results to ${abs}: ${(err as Error).message}`);
+  }
+}
+
+/** Writes one file atomically (temporary name in the same directory, then rename). */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Reads a result document and checks its schema version: an older or a newer one is refused with
+ * a message that says which.
+ */
+export function readResultDocument(file: string, kind: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RuntimeError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null) throw new RuntimeError(`${file} is not a collapse result document`);
+  const d = doc as Record<string, unknown>;
+  const v = d['schemaVersion'];
+  if (typeof v !== 'number') throw new RuntimeError(`${file} has no schemaVersion: not a collapse result document`);
+  if (v < SCHEMA_VERSION) {
+    throw new RuntimeError(`${file} has schemaVersion ${v}, older than this collapse's ${SCHEMA_VERSION}: re-run it with this version`);
+  }
+  if (v > SCHEMA_VERSION) {
+    throw new RuntimeError(`${file} has schemaVersion ${v}, newer than this collapse's ${SCHEMA_VERSION}: upgrade collapse to read it`);
+  }
+  if (d['kind'] !== kind) throw new RuntimeError(`${file} is a ${String(d['kind'])} document, expected ${kind}`);
+  return d;
+}

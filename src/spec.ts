@@ -1,0 +1,144 @@
+/**
+ * The resolved experiment spec: its defaults (the article's), the parsing of raw flag text, and the
+ * validation rules. Everything downstream trusts a RunSpec.
+ */
+import { createHash } from 'node:crypto';
+import { invalidFlag } from './errors.js';
+
+/** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
+export type RngName = 'fast' | 'stdlib';
+export const RNG_NAMES: readonly RngName[] = ['fast', 'stdlib'];
+
+/** A fully resolved run: every field is set and valid. The worker count is not part of it. */
+export interface RunSpec {
+  samples: number;
+  generations: number;
+  experiments: number;
+  ddof: 0 | 1;
+  mean0: number;
+  sd0: number;
+  seed: number;
+  every: number;
+  rng: RngName;
+}
+
+/** The article's experiment, with a fixed seed so that two plain runs agree. */
+export const DEFAULTS = {
+  samples: 1000,
+  generations: 1000,
+  experiments: 1000,
+  ddof: 0 as const,
+  mean0: 0,
+  sd0: 1,
+  seed: 1,
+  rng: 'fast' as RngName,
+};
+
+/** Default cap on recorded generations: `--every` defaults to ceil(T / 1000). */
+export const DEFAULT_RECORDED_ROWS = 1000;
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const INTEGER_TEXT = /^[+]?\d+$/;
+const SCIENTIFIC_INTEGER_TEXT = /^[+]?\d+(\.\d+)?[eE][+]?\d+$/;
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Reads a flag's raw value as yargs gives it: a string, or an array when the flag is repeated. */
+function single(flag: string, raw: unknown): string {
+  if (Array.isArray(raw)) throw invalidFlag(flag, 'given once', raw);
+  if (typeof raw === 'number') return String(raw);
+  if (typeof raw !== 'string') throw invalidFlag(flag, 'a value', raw);
+  return raw.trim();
+}
+
+/**
+ * Parses an integer in [min, max] (max ≤ 2^53 − 1). Accepts plain digits and exact scientific
+ * notation ("1e6"); refuses fractions, signs below min, NaN, Infinity and hex.
+ */
+export function parseIntegerFlag(flag: string, raw: unknown, min: number, max = MAX_SAFE): number {
+  const text = single(flag, raw);
+  const rule = max === MAX_SAFE ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  if (!INTEGER_TEXT.test(text) && !SCIENTIFIC_INTEGER_TEXT.test(text)) throw invalidFlag(flag, rule, raw);
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw invalidFlag(flag, rule, raw);
+  if (value > MAX_SAFE) throw invalidFlag(flag, `${rule} and at most 2^53 − 1`, raw);
+  if (value < min || value > max) throw invalidFlag(flag, rule, raw);
+  return value;
+}
+
+/** Parses a finite decimal number, optionally requiring it to be > 0. */
+export function parseNumberFlag(flag: string, raw: unknown, positive = false): number {
+  const text = single(flag, raw);
+  const rule = positive ? 'a finite number > 0' : 'a finite number';
+  if (!NUMBER_TEXT.test(text)) throw invalidFlag(flag, rule, raw);
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw invalidFlag(flag, rule, raw);
+  if (positive && !(value > 0)) throw invalidFlag(flag, rule, raw);
+  return value;
+}
+
+/** Parses one of a fixed set of words. */
+export function parseChoiceFlag<T extends string>(flag: string, raw: unknown, choices: readonly T[]): T {
+  const text = single(flag, raw);
+  if (!(choices as readonly string[]).includes(text)) throw invalidFlag(flag, `one of ${choices.join(', ')}`, raw);
+  return text as T;
+}
+
+/** Raw run flags as yargs delivers them (strings, so messages can quote what the user typed). */
+export interface RawRunFlags {
+  samples?: unknown;
+  generations?: unknown;
+  experiments?: unknown;
+  ddof?: unknown;
+  mean0?: unknown;
+  sd0?: unknown;
+  seed?: unknown;
+  every?: unknown;
+  rng?: unknown;
+}
+
+/** Validates raw flags into a RunSpec; throws UsageError naming the first bad flag. */
+export function resolveRunSpec(raw: RawRunFlags): RunSpec {
+  const ddof = raw.ddof === undefined ? DEFAULTS.ddof : (parseIntegerFlag('ddof', raw.ddof, 0, 1) as 0 | 1);
+  const samples = raw.samples === undefined ? DEFAULTS.samples : parseIntegerFlag('samples', raw.samples, 2);
+  const generations =
+    raw.generations === undefined ? DEFAULTS.generations : parseIntegerFlag('generations', raw.generations, 1);
+  const experiments =
+    raw.experiments === undefined ? DEFAULTS.experiments : parseIntegerFlag('experiments', raw.experiments, 1);
+  const mean0 = raw.mean0 === undefined ? DEFAULTS.mean0 : parseNumberFlag('mean0', raw.mean0);
+  const sd0 = raw.sd0 === undefined ? DEFAULTS.sd0 : parseNumberFlag('sd0', raw.sd0, true);
+  const seed = raw.seed === undefined ? DEFAULTS.seed : parseIntegerFlag('seed', raw.seed, 0);
+  const rng = raw.rng === undefined ? DEFAULTS.rng : parseChoiceFlag('rng', raw.rng, RNG_NAMES);
+  const every =
+    raw.every === undefined
+      ? Math.max(1, Math.ceil(generations / DEFAULT_RECORDED_ROWS))
+      : parseIntegerFlag('every', raw.every, 1);
+  return { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng };
+}
+
+/** Canonical JSON of a spec (fixed key order): what the hash and result files record. */
+export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
+  return {
+    samples: spec.samples,
+    generations: spec.generations,
+    experiments: spec.experiments,
+    ddof: spec.ddof,
+    mean0: spec.mean0,
+    sd0: spec.sd0,
+    seed: spec.seed,
+    every: spec.every,
+    rng: spec.rng,
+  };
+}
+
+/** A short, stable identifier of a spec: the first 12 hex digits of SHA-256 of its canonical JSON. */
+export function specHash(spec: RunSpec): string {
+  return createHash('sha256').update(JSON.stringify(canonicalSpec(spec))).digest('hex').slice(0, 12);
+}
+
+/** The command line that reproduces a spec. */
+export function specCommand(spec: RunSpec): string {
+  return (
+    `collapse run -n ${spec.samples} -t ${spec.generations} -e ${spec.experiments} --ddof ${spec.ddof} ` +
+    `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng}`
+  );
+}
