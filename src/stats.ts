@@ -17,7 +17,7 @@ export const F = {
   sdRef: 4, // sd, scaled by exp(sdRef)
   sdMean: 5,
   sdM2: 6,
-  mMean: 7, // model mean
+  mMean: 7, // model mean minus mean0 (all chains start there: no offset to round against)
   mM2: 8,
   dm2Mean: 9, // (mean − mean0)²
   dm2M2: 10,
@@ -52,8 +52,26 @@ export function chanMerge(
   return [meanA + (delta * nb) / n, m2A + m2B + ((delta * delta) * na * nb) / n];
 }
 
-/** Two-pass mean and M2 of x[offset .. offset + count). */
+/**
+ * Two-pass mean and M2 of x[offset .. offset + count), on data shifted by its first value: for data
+ * far from 0 (a model mean near 1e12, say) the shifted values are exact (Sterbenz) and the sum
+ * of 1e3 values near 1e15 no longer rounds the mean by 1e-4.
+ */
 function twoPass(x: Float64Array, offset: number, count: number): [number, number] {
+  const shift = x[offset]!;
+  if (!Number.isFinite(shift)) return plainTwoPass(x, offset, count);
+  let s = 0;
+  for (let i = 0; i < count; i++) s += x[offset + i]! - shift;
+  const mean = s / count;
+  let m2 = 0;
+  for (let i = 0; i < count; i++) {
+    const d = x[offset + i]! - shift - mean;
+    m2 += d * d;
+  }
+  return [shift + mean, m2];
+}
+
+function plainTwoPass(x: Float64Array, offset: number, count: number): [number, number] {
   let s = 0;
   for (let i = 0; i < count; i++) s += x[offset + i]!;
   const mean = s / count;
@@ -98,7 +116,8 @@ export function chunkMoments(
     data[o + F.sdRef] = ref;
     for (let e = 0; e < count; e++) tmp[e] = Math.exp(lnSd[off + e]! - ref);
     [data[o + F.sdMean], data[o + F.sdM2]] = twoPass(tmp, 0, count);
-    [data[o + F.mMean], data[o + F.mM2]] = twoPass(mean, off, count);
+    for (let e = 0; e < count; e++) tmp[e] = mean[off + e]! - mean0;
+    [data[o + F.mMean], data[o + F.mM2]] = twoPass(tmp, 0, count);
     for (let e = 0; e < count; e++) {
       const d = mean[off + e]! - mean0;
       tmp[e] = d * d;

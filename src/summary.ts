@@ -75,7 +75,7 @@ export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array): 
     generation: g,
     sd,
     log10Sd,
-    mean: { mean: d[o + F.mMean]!, var: sampleVariance(d[o + F.mM2]!, E) },
+    mean: { mean: spec.mean0 + d[o + F.mMean]!, var: sampleVariance(d[o + F.mM2]!, E) },
     w2sq: { mean: d[o + F.w2Mean]!, sd: w2Sd },
     theory: {
       sd: { mean: th.sdMean, sd: th.sdSd, log10Mean: th.sdMeanLog10, log10Sd: th.sdSdLog10 },

@@ -55,7 +55,7 @@ export class StdlibNormal {
   private readonly mt: Uint32Array;
 
   constructor() {
-    const rnorm = normalPkg.factory({ seed: [1, 2, 3, 4] });
+    const rnorm = normalPkg.factory(0, 1, { seed: [1, 2, 3, 4] });
     this.draw = rnorm as unknown as () => number;
     this.template = new Uint32Array(rnorm.state as Uint32Array);
     this.mt = this.template.subarray(STATE_OFFSET, STATE_OFFSET + N);

@@ -1,0 +1,85 @@
+/** Single-thread throughput of the two normal generators as the kernel calls them, one 1000-draw generation per call. */
+import { pathToFileURL } from 'node:url';
+import Benchmark from 'benchmark';
+import { drawFast, drawStdlib } from '../workers/kernel.js';
+import { setState } from '../workers/xoshiro.js';
+import { StdlibNormal } from '../workers/stdlib-normal.js';
+
+/** Draws per benchmarked call: the article's n, so call overhead weighs as it does in a run. */
+export const DRAWS_PER_CALL = 1000;
+
+/** One generator's figures. */
+export interface GeneratorFigure {
+  hz: number;
+  drawsPerSecond: number;
+  /** Relative margin of error of hz, in percent. */
+  rme: number;
+  samples: number;
+}
+
+/** The kernel benchmark's figures. */
+export interface KernelFigures {
+  drawsPerCall: number;
+  fast: GeneratorFigure;
+  stdlib: GeneratorFigure;
+  /** fast ÷ stdlib draws per second. */
+  ratio: number;
+  /** Sum of every ss the calls produced, reported so that no call can be discarded as dead code. */
+  sink: number;
+}
+
+/** Runs both generators through benchmark.js (default 5 s per generator). */
+export function benchKernel(): KernelFigures {
+  const st = new Int32Array(4);
+  setState(st, 1, 2, 3, 4);
+  const gen = new StdlibNormal();
+  gen.seed([1, 2, 3, 4]);
+  const out = new Float64Array(2);
+  const scratch = new Float64Array(DRAWS_PER_CALL);
+  let sink = 0;
+
+  const figures = new Map<string, GeneratorFigure>();
+  const suite = new Benchmark.Suite('kernel');
+  suite
+    .add('fast', () => {
+      drawFast(st, DRAWS_PER_CALL, out);
+      sink += out[1]!;
+    })
+    .add('stdlib', () => {
+      drawStdlib(gen, DRAWS_PER_CALL, scratch, out);
+      sink += out[1]!;
+    })
+    .on('cycle', (event: Benchmark.Event) => {
+      const b = event.target as unknown as Benchmark;
+      // An error inside a test only shows up here; a silent zero would read as a result.
+      if (b.error !== undefined) throw b.error;
+      figures.set(b.name ?? '?', {
+        hz: b.hz,
+        drawsPerSecond: b.hz * DRAWS_PER_CALL,
+        rme: b.stats.rme,
+        samples: b.stats.sample.length,
+      });
+    })
+    .run({ async: false });
+
+  const fast = figures.get('fast');
+  const stdlib = figures.get('stdlib');
+  if (fast === undefined || stdlib === undefined) throw new Error('kernel benchmark produced no figures');
+  return { drawsPerCall: DRAWS_PER_CALL, fast, stdlib, ratio: fast.drawsPerSecond / stdlib.drawsPerSecond, sink };
+}
+
+/** One line per generator, for the console. */
+export function formatKernel(k: KernelFigures): string {
+  const line = (name: string, g: GeneratorFigure): string =>
+    `  ${name.padEnd(7)} ${(g.drawsPerSecond / 1e6).toFixed(1).padStart(7)} M draws/s  ±${g.rme.toFixed(1)}% (${g.samples} samples)`;
+  return [
+    line('fast', k.fast),
+    line('stdlib', k.stdlib),
+    `  ratio   ${k.ratio.toFixed(2)}x fast/stdlib   (sink ${k.sink.toExponential(6)})`,
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const k = benchKernel();
+  console.log(formatKernel(k));
+}

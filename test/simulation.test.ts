@@ -1,0 +1,109 @@
+/**
+ * The engine against exact theory: simulated means of sd, log10 sd, (m − m0)² and W2² for several
+ * (n, T, ddof) and both generators, by z-score, at every recorded generation; one deep case with the
+ * sd far below 1e-300; and identical statistics for any worker count.
+ */
+import { describe, expect, it } from 'vitest';
+import { runSpec } from '../src/engine.js';
+import { resolveRunSpec, type RunSpec } from '../src/spec.js';
+import { allRows } from '../src/summary.js';
+import { Z_BOUND } from './helpers.js';
+
+function spec(flags: Record<string, string>): RunSpec {
+  return resolveRunSpec(flags);
+}
+
+const CASES: { name: string; flags: Record<string, string> }[] = [
+  { name: 'the article, fewer experiments', flags: { samples: '1000', generations: '1000', experiments: '300', every: '100' } },
+  { name: 'n = 10, ddof 1', flags: { samples: '10', generations: '100', experiments: '4000', ddof: '1', every: '5' } },
+  { name: 'n = 2, the smallest sample', flags: { samples: '2', generations: '40', experiments: '20000', every: '4' } },
+  { name: 'n = 50, ddof 1, stdlib generator', flags: { samples: '50', generations: '200', experiments: '1000', ddof: '1', rng: 'stdlib', every: '20' } },
+  { name: 'mean0 = 1e6, sd0 = 1e-3', flags: { samples: '20', generations: '100', experiments: '3000', mean0: '1e6', sd0: '0.001', every: '25' } },
+];
+
+/**
+ * Where a z-score of a plain mean can be trusted. s_T is a product of T independent factors, so the
+ * means of s_T and of (m − m0)² can be carried by rare large chains: then the sample sd
+ * underestimates the spread and the z-score's normal law fails. The checks apply where the exact
+ * relative spreads stay moderate:
+ * - sd: E[s_T²]/E[s_T]² − 1 = (r/c²)^T − 1 ≤ 10;
+ * - (m − m0)²: the kurtosis κ of m_T ≤ 20. With q = E[R⁴] = k(k+2)/(n−ddof)², and m_T a martingale
+ *   sum of s_t·Zbar_t with Zbar_t independent of every s: E[m_T²]·n = Σ_t r^t and
+ *   E[m_T⁴]·n² = 3 Σ_t q^t + 6 Σ_{t<u} q^t r^(u−t), all t, u < T.
+ * log10 s_T is a sum of independent terms and is always checked.
+ */
+function trusted(s: RunSpec, g: number, th: { sdMean: number; sdSd: number }): { sd: boolean; m: boolean } {
+  const k = s.samples - 1;
+  const nd = s.samples - s.ddof;
+  const r = k / nd;
+  const q = (k * (k + 2)) / (nd * nd);
+  let second = 0;
+  let fourth = 0;
+  let tailR = 0; // Σ_{j=1}^{g−1−t} r^j, built from the last t down
+  for (let t = g - 1; t >= 0; t--) {
+    second += r ** t;
+    fourth += 3 * q ** t + 6 * q ** t * tailR;
+    tailR = r * (1 + tailR);
+  }
+  const kappa = fourth / (second * second);
+  const cv2 = (th.sdSd / th.sdMean) ** 2;
+  return { sd: Number.isFinite(cv2) && cv2 <= 10, m: kappa <= 20 };
+}
+
+describe('simulation against closed forms', () => {
+  for (const c of CASES) {
+    it(`${c.name}: z-scores within ±${Z_BOUND} at every recorded generation`, async () => {
+      const s = spec({ ...c.flags, seed: '2024' });
+      const out = await runSpec(s, 2);
+      const rows = allRows(out);
+      expect(rows.length).toBe(Math.ceil(s.generations / s.every));
+      expect(rows[rows.length - 1]!.generation).toBe(s.generations);
+      let checked = 0;
+      for (const r of rows) {
+        const where = `generation ${r.generation}`;
+        expect(Math.abs(r.z.log10SdMean), `log10 sd ${where}`).toBeLessThan(Z_BOUND);
+        const ok = trusted(s, r.generation, r.theory.sd);
+        if (ok.m) expect(Math.abs(r.z.meanVar), `(m − m0)² ${where}`).toBeLessThan(Z_BOUND);
+        if (ok.m && ok.sd) expect(Math.abs(r.z.w2sqMean), `W2² ${where}`).toBeLessThan(Z_BOUND);
+        if (ok.sd) expect(Math.abs(r.z.sdMean), `sd ${where}`).toBeLessThan(Z_BOUND);
+        checked += Number(ok.m) + Number(ok.sd);
+        expect(Number.isFinite(r.sd['log10Mean']!)).toBe(true);
+      }
+      expect(checked).toBeGreaterThan(0); // each case checks some plain means too
+    });
+  }
+
+  it('stays exact where the sd falls far below 1e-300 (n = 3, T = 3000: E[log10 s_T] = −640)', async () => {
+    const s = spec({ samples: '3', generations: '3000', experiments: '3000', every: '300', seed: '99' });
+    const out = await runSpec(s, 2);
+    const rows = allRows(out);
+    const f = rows[rows.length - 1]!;
+    expect(f.theory.log10Sd.mean).toBeCloseTo(-640.159, 2);
+    expect(f.log10Sd['max']!).toBeLessThan(-300); // every chain is far below the smallest double
+    expect(f.sd['mean']).toBe(0); // the plain double underflows…
+    expect(Number.isFinite(f.sd['log10Mean']!)).toBe(true); // …the log10 field carries it
+    for (const r of rows) {
+      expect(Math.abs(r.z.log10SdMean), `generation ${r.generation}`).toBeLessThan(Z_BOUND);
+      expect(Math.abs(r.z.meanVar), `generation ${r.generation}`).toBeLessThan(Z_BOUND);
+    }
+  });
+
+  it('gives identical statistics on 1, 2 and 3 workers', async () => {
+    const s = spec({ samples: '30', generations: '50', experiments: '777', every: '7', seed: '5' });
+    const a = await runSpec(s, 1);
+    const b = await runSpec(s, 2);
+    const c = await runSpec(s, 3);
+    expect(Buffer.from(b.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
+    expect(Buffer.from(c.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
+    for (let r = 0; r < a.rows; r++) expect(Buffer.from(c.lnSd[r]!.buffer).equals(Buffer.from(a.lnSd[r]!.buffer))).toBe(true);
+    expect(Buffer.from(c.finalMean.buffer).equals(Buffer.from(a.finalMean.buffer))).toBe(true);
+  });
+
+  it('the fast and stdlib generators agree in distribution (two-sample z on mean log10 sd)', async () => {
+    const base = { samples: '5', generations: '30', experiments: '6000', seed: '3' };
+    const fa = allRows(await runSpec(spec({ ...base, rng: 'fast' }), 2)).pop()!;
+    const st = allRows(await runSpec(spec({ ...base, rng: 'stdlib' }), 2)).pop()!;
+    const se = Math.sqrt((fa.log10Sd['sd']! ** 2 + st.log10Sd['sd']! ** 2) / 6000);
+    expect(Math.abs(fa.log10Sd['mean']! - st.log10Sd['mean']!) / se).toBeLessThan(Z_BOUND);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Sufficient statistics: Chan's merge against a two-pass computation (offsets near 1e12 included),
+ * chunk moments merged over any split against the whole, scaled sd moments at depth, quantiles.
+ */
+import { describe, expect, it } from 'vitest';
+import { chanMerge, chunkMoments, emptyMoments, F, mergeMoments, NF, quantile7 } from '../src/stats.js';
+
+/** Reference: two passes over data shifted by its first value (exact differences near 1e12). */
+function twoPass(x: readonly number[]): [number, number] {
+  const k = x[0]!;
+  const mean = x.reduce((a, b) => a + (b - k), 0) / x.length;
+  return [k + mean, x.reduce((a, b) => a + (b - k - mean) ** 2, 0)];
+}
+
+/** Deterministic pseudo-random values (a tiny LCG) so the test is reproducible. */
+function values(n: number, offset: number, scale: number, seed = 1): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return offset + scale * (s / 2 ** 32 - 0.5);
+  });
+}
+
+describe('chanMerge', () => {
+  for (const offset of [0, 1e6, 1e12]) {
+    it(`equals a two-pass computation for data offset by ${offset}, within the rounding of the partial means`, () => {
+      const x = values(1000, offset, 1);
+      for (const cut of [1, 10, 500, 999]) {
+        const a = twoPass(x.slice(0, cut));
+        const b = twoPass(x.slice(cut));
+        const [mean, m2] = chanMerge(cut, a[0], a[1], x.length - cut, b[0], b[1]);
+        const [tm, tm2] = twoPass(x);
+        expect(Math.abs(mean - tm)).toBeLessThanOrEqual(Math.abs(tm) * 4.5e-16 + 1e-15); // 2 ulp
+        // The partial means are rounded to ulp(offset); the merge's δ²·na·nb/n term inherits it.
+        const ulp = Math.max(Number.EPSILON, offset * Number.EPSILON);
+        const delta = Math.abs(b[0] - a[0]);
+        const tol = 1e-12 * tm2 + 4 * ulp * delta * ((cut * (x.length - cut)) / x.length);
+        expect(Math.abs(m2 - tm2)).toBeLessThanOrEqual(tol);
+      }
+    });
+  }
+
+  it('handles an empty side', () => {
+    expect(chanMerge(0, 0, 0, 3, 2, 5)).toEqual([2, 5]);
+    expect(chanMerge(3, 2, 5, 0, 0, 0)).toEqual([2, 5]);
+  });
+});
+
+describe('chunk moments', () => {
+  const rows = 3;
+  const E = 97;
+  const lnSd = new Float64Array(values(rows * E, -2, 3, 7));
+  const mean = new Float64Array(values(rows * E, 1e12, 2, 9));
+
+  function slice(arr: Float64Array, start: number, count: number): Float64Array {
+    const out = new Float64Array(rows * count);
+    for (let r = 0; r < rows; r++) out.set(arr.subarray(r * E + start, r * E + start + count), r * count);
+    return out;
+  }
+
+  it('merged over any split equal the moments of the whole, within rounding', () => {
+    const whole = chunkMoments(lnSd, mean, rows, E, 1e12, 1);
+    for (const size of [1, 5, 13, 96]) {
+      const acc = emptyMoments(rows);
+      for (let s = 0; s < E; s += size) {
+        const c = Math.min(size, E - s);
+        mergeMoments(acc, chunkMoments(slice(lnSd, s, c), slice(mean, s, c), rows, c, 1e12, 1));
+      }
+      expect(acc.count).toBe(E);
+      for (let i = 0; i < rows * NF; i++) {
+        const a = acc.data[i]!;
+        const b = whole.data[i]!;
+        expect(Math.abs(a - b), `field ${i % NF} row ${Math.floor(i / NF)} size ${size}`).toBeLessThanOrEqual(
+          1e-9 * Math.max(Math.abs(b), 1e-300) + 1e-12,
+        );
+      }
+    }
+  });
+
+  it('sd moments survive depths where the sd underflows a double', () => {
+    const deep = new Float64Array([-2000, -2001, -1999.5, -2002]);
+    const m = new Float64Array(4);
+    const a = chunkMoments(deep.subarray(0, 2), m.subarray(0, 2), 1, 2, 0, 1);
+    mergeMoments(a, chunkMoments(deep.subarray(2), m.subarray(2), 1, 2, 0, 1));
+    // log-sum-exp by hand: mean of exp(ls) = exp(max) * mean(exp(ls - max))
+    const mx = -1999.5;
+    const rel = [-2000, -2001, -1999.5, -2002].map((l) => Math.exp(l - mx));
+    const mean = rel.reduce((x, y) => x + y, 0) / 4;
+    const lnMean = Math.log(a.data[F.sdMean]!) + a.data[F.sdRef]!;
+    expect(lnMean).toBeCloseTo(mx + Math.log(mean), 12);
+    expect(Math.exp(lnMean)).toBe(0); // the plain value underflows: hence the log fields
+  });
+});
+
+describe('quantile7', () => {
+  it('matches numpy.quantile (linear) and R type 7', () => {
+    const x = new Float64Array([1, 2, 3, 4, 10]);
+    // numpy.quantile([1,2,3,4,10], [0.05, 0.25, 0.5, 0.95]) = [1.2, 2., 3., 8.8]
+    expect(quantile7(x, 0.05)).toBeCloseTo(1.2, 14);
+    expect(quantile7(x, 0.25)).toBe(2);
+    expect(quantile7(x, 0.5)).toBe(3);
+    expect(quantile7(x, 0.95)).toBeCloseTo(8.8, 14);
+    expect(quantile7(new Float64Array([5]), 0.95)).toBe(5);
+  });
+});
