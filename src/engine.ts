@@ -2,13 +2,12 @@
  * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
-import { chunkSize, planChunks, type Chunk } from './plan.js';
+import { chunkSize, planChunks, recordCount, type Chunk } from './plan.js';
 import { runTasks, TaskError } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
 import { specCommand, type RunSpec } from './spec.js';
 import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
-import { recordCount } from '../workers/kernel.js';
 
 /** Everything a run produced, independent of how it was split. */
 export interface RunOutcome {

@@ -40,3 +40,13 @@ export function planChunks(spec: Pick<RunSpec, 'samples' | 'generations' | 'expe
   }
   return chunks;
 }
+
+/** Number of recorded generations: every `every`-th, and always the last. */
+export function recordCount(generations: number, every: number): number {
+  return Math.ceil(generations / every);
+}
+
+/** The generation recorded in row `r` (0-based). */
+export function recordedGeneration(r: number, generations: number, every: number): number {
+  return Math.min((r + 1) * every, generations);
+}

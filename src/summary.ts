@@ -6,8 +6,8 @@ import type { RunOutcome } from './engine.js';
 import { canonicalSpec, specHash, type RunSpec } from './spec.js';
 import { SEED_SCHEME } from './seed.js';
 import { F, NF, quantile7, sampleVariance } from './stats.js';
+import { recordedGeneration } from './plan.js';
 import { replaceTheory } from './theory.js';
-import { recordedGeneration } from '../workers/kernel.js';
 import type { Provenance } from './provenance.js';
 
 /** Version of the summary document's layout; readers refuse others. */

@@ -32,7 +32,7 @@ const CASES: { name: string; flags: Record<string, string> }[] = [
  *   E[m_T⁴]·n² = 3 Σ_t q^t + 6 Σ_{t<u} q^t r^(u−t), all t, u < T.
  * log10 s_T is a sum of independent terms and is always checked.
  */
-function trusted(s: RunSpec, g: number, th: { sdMean: number; sdSd: number }): { sd: boolean; m: boolean } {
+function trusted(s: RunSpec, g: number, th: { mean: number; sd: number }): { sd: boolean; m: boolean } {
   const k = s.samples - 1;
   const nd = s.samples - s.ddof;
   const r = k / nd;
@@ -46,7 +46,7 @@ function trusted(s: RunSpec, g: number, th: { sdMean: number; sdSd: number }): {
     tailR = r * (1 + tailR);
   }
   const kappa = fourth / (second * second);
-  const cv2 = (th.sdSd / th.sdMean) ** 2;
+  const cv2 = (th.sd / th.mean) ** 2;
   return { sd: Number.isFinite(cv2) && cv2 <= 10, m: kappa <= 20 };
 }
 

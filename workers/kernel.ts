@@ -26,16 +26,6 @@ export interface KernelSpec {
   rng: 'fast' | 'stdlib';
 }
 
-/** Number of recorded generations: every `every`-th, and always the last. */
-export function recordCount(generations: number, every: number): number {
-  return Math.ceil(generations / every);
-}
-
-/** The generation recorded in row `r` (0-based). */
-export function recordedGeneration(r: number, generations: number, every: number): number {
-  return Math.min((r + 1) * every, generations);
-}
-
 const TWO29 = 536870912;
 const TWO_M53 = 1.1102230246251565e-16;
 
@@ -223,6 +213,6 @@ export function runReplace(
 function warmUp(): void {
   const st = new Int32Array([0x12345678, 0x9abcdef, 0x0fedcba9, 0x76543210]);
   const out = new Float64Array(2);
-  for (let k = 0; k < 4000; k++) drawFast(st, 64, out);
+  for (let k = 0; k < 20000; k++) drawFast(st, 32, out);
 }
 warmUp();

@@ -2,9 +2,11 @@
  * Piscina task entry: runs one chunk of experiments and returns its moments and recorded values.
  * No I/O and no pool here; everything it needs arrives in the task.
  */
+import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
 import { chunkMoments } from '../src/stats.js';
-import { recordCount, runReplace } from './kernel.js';
+import { runReplace } from './kernel.js';
+import { recordCount } from '../src/plan.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];

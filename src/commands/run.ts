@@ -13,8 +13,7 @@ import { provenance } from '../provenance.js';
 import { checkOutDir, writeResultDir } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import { allRows, finalsCsv, summaryDocument, toJson, trajectoryCsv, type RowStats } from '../summary.js';
-import { recordCount } from '../../workers/kernel.js';
-import { chunkSize } from '../plan.js';
+import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
 
 /** Options shared by every command that runs experiments. */
