@@ -2,7 +2,7 @@
  * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
-import { chunkSize, planChunks, recordCount, type Chunk } from './plan.js';
+import { chunkSize, planChunks, recordCount, subsamplePoolLength, type Chunk } from './plan.js';
 import { runTasks, TaskError } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
@@ -30,7 +30,8 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const store = E * rows * 8 + E * 8 * 3;
   const inFlight = workers * (chunk * rows * 8 * 3 + rows * NF * 8 * 2);
   const merged = rows * NF * 8 * 4;
-  return store + inFlight + merged;
+  const pools = spec.regime === 'accumulate-subsample' ? workers * subsamplePoolLength(spec) * 8 : 0;
+  return store + inFlight + merged + pools;
 }
 
 /** Collects results that arrive in any order and merges their moments strictly in chunk order. */
@@ -75,6 +76,11 @@ export async function runSpec(
     every: spec.every,
     seed: spec.seed,
     rng: spec.rng,
+    regime: spec.regime,
+    fresh: spec.fresh,
+    temperature: spec.temperature,
+    method: spec.method,
+    epsilon: spec.epsilon,
   };
   const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpec, chunk }));
   let done = 0;

@@ -11,6 +11,9 @@ export interface Chunk {
   count: number;
 }
 
+/** The spec fields a chunk plan depends on. */
+export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> & { method?: RunSpec['method'] };
+
 /** Draws per chunk aimed at: about 0.1 s of kernel time, small against a task's fixed cost. */
 const TARGET_DRAWS_PER_CHUNK = 2 ** 24;
 /** At least this many chunks when there are enough experiments, to balance up to 64 threads. */
@@ -22,9 +25,10 @@ const MAX_CHUNKS = 4096;
  * Experiments per chunk for a spec: enough draws per chunk to amortise a task, few enough that
  * there are ≥ 64 chunks when E allows, and never more than 4096 chunks.
  */
-export function chunkSize(spec: Pick<RunSpec, 'samples' | 'generations' | 'experiments'>): number {
+export function chunkSize(spec: ChunkSpec): number {
   const E = spec.experiments;
-  const perExperiment = spec.samples * spec.generations;
+  // a generation costs n draws when resampling, one draw of the statistics with --method stats
+  const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations;
   let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
   size = Math.min(size, Math.max(1, Math.ceil(E / MIN_CHUNKS)));
   size = Math.max(size, Math.ceil(E / MAX_CHUNKS));
@@ -32,7 +36,7 @@ export function chunkSize(spec: Pick<RunSpec, 'samples' | 'generations' | 'exper
 }
 
 /** The chunk plan: consecutive ranges covering [0, E) exactly once, in order. O(E / size). */
-export function planChunks(spec: Pick<RunSpec, 'samples' | 'generations' | 'experiments'>): Chunk[] {
+export function planChunks(spec: ChunkSpec): Chunk[] {
   const size = chunkSize(spec);
   const chunks: Chunk[] = [];
   for (let start = 0, index = 0; start < spec.experiments; start += size, index++) {
@@ -49,4 +53,9 @@ export function recordCount(generations: number, every: number): number {
 /** The generation recorded in row `r` (0-based). */
 export function recordedGeneration(r: number, generations: number, every: number): number {
   return Math.min((r + 1) * every, generations);
+}
+
+/** Pool values the accumulate-subsample regime keeps per experiment in flight: n·T. */
+export function subsamplePoolLength(spec: Pick<RunSpec, 'samples' | 'generations'>): number {
+  return spec.samples * spec.generations;
 }

@@ -2,7 +2,7 @@
  * Messages between the coordinator and the workers: plain data that structured clone carries.
  * Imported by both sides, so it holds types only.
  */
-import type { KernelSpec } from '../workers/kernel.js';
+import type { KernelSpec } from '../workers/chains.js';
 
 /** One unit of work: a chunk of consecutive experiments of a spec. */
 export interface ChunkTask {
@@ -22,6 +22,6 @@ export interface ChunkResult {
   lnSd: Float64Array;
   /** Model mean at the final generation, per experiment. */
   finalMean: Float64Array;
-  /** Standard normal deviates drawn. */
+  /** Standard normal deviates drawn (resample), or generation steps (stats). */
   draws: number;
 }

@@ -3,11 +3,27 @@
  * validation rules. Everything downstream trusts a RunSpec.
  */
 import { createHash } from 'node:crypto';
-import { invalidFlag } from './errors.js';
+import { conflictingFlags, invalidFlag } from './errors.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
 export type RngName = 'fast' | 'stdlib';
 export const RNG_NAMES: readonly RngName[] = ['fast', 'stdlib'];
+
+/**
+ * Data regimes: what each generation's fit is trained on.
+ * - replace: the n samples just drawn from the current model (the article; Shumailov et al.).
+ * - accumulate: every sample drawn so far (Gerstgrasser et al. 2024).
+ * - fresh: round(λn) new draws from the original plus n − round(λn) from the model (Bertrand et
+ *   al. 2024; Alemohammad et al. 2023).
+ * - accumulate-subsample: a uniform subsample of n from the accumulated pool (Kazdan, Schaeffer
+ *   et al. 2025).
+ */
+export type Regime = 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample';
+export const REGIMES: readonly Regime[] = ['replace', 'accumulate', 'fresh', 'accumulate-subsample'];
+
+/** `resample`: n draws per generation; `stats`: the sufficient statistics drawn exactly, O(1). */
+export type Method = 'resample' | 'stats';
+export const METHODS: readonly Method[] = ['resample', 'stats'];
 
 /** A fully resolved run: every field is set and valid. The worker count is not part of it. */
 export interface RunSpec {
@@ -20,6 +36,14 @@ export interface RunSpec {
   seed: number;
   every: number;
   rng: RngName;
+  regime: Regime;
+  /** Share of fresh original data per generation (fresh regime only; 0 otherwise). */
+  fresh: number;
+  /** Sampling temperature τ: the model samples N(mean, τ·sd²) from generation 2 on. */
+  temperature: number;
+  method: Method;
+  /** Threshold for the share of experiments whose sd is still above it. */
+  epsilon: number;
 }
 
 /** The article's experiment, with a fixed seed so that two plain runs agree. */
@@ -32,6 +56,9 @@ export const DEFAULTS = {
   sd0: 1,
   seed: 1,
   rng: 'fast' as RngName,
+  regime: 'replace' as Regime,
+  temperature: 1,
+  method: 'resample' as Method,
 };
 
 /** Default cap on recorded generations: `--every` defaults to ceil(T / 1000). */
@@ -54,9 +81,9 @@ function single(flag: string, raw: unknown): string {
  * Parses an integer in [min, max] (max ≤ 2^53 − 1). Accepts plain digits and exact scientific
  * notation ("1e6"); refuses fractions, signs below min, NaN, Infinity and hex.
  */
-export function parseIntegerFlag(flag: string, raw: unknown, min: number, max = MAX_SAFE): number {
+export function parseIntegerFlag(flag: string, raw: unknown, min: number, max = MAX_SAFE, why = ''): number {
   const text = single(flag, raw);
-  const rule = max === MAX_SAFE ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  const rule = (max === MAX_SAFE ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`) + why;
   if (!INTEGER_TEXT.test(text) && !SCIENTIFIC_INTEGER_TEXT.test(text)) throw invalidFlag(flag, rule, raw);
   const value = Number(text);
   if (!Number.isInteger(value)) throw invalidFlag(flag, rule, raw);
@@ -94,12 +121,20 @@ export interface RawRunFlags {
   seed?: unknown;
   every?: unknown;
   rng?: unknown;
+  regime?: unknown;
+  fresh?: unknown;
+  temperature?: unknown;
+  method?: unknown;
+  epsilon?: unknown;
 }
 
 /** Validates raw flags into a RunSpec; throws UsageError naming the first bad flag. */
 export function resolveRunSpec(raw: RawRunFlags): RunSpec {
   const ddof = raw.ddof === undefined ? DEFAULTS.ddof : (parseIntegerFlag('ddof', raw.ddof, 0, 1) as 0 | 1);
-  const samples = raw.samples === undefined ? DEFAULTS.samples : parseIntegerFlag('samples', raw.samples, 2);
+  const samples =
+    raw.samples === undefined
+      ? DEFAULTS.samples
+      : parseIntegerFlag('samples', raw.samples, 2, MAX_SAFE, ' (a fitted sd needs n − 1 ≥ 1 degrees of freedom)');
   const generations =
     raw.generations === undefined ? DEFAULTS.generations : parseIntegerFlag('generations', raw.generations, 1);
   const experiments =
@@ -112,7 +147,25 @@ export function resolveRunSpec(raw: RawRunFlags): RunSpec {
     raw.every === undefined
       ? Math.max(1, Math.ceil(generations / DEFAULT_RECORDED_ROWS))
       : parseIntegerFlag('every', raw.every, 1);
-  return { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng };
+  const regime = raw.regime === undefined ? DEFAULTS.regime : parseChoiceFlag('regime', raw.regime, REGIMES);
+  const method = raw.method === undefined ? DEFAULTS.method : parseChoiceFlag('method', raw.method, METHODS);
+  const temperature =
+    raw.temperature === undefined ? DEFAULTS.temperature : parseNumberFlag('temperature', raw.temperature, true);
+  const epsilon = raw.epsilon === undefined ? 0.1 * sd0 : parseNumberFlag('epsilon', raw.epsilon, true);
+  let fresh = 0;
+  if (raw.fresh !== undefined) {
+    if (regime !== 'fresh') throw conflictingFlags(`--fresh needs --regime fresh, got --regime ${regime}`);
+    fresh = parseNumberFlag('fresh', raw.fresh);
+    if (fresh < 0 || fresh > 1) throw invalidFlag('fresh', 'a share from 0 to 1', raw.fresh);
+  } else if (regime === 'fresh') {
+    throw conflictingFlags('--regime fresh needs --fresh λ, the share of fresh original data (0 to 1)');
+  }
+  if (method === 'stats' && regime === 'accumulate-subsample') {
+    throw conflictingFlags(
+      '--method stats has no exact O(1) form for --regime accumulate-subsample (its fit depends on which pooled values are drawn); use --method resample',
+    );
+  }
+  return { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon };
 }
 
 /** Canonical JSON of a spec (fixed key order): what the hash and result files record. */
@@ -127,6 +180,11 @@ export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
     seed: spec.seed,
     every: spec.every,
     rng: spec.rng,
+    regime: spec.regime,
+    fresh: spec.fresh,
+    temperature: spec.temperature,
+    method: spec.method,
+    epsilon: spec.epsilon,
   };
 }
 
@@ -139,6 +197,8 @@ export function specHash(spec: RunSpec): string {
 export function specCommand(spec: RunSpec): string {
   return (
     `collapse run -n ${spec.samples} -t ${spec.generations} -e ${spec.experiments} --ddof ${spec.ddof} ` +
-    `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng}`
+    `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng} ` +
+    `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''} --temperature ${spec.temperature} ` +
+    `--method ${spec.method} --epsilon ${spec.epsilon}`
   );
 }

@@ -23,8 +23,11 @@ export const F = {
   dm2M2: 10,
   w2Mean: 11, // W2² = (mean − mean0)² + (sd − sd0)²
   w2M2: 12,
+  sqMean: 13, // sd², scaled by exp(2·sdRef)
+  sqM2: 14,
+  above: 15, // count of experiments with sd > epsilon
 } as const;
-export const NF = 13;
+export const NF = 16;
 
 /** Moments of `rows` recorded generations over `count` experiments. */
 export interface Moments {
@@ -94,7 +97,9 @@ export function chunkMoments(
   count: number,
   mean0: number,
   sd0: number,
+  epsilon: number,
 ): Moments {
+  const lnEps = Math.log(epsilon);
   const data = new Float64Array(rows * NF);
   const tmp = new Float64Array(count);
   const LOG10E = Math.LOG10E;
@@ -114,8 +119,15 @@ export function chunkMoments(
     [data[o + F.l10Mean], data[o + F.l10M2]] = twoPass(tmp, 0, count);
     const ref = hi === -Infinity ? 0 : hi;
     data[o + F.sdRef] = ref;
-    for (let e = 0; e < count; e++) tmp[e] = Math.exp(lnSd[off + e]! - ref);
+    let above = 0;
+    for (let e = 0; e < count; e++) {
+      tmp[e] = Math.exp(lnSd[off + e]! - ref);
+      if (lnSd[off + e]! > lnEps) above++;
+    }
+    data[o + F.above] = above;
     [data[o + F.sdMean], data[o + F.sdM2]] = twoPass(tmp, 0, count);
+    for (let e = 0; e < count; e++) tmp[e] = tmp[e]! * tmp[e]!;
+    [data[o + F.sqMean], data[o + F.sqM2]] = twoPass(tmp, 0, count);
     for (let e = 0; e < count; e++) tmp[e] = mean[off + e]! - mean0;
     [data[o + F.mMean], data[o + F.mM2]] = twoPass(tmp, 0, count);
     for (let e = 0; e < count; e++) {
@@ -174,6 +186,17 @@ export function mergeMoments(a: Moments, b: Moments): void {
       B[o + F.sdMean]! * fb,
       B[o + F.sdM2]! * fb * fb,
     );
+    const fa2 = fa * fa;
+    const fb2 = fb * fb;
+    [A[o + F.sqMean], A[o + F.sqM2]] = chanMerge(
+      na,
+      A[o + F.sqMean]! * fa2,
+      A[o + F.sqM2]! * fa2 * fa2,
+      nb,
+      B[o + F.sqMean]! * fb2,
+      B[o + F.sqM2]! * fb2 * fb2,
+    );
+    A[o + F.above] = A[o + F.above]! + B[o + F.above]!;
   }
   a.count = na + nb;
 }

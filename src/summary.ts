@@ -7,7 +7,7 @@ import { canonicalSpec, specHash, type RunSpec } from './spec.js';
 import { SEED_SCHEME } from './seed.js';
 import { F, NF, quantile7, sampleVariance } from './stats.js';
 import { recordedGeneration } from './plan.js';
-import { replaceTheory } from './theory.js';
+import { regimeTheory, type RegimeTheory, type RowTheory } from './theory.js';
 import type { Provenance } from './provenance.js';
 
 /** Version of the summary document's layout; readers refuse others. */
@@ -23,29 +23,28 @@ export interface RowStats {
   sd: Record<string, number>;
   log10Sd: Record<string, number>;
   mean: { mean: number; var: number };
+  sdSq: { mean: number; sd: number };
   w2sq: { mean: number; sd: number };
-  theory: {
-    sd: { mean: number; sd: number; log10Mean: number; log10Sd: number };
-    log10Sd: { mean: number; sd: number };
-    mean: { var: number };
-    w2sq: { mean: number };
-  };
-  z: { sdMean: number; log10SdMean: number; meanVar: number; w2sqMean: number };
+  /** Share of experiments whose sd is above epsilon. */
+  aboveEpsilon: number;
+  theory: RowTheory;
+  z: { sdMean: number; log10SdMean: number; meanVar: number; sdSqMean: number; w2sqMean: number };
 }
+
+const NAN = NaN;
 
 /**
  * Statistics of recorded row `r`. `sortedLnSd` is that row's ln sd values in ascending order.
- * z-scores: the sd and log10 sd means against the exact sd of their theory; the mean's variance and
- * W2² as the mean of (m − m0)² and of W2² against their expectation, with the simulated sd
- * (a t statistic). NaN where undefined (one experiment).
+ * z-scores: the sd and log10 sd means against the exact sd of their theory; the mean's variance,
+ * sd² and W2² as the mean of (m − m0)², of s² and of W2² against their expectation, with the
+ * simulated sd (a t statistic). NaN where undefined (no theory, or one experiment).
  */
-export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array): RowStats {
+export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array, th: RowTheory): RowStats {
   const spec = out.spec;
   const E = out.moments.count;
   const d = out.moments.data;
   const o = r * NF;
   const g = recordedGeneration(r, spec.generations, spec.every);
-  const th = replaceTheory(spec.samples, spec.ddof, spec.sd0, g);
   const ref = d[o + F.sdRef]!;
   const lnSdMean = Math.log(d[o + F.sdMean]!) + ref;
   const lnSdSd = 0.5 * Math.log(sampleVariance(d[o + F.sdM2]!, E)) + ref;
@@ -68,39 +67,54 @@ export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array): 
   sd['log10Mean'] = lnSdMean / LN10;
   sd['log10Sd'] = lnSdSd / LN10;
   const sqrtE = Math.sqrt(E);
-  const thLnSd = th.sdSdLog10 * LN10;
   const dm2Sd = Math.sqrt(sampleVariance(d[o + F.dm2M2]!, E));
   const w2Sd = Math.sqrt(sampleVariance(d[o + F.w2M2]!, E));
+  const sqScale = Math.exp(2 * ref);
+  const sqMean = d[o + F.sqMean]! * sqScale;
+  const sqSd = Math.sqrt(sampleVariance(d[o + F.sqM2]!, E)) * sqScale;
+  const t = (sim: number, expect: number | undefined, sdv: number) =>
+    E > 1 && expect !== undefined ? ((sim - expect) / sdv) * sqrtE : NAN;
+  let zSd = NAN;
+  if (E > 1 && th.sd !== null) {
+    // (mean − E[s]) / (sd[s]/√E) in units of sd[s], so that it survives underflow of both.
+    const thLnSd = th.sd.log10Sd * LN10;
+    zSd = (Math.exp(lnSdMean - thLnSd) - Math.exp(th.sd.log10Mean * LN10 - thLnSd)) * sqrtE;
+  }
   return {
     generation: g,
     sd,
     log10Sd,
     mean: { mean: spec.mean0 + d[o + F.mMean]!, var: sampleVariance(d[o + F.mM2]!, E) },
+    sdSq: { mean: sqMean, sd: sqSd },
     w2sq: { mean: d[o + F.w2Mean]!, sd: w2Sd },
-    theory: {
-      sd: { mean: th.sdMean, sd: th.sdSd, log10Mean: th.sdMeanLog10, log10Sd: th.sdSdLog10 },
-      log10Sd: { mean: th.log10SdMean, sd: th.log10SdSd },
-      mean: { var: th.meanVar },
-      w2sq: { mean: th.w2sqMean },
-    },
+    aboveEpsilon: d[o + F.above]! / E,
+    theory: th,
     z: {
-      // (mean − E[s]) / (sd[s]/√E) in units of sd[s], so that it survives underflow of both.
-      sdMean: E > 1 ? (Math.exp(lnSdMean - thLnSd) - Math.exp(th.sdMeanLog10 * LN10 - thLnSd)) * sqrtE : NaN,
-      log10SdMean: E > 1 ? ((log10Sd['mean']! - th.log10SdMean) / th.log10SdSd) * sqrtE : NaN,
-      meanVar: E > 1 ? ((d[o + F.dm2Mean]! - th.meanVar) / dm2Sd) * sqrtE : NaN,
-      w2sqMean: E > 1 ? ((d[o + F.w2Mean]! - th.w2sqMean) / w2Sd) * sqrtE : NaN,
+      sdMean: zSd,
+      log10SdMean: th.log10Sd === null ? NAN : t(log10Sd['mean']!, th.log10Sd.mean, th.log10Sd.sd),
+      meanVar: t(d[o + F.dm2Mean]!, th.mean?.var, dm2Sd),
+      sdSqMean: t(sqMean, th.sdSq?.mean, sqSd),
+      w2sqMean: t(d[o + F.w2Mean]!, th.w2sq?.mean, w2Sd),
     },
   };
 }
 
+/** The theory of a run at each of its recorded generations. */
+export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
+  const gens: number[] = [];
+  for (let r = 0; r < rows; r++) gens.push(recordedGeneration(r, spec.generations, spec.every));
+  return regimeTheory(spec, gens);
+}
+
 /** Per-row statistics for every recorded generation; sorts a copy of each row. O(R · E log E). */
 export function allRows(out: RunOutcome): RowStats[] {
+  const th = runTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
   const tmp = new Float64Array(out.spec.experiments);
   for (let r = 0; r < out.rows; r++) {
     tmp.set(out.lnSd[r]!);
     tmp.sort();
-    rows.push(rowStats(out, r, tmp));
+    rows.push(rowStats(out, r, tmp, th.rows[r]!));
   }
   return rows;
 }
@@ -108,7 +122,11 @@ export function allRows(out: RunOutcome): RowStats[] {
 /** Timing of a run. */
 export interface Timing {
   wallSeconds: number;
+  /** Normal deviates per second (resample; null for the stats method, which draws no samples). */
   normalsPerSecond: number;
+  /** Experiments × generations per second, comparable across methods. */
+  generationStepsPerSecond: number;
+  /** Deviates drawn (resample) or generation steps (stats). */
   draws: number;
 }
 
@@ -117,6 +135,7 @@ export function summaryDocument(
   spec: RunSpec,
   workers: number,
   final: RowStats,
+  reasons: RegimeTheory,
   timing: Timing,
   provenance: Provenance,
 ): Record<string, unknown> {
@@ -124,16 +143,18 @@ export function summaryDocument(
     schemaVersion: SCHEMA_VERSION,
     kind: 'collapse.run',
     specHash: specHash(spec),
-    params: { ...canonicalSpec(spec), regime: 'replace', workers },
+    params: { ...canonicalSpec(spec), workers },
     seedScheme: SEED_SCHEME,
     final: {
       generation: final.generation,
       sd: final.sd,
       log10Sd: final.log10Sd,
       mean: final.mean,
+      sdSq: final.sdSq,
       w2sq: final.w2sq,
+      aboveEpsilon: final.aboveEpsilon,
     },
-    theory: { regime: 'replace', ...final.theory },
+    theory: { regime: reasons.regime, ...final.theory, reasons: reasons.reasons },
     z: final.z,
     timing,
     provenance,
@@ -177,18 +198,24 @@ export const TRAJECTORY_COLUMNS = [
   'log10_sd_max',
   'mean_mean',
   'mean_var',
+  'sd_sq_mean',
   'w2sq_mean',
   'w2sq_sd',
+  'above_epsilon',
   'theory_sd_mean',
   'theory_sd_sd',
   'theory_sd_mean_log10',
   'theory_log10_sd_mean',
   'theory_log10_sd_sd',
   'theory_mean_var',
+  'theory_sd_sq_mean',
   'theory_w2sq_mean',
+  'theory_above_epsilon_markov',
+  'theory_above_epsilon_suresh',
   'z_sd_mean',
   'z_log10_sd_mean',
   'z_mean_var',
+  'z_sd_sq_mean',
   'z_w2sq_mean',
 ] as const;
 
@@ -196,6 +223,7 @@ export const TRAJECTORY_COLUMNS = [
 export function trajectoryCsv(rows: readonly RowStats[]): string {
   const lines = [TRAJECTORY_COLUMNS.join(',')];
   for (const s of rows) {
+    const th = s.theory;
     const v = [
       s.generation,
       s.sd['mean']!,
@@ -219,18 +247,24 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
       s.log10Sd['max']!,
       s.mean.mean,
       s.mean.var,
+      s.sdSq.mean,
       s.w2sq.mean,
       s.w2sq.sd,
-      s.theory.sd.mean,
-      s.theory.sd.sd,
-      s.theory.sd.log10Mean,
-      s.theory.log10Sd.mean,
-      s.theory.log10Sd.sd,
-      s.theory.mean.var,
-      s.theory.w2sq.mean,
+      s.aboveEpsilon,
+      th.sd?.mean ?? NAN,
+      th.sd?.sd ?? NAN,
+      th.sd?.log10Mean ?? NAN,
+      th.log10Sd?.mean ?? NAN,
+      th.log10Sd?.sd ?? NAN,
+      th.mean?.var ?? NAN,
+      th.sdSq?.mean ?? NAN,
+      th.w2sq?.mean ?? NAN,
+      th.aboveEpsilon.markov ?? NAN,
+      th.aboveEpsilon.suresh ?? NAN,
       s.z.sdMean,
       s.z.log10SdMean,
       s.z.meanVar,
+      s.z.sdSqMean,
       s.z.w2sqMean,
     ];
     lines.push(v.map(csvNumber).join(','));

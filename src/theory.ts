@@ -56,29 +56,33 @@ export interface ReplaceTheory {
 }
 
 /**
- * Closed forms for n samples, ddof, initial sd s0 and T generations (THEORY.md, replace regime),
- * with k = n − 1 and x = k/2:
+ * Closed forms for n samples, ddof, initial sd s0, T generations and temperature τ (THEORY.md,
+ * replace regime; τ multiplies the sampling variance from generation 2 on), with k = n − 1, x = k/2:
  *   ln r = ln(k/(n−ddof)),  ln c = ½ ln r + g(x),  ln r − 2 ln c = −2 g(x) > 0,
  *   E[ln s_T] = ln s0 + T (h(x) + ln r)/2,  Var[ln s_T] = T ψ'(x)/4,
  *   Var[m_T] = s0² Σ_{t<T} r^t / n.
  */
-export function replaceTheory(n: number, ddof: number, s0: number, T: number): ReplaceTheory {
+export function replaceTheory(n: number, ddof: number, s0: number, T: number, tau = 1): ReplaceTheory {
   const k = n - 1;
   const x = k / 2;
   const lnR = Math.log1p((ddof - 1) / (n - ddof));
   const g = lnGammaRatioCorrection(x);
   const lnC = 0.5 * lnR + g;
-  const lnS0 = Math.log(s0);
+  // Temperature scales the sampling variance from generation 2 on: T − 1 factors of τ.
+  const lnTau = Math.log(tau);
+  const lnS0 = Math.log(s0) + 0.5 * (T - 1) * lnTau;
   const lnMean = lnS0 + T * lnC;
   const a = -2 * T * g; // ln(r^T / c^2T) > 0
   const lnSd = lnMean + 0.5 * (a > 30 ? a + Math.log1p(-Math.exp(-a)) : Math.log(Math.expm1(a)));
   const eLn = lnS0 + (T * (digammaMinusLn(x) + lnR)) / 2;
   const varLn = (T * trigamma(x)) / 4;
-  // Σ_{t<T} r^t = (1 − r^T)/(1 − r), with 1 − r = (1 − ddof)/(n − ddof); T when r = 1.
-  const geometric = ddof === 1 ? T : (-Math.expm1(T * lnR) * (n - ddof)) / (1 - ddof);
+  // Var[m_T] = (s0²/n) Σ_{t<T} q^t with q = τr (the sampling variance at generation t+1 has mean
+  // s0² q^t); the sum is (q^T − 1)/(q − 1), or T when q = 1.
+  const lnQ = lnTau + lnR;
+  const geometric = lnQ === 0 ? T : Math.expm1(T * lnQ) / Math.expm1(lnQ);
   const meanVar = (s0 * s0 * geometric) / n;
   const sdMean = Math.exp(lnMean);
-  const sdSqMean = s0 * s0 * Math.exp(T * lnR);
+  const sdSqMean = Math.exp(2 * lnS0 + T * lnR);
   return {
     sdMean,
     sdMeanLog10: lnMean * Math.LOG10E,
@@ -92,5 +96,149 @@ export function replaceTheory(n: number, ddof: number, s0: number, T: number): R
     c: Math.exp(lnC),
     r: Math.exp(lnR),
     lnC,
+  };
+}
+
+/** What theory says about one recorded generation; null where no exact form is known. */
+export interface RowTheory {
+  sd: { mean: number; sd: number; log10Mean: number; log10Sd: number } | null;
+  log10Sd: { mean: number; sd: number } | null;
+  mean: { var: number } | null;
+  sdSq: { mean: number } | null;
+  w2sq: { mean: number } | null;
+  aboveEpsilon: { markov: number | null; suresh: number | null };
+}
+
+/** The spec fields theory depends on. */
+export interface TheorySpec {
+  samples: number;
+  ddof: number;
+  sd0: number;
+  regime: 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample';
+  fresh: number;
+  temperature: number;
+  epsilon: number;
+}
+
+/** Theory for a run: one entry per requested generation, and why any block is missing. */
+export interface RegimeTheory {
+  rows: RowTheory[];
+  /** The regime whose forms were used (fresh with round(λn) = 0 is replace). */
+  regime: string;
+  /** Block name → why it is null. */
+  reasons: Record<string, string>;
+}
+
+function replaceRow(spec: TheorySpec, g: number): RowTheory {
+  const th = replaceTheory(spec.samples, spec.ddof, spec.sd0, g, spec.temperature);
+  const suresh =
+    spec.ddof === 1 && spec.temperature === 1
+      ? Math.min(1, (spec.sd0 / spec.epsilon) * Math.exp(-g / (4 * spec.samples - 1)))
+      : null;
+  return {
+    sd: { mean: th.sdMean, sd: th.sdSd, log10Mean: th.sdMeanLog10, log10Sd: th.sdSdLog10 },
+    log10Sd: { mean: th.log10SdMean, sd: th.log10SdSd },
+    mean: { var: th.meanVar },
+    sdSq: { mean: th.sdSqMean },
+    w2sq: { mean: th.w2sqMean },
+    aboveEpsilon: { markov: Math.min(1, Math.exp(th.sdMeanLog10 * Math.LN10 - Math.log(spec.epsilon))), suresh },
+  };
+}
+
+/**
+ * Exact second moments by recursion on expectations, for regimes whose sd has no closed law:
+ * a_t = E[s_t²] and b_t = E[(m_t − m0)²] after generation t's fit (E[m_t] = m0 by symmetry), with
+ * the sampling variance τ·a_t from generation 2 on. O(T) for the largest requested generation.
+ *
+ * accumulate (pool of N_t = t·n values, pooled ss S_t; Chan's merge with a group of n):
+ *   E[S_1] = s0²(n−1);  E[S_{t+1}] = E[S_t] + τ a_t (n − 1 + t/(t+1));  a_t = E[S_t]/(t·n − ddof);
+ *   b_1 = s0²/n;  b_{t+1} = b_t + τ a_t / (n (t+1)²).
+ * fresh (kA = round(λn) original draws, kB = n − kA model draws, merged):
+ *   b_{t+1} = (kA s0² + kB² b_t + kB τ a_t)/n²;
+ *   a_{t+1} = [s0²(kA−1) + τ a_t (kB−1) + (kA kB/n)(s0²/kA + b_t + τ a_t/kB)]/(n − ddof)   (kB ≥ 1),
+ *   and with kB = 0 every generation is a fresh sample: a = s0²(n−1)/(n−ddof), b = s0²/n.
+ */
+function secondMoments(spec: TheorySpec, gens: readonly number[]): { a: number; b: number }[] {
+  const n = spec.samples;
+  const ddof = spec.ddof;
+  const tau = spec.temperature;
+  const s02 = spec.sd0 * spec.sd0;
+  const kA = Math.round(spec.fresh * n);
+  const kB = n - kA;
+  const out: { a: number; b: number }[] = [];
+  let S = s02 * (n - 1);
+  let a = S / (n - ddof);
+  let b = s02 / n;
+  let gi = 0;
+  for (let t = 1; gi < gens.length; t++) {
+    while (gi < gens.length && gens[gi] === t) {
+      out.push({ a, b });
+      gi++;
+    }
+    if (gi >= gens.length) break;
+    if (spec.regime === 'accumulate') {
+      const b2 = b + (tau * a) / (n * (t + 1) * (t + 1));
+      S += tau * a * (n - 1 + t / (t + 1));
+      a = S / ((t + 1) * n - ddof);
+      b = b2;
+    } else if (kB === 0) {
+      a = (s02 * (n - 1)) / (n - ddof);
+      b = s02 / n;
+    } else {
+      const ta = tau * a;
+      const b2 = (kA * s02 + kB * kB * b + kB * ta) / (n * n);
+      a = (s02 * (kA - 1) + ta * (kB - 1) + ((kA * kB) / n) * (s02 / kA + b + ta / kB)) / (n - ddof);
+      b = b2;
+    }
+  }
+  return out;
+}
+
+/** Theory for each generation in ascending `gens` under the spec's regime. */
+export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeTheory {
+  const isReplace = spec.regime === 'replace' || (spec.regime === 'fresh' && Math.round(spec.fresh * spec.samples) === 0);
+  if (isReplace) {
+    const reasons: Record<string, string> = {};
+    if (!(spec.ddof === 1 && spec.temperature === 1)) {
+      reasons['aboveEpsilon.suresh'] = 'the bound of Suresh et al. (2024) is stated for ddof 1 and temperature 1';
+    }
+    return { regime: 'replace', rows: gens.map((g) => replaceRow(spec, g)), reasons };
+  }
+  const noLaw = 'no closed form for the law of the sd in this regime; its exact second moment is in sdSq';
+  const reasons: Record<string, string> = {
+    sd: noLaw,
+    log10Sd: noLaw,
+    w2sq: 'needs E[sd], which has no closed form in this regime',
+    'aboveEpsilon.markov': 'needs E[sd], which has no closed form in this regime',
+    'aboveEpsilon.suresh': 'the bound of Suresh et al. (2024) is for the replace regime',
+  };
+  if (spec.regime === 'accumulate-subsample') {
+    reasons['mean'] = 'no exact form: each fit depends on which pooled values the subsample draws';
+    reasons['sdSq'] = reasons['mean'];
+    return {
+      regime: spec.regime,
+      rows: gens.map(() => ({
+        sd: null,
+        log10Sd: null,
+        mean: null,
+        sdSq: null,
+        w2sq: null,
+        aboveEpsilon: { markov: null, suresh: null },
+      })),
+      reasons,
+    };
+  }
+  const mom = secondMoments(spec, gens);
+  return {
+    regime: spec.regime,
+    rows: mom.map(({ a, b }) => ({
+      sd: null,
+      log10Sd: null,
+      mean: { var: b },
+      sdSq: { mean: a },
+      w2sq: null,
+      aboveEpsilon: { markov: null, suresh: null },
+    })),
+    reasons,
   };
 }

@@ -62,7 +62,7 @@ describe('simulation against closed forms', () => {
       for (const r of rows) {
         const where = `generation ${r.generation}`;
         expect(Math.abs(r.z.log10SdMean), `log10 sd ${where}`).toBeLessThan(Z_BOUND);
-        const ok = trusted(s, r.generation, r.theory.sd);
+        const ok = trusted(s, r.generation, r.theory.sd!);
         if (ok.m) expect(Math.abs(r.z.meanVar), `(m − m0)² ${where}`).toBeLessThan(Z_BOUND);
         if (ok.m && ok.sd) expect(Math.abs(r.z.w2sqMean), `W2² ${where}`).toBeLessThan(Z_BOUND);
         if (ok.sd) expect(Math.abs(r.z.sdMean), `sd ${where}`).toBeLessThan(Z_BOUND);
@@ -78,7 +78,7 @@ describe('simulation against closed forms', () => {
     const out = await runSpec(s, 2);
     const rows = allRows(out);
     const f = rows[rows.length - 1]!;
-    expect(f.theory.log10Sd.mean).toBeCloseTo(-640.159, 2);
+    expect(f.theory.log10Sd!.mean).toBeCloseTo(-640.159, 2);
     expect(f.log10Sd['max']!).toBeLessThan(-300); // every chain is far below the smallest double
     expect(f.sd['mean']).toBe(0); // the plain double underflows…
     expect(Number.isFinite(f.sd['log10Mean']!)).toBe(true); // …the log10 field carries it

@@ -59,12 +59,12 @@ describe('chunk moments', () => {
   }
 
   it('merged over any split equal the moments of the whole, within rounding', () => {
-    const whole = chunkMoments(lnSd, mean, rows, E, 1e12, 1);
+    const whole = chunkMoments(lnSd, mean, rows, E, 1e12, 1, 0.5);
     for (const size of [1, 5, 13, 96]) {
       const acc = emptyMoments(rows);
       for (let s = 0; s < E; s += size) {
         const c = Math.min(size, E - s);
-        mergeMoments(acc, chunkMoments(slice(lnSd, s, c), slice(mean, s, c), rows, c, 1e12, 1));
+        mergeMoments(acc, chunkMoments(slice(lnSd, s, c), slice(mean, s, c), rows, c, 1e12, 1, 0.5));
       }
       expect(acc.count).toBe(E);
       for (let i = 0; i < rows * NF; i++) {
@@ -80,8 +80,8 @@ describe('chunk moments', () => {
   it('sd moments survive depths where the sd underflows a double', () => {
     const deep = new Float64Array([-2000, -2001, -1999.5, -2002]);
     const m = new Float64Array(4);
-    const a = chunkMoments(deep.subarray(0, 2), m.subarray(0, 2), 1, 2, 0, 1);
-    mergeMoments(a, chunkMoments(deep.subarray(2), m.subarray(2), 1, 2, 0, 1));
+    const a = chunkMoments(deep.subarray(0, 2), m.subarray(0, 2), 1, 2, 0, 1, 0.1);
+    mergeMoments(a, chunkMoments(deep.subarray(2), m.subarray(2), 1, 2, 0, 1, 0.1));
     // log-sum-exp by hand: mean of exp(ls) = exp(max) * mean(exp(ls - max))
     const mx = -1999.5;
     const rel = [-2000, -2001, -1999.5, -2002].map((l) => Math.exp(l - mx));

@@ -9,4 +9,7 @@
  */
 import v8 from 'node:v8';
 
-v8.setFlagsFromString('--no-use-osr');
+/** Sets the flags; call before the kernels are loaded. */
+export function applyJitFlags(): void {
+  v8.setFlagsFromString('--no-use-osr');
+}

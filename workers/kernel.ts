@@ -1,38 +1,20 @@
 /**
- * The resample kernel: runs a block of experiments of the Gaussian refit-and-resample chain and
- * records (ln sd, mean) at the recorded generations. Pure computation: no I/O, no pool.
- *
- * Scale-free form (THEORY.md): a generation draws n standard normals z, and with zbar their mean
- * and ss their sum of squared deviations, the refit model is
- *     m' = m + s·zbar,   ln s' = ln s + ½·ln(ss / (n − ddof)),
- * exactly the literal experiment on x = m + s·z up to rounding, but with no loss of s against m
- * and no underflow of s at any depth.
+ * The resample kernels: a group of k standard normal draws reduced to its mean and sum of squared
+ * deviations, on the fast generator (fused, no storage) or the stdlib reference path.
+ * Pure computation: no I/O, no pool.
  */
 import { StdlibNormal } from './stdlib-normal.js';
 import { F, K24, K53, W53, ZIGGURAT_R } from './ziggurat.js';
 import varianceFn from '@stdlib/stats-base-variance';
-import { setState } from './xoshiro.js';
-import { experimentWords } from '../src/seed.js';
-
-/** The part of a run's spec that the kernel needs. */
-export interface KernelSpec {
-  samples: number;
-  generations: number;
-  ddof: number;
-  mean0: number;
-  sd0: number;
-  every: number;
-  seed: number;
-  rng: 'fast' | 'stdlib';
-}
 
 const TWO29 = 536870912;
 const TWO_M53 = 1.1102230246251565e-16;
 
 /**
  * Draws n ≥ 1 standard normals from the xoshiro128** state `st` (ziggurat, 53 bits) and writes
- * their mean to out[0] and their sum of squared deviations to out[1]. The deviates are exactly
- * those of `normal(st)` from ziggurat.ts, in the same order.
+ * their mean to out[0] and their sum of squared deviations to out[1]; with `keep`, also the
+ * deviates themselves to keep[0..n). The deviates are exactly those of `normal(st)` from
+ * ziggurat.ts, in the same order.
  *
  * Generator state lives in locals for the whole call. The ziggurat's rare branches (about 1.2% of
  * candidates) run as a small state machine inside the same loop, each loop turn supplying one pair
@@ -42,7 +24,7 @@ const TWO_M53 = 1.1102230246251565e-16;
  * one pass, no storage, and no cancellation even for n = 2 with nearly equal draws (a naive
  * Σz² − (Σz)²/n loses every digit there).
  */
-export function drawFast(st: Int32Array, n: number, out: Float64Array): void {
+export function drawFast(st: Int32Array, n: number, out: Float64Array, keep: Float64Array | null = null): void {
   let s0 = st[0]! | 0;
   let s1 = st[1]! | 0;
   let s2 = st[2]! | 0;
@@ -118,6 +100,7 @@ export function drawFast(st: Int32Array, n: number, out: Float64Array): void {
         z = pr ? -(ZIGGURAT_R + px) : ZIGGURAT_R + px;
       }
     }
+    if (keep !== null) keep[i] = z;
     if (i === 0) shift = z;
     const d = z - shift;
     sum += d;
@@ -148,63 +131,6 @@ export function drawStdlib(gen: StdlibNormal, n: number, scratch: Float64Array, 
   out[1] = varianceFn(n, 0, scratch, 1) * n;
 }
 
-/** Per-worker scratch, allocated once and reused across tasks. */
-interface Scratch {
-  st: Int32Array;
-  out: Float64Array;
-  buf: Float64Array;
-  stdlib: StdlibNormal | null;
-}
-
-const scratch: Scratch = { st: new Int32Array(4), out: new Float64Array(2), buf: new Float64Array(0), stdlib: null };
-
-/**
- * Runs experiments [start, start + count) of `spec` and writes, for recorded row r and experiment
- * offset e, ln sd to lnSd[r·count + e] and the model mean to mean[r·count + e].
- */
-export function runReplace(
-  spec: KernelSpec,
-  start: number,
-  count: number,
-  lnSd: Float64Array,
-  mean: Float64Array,
-): void {
-  const n = spec.samples;
-  const T = spec.generations;
-  const every = spec.every;
-  const lnDf = Math.log(n - spec.ddof);
-  const { st, out } = scratch;
-  const useStdlib = spec.rng === 'stdlib';
-  let gen: StdlibNormal | null = null;
-  if (useStdlib) {
-    if (scratch.stdlib === null) scratch.stdlib = new StdlibNormal();
-    if (scratch.buf.length < n) scratch.buf = new Float64Array(n);
-    gen = scratch.stdlib;
-  }
-  const buf = scratch.buf;
-  for (let e = 0; e < count; e++) {
-    const w = experimentWords(spec.seed, start + e);
-    if (gen !== null) gen.seed(w);
-    else setState(st, w[0], w[1], w[2], w[3]);
-    let m = spec.mean0;
-    let ls = Math.log(spec.sd0);
-    let row = 0;
-    let next = every < T ? every : T;
-    for (let g = 1; g <= T; g++) {
-      if (gen !== null) drawStdlib(gen, n, buf, out);
-      else drawFast(st, n, out);
-      m += Math.exp(ls) * out[0]!;
-      ls += 0.5 * (Math.log(out[1]!) - lnDf);
-      if (g === next) {
-        lnSd[row * count + e] = ls;
-        mean[row * count + e] = m;
-        row++;
-        next = next + every < T ? next + every : T;
-      }
-    }
-  }
-}
-
 /**
  * Runs every branch of `drawFast` (tail and wedge included) before V8 optimises it. Without type
  * feedback for the rare branches, the optimised code deoptimised on the first tail draw and was
@@ -213,6 +139,7 @@ export function runReplace(
 function warmUp(): void {
   const st = new Int32Array([0x12345678, 0x9abcdef, 0x0fedcba9, 0x76543210]);
   const out = new Float64Array(2);
-  for (let k = 0; k < 20000; k++) drawFast(st, 32, out);
+  const keep = new Float64Array(32);
+  for (let k = 0; k < 20000; k++) drawFast(st, 32, out, k & 1 ? keep : null);
 }
 warmUp();

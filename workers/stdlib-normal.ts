@@ -51,12 +51,15 @@ export function mtInitByArray(mt: Uint32Array, key: ArrayLike<number>): void {
 export class StdlibNormal {
   /** Draws one standard normal deviate. */
   readonly draw: () => number;
+  /** Draws a uniform in [0, 1) from the same MT19937 stream (stdlib's `normalized`, 53 bits). */
+  readonly uniform: () => number;
   private readonly template: Uint32Array;
   private readonly mt: Uint32Array;
 
   constructor() {
     const rnorm = normalPkg.factory(0, 1, { seed: [1, 2, 3, 4] });
     this.draw = rnorm as unknown as () => number;
+    this.uniform = (rnorm as unknown as { PRNG: () => number }).PRNG;
     this.template = new Uint32Array(rnorm.state as Uint32Array);
     this.mt = this.template.subarray(STATE_OFFSET, STATE_OFFSET + N);
     this.setState = (s: Uint32Array) => {

@@ -12,7 +12,7 @@ import { Progress } from '../progress.js';
 import { provenance } from '../provenance.js';
 import { checkOutDir, writeResultDir } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
-import { allRows, finalsCsv, summaryDocument, toJson, trajectoryCsv, type RowStats } from '../summary.js';
+import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats } from '../summary.js';
 import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
 
@@ -28,6 +28,21 @@ export function runOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'string', describe: `integer seed, 0 to 2^53 − 1 [default: ${DEFAULTS.seed}]` })
     .option('every', { type: 'string', describe: 'record the trajectory every k generations (the last is always recorded) [default: ceil(T / 1000)]' })
     .option('rng', { type: 'string', describe: 'generator: fast (xoshiro128** + ziggurat) or stdlib (@stdlib/random-base-normal on MT19937) [default: fast]' })
+    .option('regime', {
+      type: 'string',
+      describe:
+        'data each fit is trained on: replace (the n new samples; the article), accumulate (every sample so far), ' +
+        'fresh (round(λn) fresh original draws + the rest from the model; needs --fresh), accumulate-subsample ' +
+        '(a random n of the accumulated pool; keeps n·T values per experiment in flight: O(t·n) memory) [default: replace]',
+    })
+    .option('fresh', { type: 'string', describe: 'λ in [0, 1]: share of fresh original data per generation (--regime fresh only)' })
+    .option('temperature', { type: 'string', describe: 'τ > 0: the model samples N(mean, τ·sd²) from generation 2 on; τ < 1 favours typical outputs [default: 1]' })
+    .option('method', {
+      type: 'string',
+      describe:
+        'resample (n draws per generation, the literal experiment) or stats (each generation\'s mean and sum of squares drawn from their exact laws: O(1) per generation; not for accumulate-subsample) [default: resample]',
+    })
+    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above this [default: 0.1·sd0]' })
     .option('workers', { alias: 'w', type: 'string', describe: 'worker threads [default: available parallelism]' });
 }
 
@@ -78,29 +93,39 @@ export function fmt(x: number, digits = 5): string {
 /** The human-readable table: simulated beside theory, with z-scores. */
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
-  const se = (sd: number) => sd / Math.sqrt(E);
-  const sdMean = f.sd['mean']! > 0 ? fmt(f.sd['mean']!) : `10^${fmt(f.sd['log10Mean']!)}`;
-  const thSdMean = f.theory.sd.mean > 0 ? fmt(f.theory.sd.mean) : `10^${fmt(f.theory.sd.log10Mean)}`;
+  const th = f.theory;
+  const se = (sd: number | undefined) => (sd === undefined ? '' : fmt(sd / Math.sqrt(E), 3));
+  const z = (x: number) => (Number.isNaN(x) ? '' : fmt(x, 3));
+  const val = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
+  const tiny = (x: number, log10: number) => (x > 0 ? fmt(x) : `10^${fmt(log10)}`);
   const rows: string[][] = [
     ['statistic (final generation)', 'simulated', '± s.e.', 'theory', 'z'],
-    ['sd: mean', sdMean, fmt(se(f.theory.sd.sd), 3), thSdMean, fmt(f.z.sdMean, 3)],
-    ['sd: sd', fmt(f.sd['sd']!), '', fmt(f.theory.sd.sd), ''],
+    ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se(th.sd?.sd), th.sd ? tiny(th.sd.mean, th.sd.log10Mean) : 'n/a', z(f.z.sdMean)],
+    ['sd: sd', fmt(f.sd['sd']!), '', val(th.sd?.sd), ''],
     ['sd: median [p05, p95]', `${fmt(f.sd['p50']!, 4)} [${fmt(f.sd['p05']!, 3)}, ${fmt(f.sd['p95']!, 3)}]`, '', '', ''],
-    ['log10 sd: mean', fmt(f.log10Sd['mean']!), fmt(se(f.theory.log10Sd.sd), 3), fmt(f.theory.log10Sd.mean), fmt(f.z.log10SdMean, 3)],
-    ['log10 sd: sd', fmt(f.log10Sd['sd']!), '', fmt(f.theory.log10Sd.sd), ''],
-    ['model mean: var', fmt(f.mean.var), '', fmt(f.theory.mean.var), fmt(f.z.meanVar, 3)],
-    ['W2² to original: mean', fmt(f.w2sq.mean), fmt(se(f.w2sq.sd), 3), fmt(f.theory.w2sq.mean), fmt(f.z.w2sqMean, 3)],
+    ['sd²: mean', fmt(f.sdSq.mean), se(f.sdSq.sd), val(th.sdSq?.mean), z(f.z.sdSqMean)],
+    ['log10 sd: mean', fmt(f.log10Sd['mean']!), se(th.log10Sd?.sd), val(th.log10Sd?.mean), z(f.z.log10SdMean)],
+    ['log10 sd: sd', fmt(f.log10Sd['sd']!), '', val(th.log10Sd?.sd), ''],
+    ['model mean: var', fmt(f.mean.var), '', val(th.mean?.var), z(f.z.meanVar)],
+    ['W2² to original: mean', fmt(f.w2sq.mean), se(f.w2sq.sd), val(th.w2sq?.mean), z(f.z.w2sqMean)],
+    [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', th.aboveEpsilon.suresh !== null ? `≤ ${fmt(th.aboveEpsilon.suresh, 3)} (Suresh)` : th.aboveEpsilon.markov !== null ? `≤ ${fmt(th.aboveEpsilon.markov, 3)} (Markov)` : 'n/a', ''],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const regime =
+    spec.regime === 'fresh' ? `fresh regime (λ = ${spec.fresh})` : `${spec.regime} regime`;
+  const extras = [spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
+    .filter((x) => x !== '')
+    .join(', ');
+  const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';
   return [
-    `collapse run: replace regime, n=${spec.samples} samples, T=${spec.generations} generations, ` +
-      `E=${E} experiments, ddof=${spec.ddof}, rng=${spec.rng}, seed=${spec.seed}`,
+    `collapse run: ${regime}, n=${spec.samples} samples, T=${spec.generations} generations, ` +
+      `E=${E} experiments, ddof=${spec.ddof}, rng=${spec.rng}, seed=${spec.seed}${extras ? `, ${extras}` : ''}`,
     '',
     ...lines,
     '',
-    `${fmt(wall, 3)} s on ${workers} worker${workers === 1 ? '' : 's'}, ${fmt(rate / 1e6, 4)}M normals/s; results in ${out}`,
+    `${fmt(wall, 3)} s on ${workers} worker${workers === 1 ? '' : 's'}, ${fmt(rate / 1e6, 4)}M ${unit}; results in ${out}`,
     '',
   ].join('\n');
 }
@@ -129,8 +154,13 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   progress.done();
   const rows = allRows(outcome);
   const final = rows[rows.length - 1]!;
-  const timing = { wallSeconds: wall, normalsPerSecond: outcome.draws / wall, draws: outcome.draws };
-  const doc = summaryDocument(spec, workers, final, timing, provenance(workers, startedAt, new Date()));
+  const timing = {
+    wallSeconds: wall,
+    normalsPerSecond: spec.method === 'stats' ? NaN : outcome.draws / wall,
+    generationStepsPerSecond: (spec.experiments * spec.generations) / wall,
+    draws: outcome.draws,
+  };
+  const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, provenance(workers, startedAt, new Date()));
   const summary = toJson(doc);
   writeResultDir(out, {
     'trajectory.csv': trajectoryCsv(rows),
@@ -138,7 +168,7 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
     'summary.json': summary,
   });
   if (argv.json === true) process.stdout.write(summary);
-  else process.stdout.write(humanTable(spec, workers, final, wall, timing.normalsPerSecond, out));
+  else process.stdout.write(humanTable(spec, workers, final, wall, spec.method === 'stats' ? timing.generationStepsPerSecond : timing.normalsPerSecond, out));
 }
 
 /** yargs registration. */
