@@ -7,6 +7,7 @@ import { packageRoot, provenance } from '../src/provenance.js';
 import { writeFileAtomic } from '../src/results.js';
 import { benchKernel, formatKernel } from './kernel.js';
 import { benchExperiments, benchScaling, formatScaling, workerCounts } from './scaling.js';
+import { benchMethods, formatMethods } from './methods.js';
 
 /** What numpy_peer.py prints. */
 interface PeerRun {
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
   const scaling = await benchScaling(experiments, counts, 2, log);
   log(formatScaling(scaling));
 
+  log(`\nmethods (n = T = 1000, ${maxWorkers} workers):`);
+  const methods = await benchMethods(maxWorkers, experiments, process.env['BENCH_BIG'] === '1');
+  log(formatMethods(methods));
+
   log('\nnumpy peer (single thread):');
   const notes: string[] = [];
   let vectorised: PeerRun | null = null;
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
     kind: 'collapse.bench',
     kernel,
     scaling,
+    methods,
     peer: peers.length === 0 ? null : { vectorised, literal },
     ratios,
     notes,

@@ -3,7 +3,7 @@
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
 import { chunkSize, planChunks, recordCount, subsamplePoolLength, type Chunk } from './plan.js';
-import { runTasks, TaskError } from './pool.js';
+import { runTasks, runTasksInline, TaskError } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -54,12 +54,27 @@ class OrderedMerge {
   }
 }
 
-/** Runs `spec` on `workers` threads; `onChunk` is called after each chunk completes. */
+/** Below this many draws (or generation steps with --method stats) a run stays on the calling thread. */
+export const INLINE_WORK = 2 ** 22;
+
+/** Where chunks run: `auto` picks the calling thread for work below INLINE_WORK, else the pool. */
+export type Placement = 'auto' | 'pool' | 'inline';
+
+/** Draws (resample) or generation steps (stats) a run performs. */
+export function workOf(spec: RunSpec, experiments = spec.experiments): number {
+  return experiments * spec.generations * (spec.method === 'stats' ? 1 : spec.samples);
+}
+
+/**
+ * Runs `spec` on `workers` threads; `onChunk` is called after each chunk completes. Where the
+ * chunks run never changes a result: the plan and the merge order depend on the spec only.
+ */
 export async function runSpec(
   spec: RunSpec,
   workers: number,
   onChunk: (done: number, total: number) => void = () => undefined,
   chunks: readonly Chunk[] = planChunks(spec),
+  placement: Placement = 'auto',
 ): Promise<RunOutcome> {
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
@@ -96,7 +111,10 @@ export async function runSpec(
     onChunk(done, tasks.length);
   };
   try {
-    await runTasks(tasks, Math.min(workers, Math.max(1, tasks.length)), onResult);
+    const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+    const inline = placement === 'inline' || (placement === 'auto' && work < INLINE_WORK);
+    if (inline) await runTasksInline(tasks, onResult);
+    else await runTasks(tasks, Math.min(workers, Math.max(1, tasks.length)), onResult);
   } catch (err) {
     if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
     throw err;

@@ -55,40 +55,17 @@ export function chanMerge(
   return [meanA + (delta * nb) / n, m2A + m2B + ((delta * delta) * na * nb) / n];
 }
 
-/**
- * Two-pass mean and M2 of x[offset .. offset + count), on data shifted by its first value: for data
- * far from 0 (a model mean near 1e12, say) the shifted values are exact (Sterbenz) and the sum
- * of 1e3 values near 1e15 no longer rounds the mean by 1e-4.
- */
-function twoPass(x: Float64Array, offset: number, count: number): [number, number] {
-  const shift = x[offset]!;
-  if (!Number.isFinite(shift)) return plainTwoPass(x, offset, count);
-  let s = 0;
-  for (let i = 0; i < count; i++) s += x[offset + i]! - shift;
-  const mean = s / count;
-  let m2 = 0;
-  for (let i = 0; i < count; i++) {
-    const d = x[offset + i]! - shift - mean;
-    m2 += d * d;
-  }
-  return [shift + mean, m2];
-}
-
-function plainTwoPass(x: Float64Array, offset: number, count: number): [number, number] {
-  let s = 0;
-  for (let i = 0; i < count; i++) s += x[offset + i]!;
-  const mean = s / count;
-  let m2 = 0;
-  for (let i = 0; i < count; i++) {
-    const d = x[offset + i]! - mean;
-    m2 += d * d;
-  }
-  return [mean, m2];
+/** Shifted-data accumulator: (Σd, Σd²) of d = x − shift, shift the first value seen. */
+function shiftedMoments(sum: number, sumsq: number, shift: number, count: number): [number, number] {
+  const dm = sum / count;
+  return [shift + dm, Math.max(0, sumsq - sum * dm)];
 }
 
 /**
  * Moments of one chunk from its recorded values: lnSd and mean laid out [row · count + e].
- * Two passes per statistic; O(rows · count) time, O(count) scratch.
+ * Two passes per row (the largest ln sd first, as the scale of the sd moments; then every sum at
+ * once, each shifted by its first value: the shifted-data algorithm of Chan, Golub & LeVeque 1983,
+ * exact to rounding whatever the data's offset) and one exp per value. O(rows · count).
  */
 export function chunkMoments(
   lnSd: Float64Array,
@@ -101,7 +78,6 @@ export function chunkMoments(
 ): Moments {
   const lnEps = Math.log(epsilon);
   const data = new Float64Array(rows * NF);
-  const tmp = new Float64Array(count);
   const LOG10E = Math.LOG10E;
   for (let r = 0; r < rows; r++) {
     const off = r * count;
@@ -112,35 +88,56 @@ export function chunkMoments(
       const ls = lnSd[off + e]!;
       if (ls < lo) lo = ls;
       if (ls > hi) hi = ls;
-      tmp[e] = ls * LOG10E;
+    }
+    const ref = Number.isFinite(hi) ? hi : 0;
+    const eRef = Math.exp(ref);
+    const ls0 = lnSd[off]!;
+    const k10 = ls0 * LOG10E;
+    const kY = Math.exp(ls0 - ref);
+    const kQ = kY * kY;
+    const kM = mean[off]! - mean0;
+    const kD = kM * kM;
+    const s0d = kY * eRef - sd0;
+    const kW = kD + s0d * s0d;
+    let a10 = 0, b10 = 0, aY = 0, bY = 0, aQ = 0, bQ = 0, aM = 0, bM = 0, aD = 0, bD = 0, aW = 0, bW = 0;
+    let above = 0;
+    for (let e = 0; e < count; e++) {
+      const ls = lnSd[off + e]!;
+      if (ls > lnEps) above++;
+      const y = Math.exp(ls - ref);
+      const dm = mean[off + e]! - mean0;
+      const dm2 = dm * dm;
+      const ds = y * eRef - sd0;
+      const w = dm2 + ds * ds;
+      let t = ls * LOG10E - k10;
+      a10 += t;
+      b10 += t * t;
+      t = y - kY;
+      aY += t;
+      bY += t * t;
+      t = y * y - kQ;
+      aQ += t;
+      bQ += t * t;
+      t = dm - kM;
+      aM += t;
+      bM += t * t;
+      t = dm2 - kD;
+      aD += t;
+      bD += t * t;
+      t = w - kW;
+      aW += t;
+      bW += t * t;
     }
     data[o + F.lsMin] = lo;
     data[o + F.lsMax] = hi;
-    [data[o + F.l10Mean], data[o + F.l10M2]] = twoPass(tmp, 0, count);
-    const ref = hi === -Infinity ? 0 : hi;
     data[o + F.sdRef] = ref;
-    let above = 0;
-    for (let e = 0; e < count; e++) {
-      tmp[e] = Math.exp(lnSd[off + e]! - ref);
-      if (lnSd[off + e]! > lnEps) above++;
-    }
     data[o + F.above] = above;
-    [data[o + F.sdMean], data[o + F.sdM2]] = twoPass(tmp, 0, count);
-    for (let e = 0; e < count; e++) tmp[e] = tmp[e]! * tmp[e]!;
-    [data[o + F.sqMean], data[o + F.sqM2]] = twoPass(tmp, 0, count);
-    for (let e = 0; e < count; e++) tmp[e] = mean[off + e]! - mean0;
-    [data[o + F.mMean], data[o + F.mM2]] = twoPass(tmp, 0, count);
-    for (let e = 0; e < count; e++) {
-      const d = mean[off + e]! - mean0;
-      tmp[e] = d * d;
-    }
-    [data[o + F.dm2Mean], data[o + F.dm2M2]] = twoPass(tmp, 0, count);
-    for (let e = 0; e < count; e++) {
-      const d = mean[off + e]! - mean0;
-      const s = Math.exp(lnSd[off + e]!) - sd0;
-      tmp[e] = d * d + s * s;
-    }
-    [data[o + F.w2Mean], data[o + F.w2M2]] = twoPass(tmp, 0, count);
+    [data[o + F.l10Mean], data[o + F.l10M2]] = shiftedMoments(a10, b10, k10, count);
+    [data[o + F.sdMean], data[o + F.sdM2]] = shiftedMoments(aY, bY, kY, count);
+    [data[o + F.sqMean], data[o + F.sqM2]] = shiftedMoments(aQ, bQ, kQ, count);
+    [data[o + F.mMean], data[o + F.mM2]] = shiftedMoments(aM, bM, kM, count);
+    [data[o + F.dm2Mean], data[o + F.dm2M2]] = shiftedMoments(aD, bD, kD, count);
+    [data[o + F.w2Mean], data[o + F.w2M2]] = shiftedMoments(aW, bW, kW, count);
   }
   return { count, rows, data };
 }

@@ -49,6 +49,16 @@ describe('usage errors: exit 2, one line naming the flag, the rule and the value
     [['--rng', 'mt'], '--rng', '"mt"'],
     [['-n', '5', '-n', '6'], '--samples', '"5", "6"'],
     [['--bogus', '1'], 'Unknown argument', 'bogus'],
+    [['--regime', 'mixed'], '--regime', '"mixed"'],
+    [['--fresh', '0.5'], '--fresh', 'replace'],
+    [['--regime', 'fresh'], '--fresh', 'fresh'],
+    [['--regime', 'fresh', '--fresh', '1.5'], '--fresh', '"1.5"'],
+    [['--regime', 'fresh', '--fresh', '-0.1'], '--fresh', '"-0.1"'],
+    [['--temperature', '0'], '--temperature', '"0"'],
+    [['--temperature', 'hot'], '--temperature', '"hot"'],
+    [['--method', 'exact'], '--method', '"exact"'],
+    [['--method', 'stats', '--regime', 'accumulate-subsample'], '--method stats', 'accumulate-subsample'],
+    [['--epsilon', '-1'], '--epsilon', '"-1"'],
   ];
   for (const [args, flag, value] of cases) {
     it(`collapse run ${args.join(' ')}`, () => {
@@ -84,6 +94,14 @@ describe('usage errors: exit 2, one line naming the flag, the rule and the value
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it('accumulate-subsample refuses up front a pool that would not fit in memory', () => {
+    const out = path.join(TMP, 'pool');
+    const r = collapse(['run', '--regime', 'accumulate-subsample', '-n', '100000', '-t', '1000000', '-e', '2', '--every', '1000000', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/accumulate-subsample keeps n·T = 100000000000 values per experiment in flight/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('an --out that is a non-empty foreign directory is refused', () => {
     const out = path.join(TMP, 'foreign');
     fs.mkdirSync(out);
@@ -107,8 +125,10 @@ describe('runs', () => {
   it('writes byte-identical trajectory and finals, and the same summary, for -w 1 and -w 2', () => {
     const a = path.join(TMP, 'w1');
     const b = path.join(TMP, 'w2');
-    expect(collapse(['run', ...SMALL, '--every', '3', '-w', '1', '-o', a]).code).toBe(0);
-    expect(collapse(['run', ...SMALL, '--every', '3', '-w', '2', '-o', b]).code).toBe(0);
+    // 6e6 draws: enough work to run on the pool rather than the calling thread
+    const POOLED = ['-n', '200', '-t', '30', '-e', '1000'];
+    expect(collapse(['run', ...POOLED, '--every', '3', '-w', '1', '-o', a]).code).toBe(0);
+    expect(collapse(['run', ...POOLED, '--every', '3', '-w', '2', '-o', b]).code).toBe(0);
     for (const f of ['trajectory.csv', 'finals.csv']) {
       expect(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f)))).toBe(true);
     }
@@ -124,7 +144,7 @@ describe('runs', () => {
     expect(traj).toHaveLength(1 + 10); // generations 3, 6, …, 30
     const finals = fs.readFileSync(path.join(a, 'finals.csv'), 'utf8').trimEnd().split('\n');
     expect(finals[0]).toBe('experiment,mean,sd,log10_sd');
-    expect(finals).toHaveLength(51);
+    expect(finals).toHaveLength(1001);
   });
 
   it('--json prints only the summary document, with the keys scripts rely on', () => {
@@ -165,9 +185,9 @@ describe('runs', () => {
 
   it('a worker failure exits 1 naming the chunk and seed that reproduce it, and writes nothing', () => {
     const out = path.join(TMP, 'fault');
-    const r = collapse(['run', ...SMALL, '--seed', '77', '-o', out], { COLLAPSE_FAULT_CHUNK: '0' });
+    const r = collapse(['run', '-n', '200', '-t', '30', '-e', '1000', '--seed', '77', '-o', out], { COLLAPSE_FAULT_CHUNK: '3' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/chunk 0 \(experiments 0\.\.\d+\) failed with seed 77: injected fault.*; reproduce with: collapse run .*--seed 77/);
+    expect(r.stderr).toMatch(/chunk 3 \(experiments \d+\.\.\d+\) failed with seed 77: injected fault.*; reproduce with: collapse run .*--seed 77/);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(fs.existsSync(out)).toBe(false);
   });

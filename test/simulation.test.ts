@@ -88,11 +88,13 @@ describe('simulation against closed forms', () => {
     }
   });
 
-  it('gives identical statistics on 1, 2 and 3 workers', async () => {
+  it('gives identical statistics on 1, 2 and 3 workers and on the calling thread', async () => {
     const s = spec({ samples: '30', generations: '50', experiments: '777', every: '7', seed: '5' });
-    const a = await runSpec(s, 1);
-    const b = await runSpec(s, 2);
-    const c = await runSpec(s, 3);
+    const a = await runSpec(s, 1, undefined, undefined, 'pool');
+    const b = await runSpec(s, 2, undefined, undefined, 'pool');
+    const c = await runSpec(s, 3, undefined, undefined, 'pool');
+    const d = await runSpec(s, 2, undefined, undefined, 'inline');
+    expect(Buffer.from(d.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
     expect(Buffer.from(b.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
     expect(Buffer.from(c.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
     for (let r = 0; r < a.rows; r++) expect(Buffer.from(c.lnSd[r]!.buffer).equals(Buffer.from(a.lnSd[r]!.buffer))).toBe(true);

@@ -13,7 +13,7 @@ import { provenance } from '../provenance.js';
 import { checkOutDir, writeResultDir } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats } from '../summary.js';
-import { chunkSize, recordCount } from '../plan.js';
+import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
 import { NF } from '../stats.js';
 
 /** Options shared by every command that runs experiments. */
@@ -67,6 +67,16 @@ export function checkMemory(spec: RunSpec, workers: number): void {
   const need = estimateBytes(spec, workers);
   const limit = memoryLimit();
   if (need <= limit) return;
+  if (spec.regime === 'accumulate-subsample') {
+    const perWorker = subsamplePoolLength(spec) * 8;
+    if (perWorker * workers > limit / 2) {
+      throw new UsageError(
+        `--regime accumulate-subsample keeps n·T = ${subsamplePoolLength(spec)} values per experiment in flight, ` +
+          `${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
+          `machine's, or COLLAPSE_MEMORY_LIMIT); use fewer --generations or --samples, or fewer --workers`,
+      );
+    }
+  }
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
   const perRow = E * 8 + workers * chunkSize(spec) * 24 + NF * 8 * (2 * workers + 4);
