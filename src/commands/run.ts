@@ -5,14 +5,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { estimateBytes, runSpec } from '../engine.js';
+import { estimateBytes } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
-import { Progress } from '../progress.js';
-import { provenance } from '../provenance.js';
-import { checkOutDir, writeResultDir } from '../results.js';
+import { checkOutDir } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
-import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats } from '../summary.js';
+import type { RowStats } from '../summary.js';
+import { executeRun } from '../execute.js';
 import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
 import { NF } from '../stats.js';
 
@@ -156,29 +155,12 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   if (out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
   checkOutDir(out);
 
-  const startedAt = new Date();
-  const t0 = process.hrtime.bigint();
-  const progress = new Progress('collapse run');
-  const outcome = await runSpec(spec, workers, (d, t) => progress.update(d, t));
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  progress.done();
-  const rows = allRows(outcome);
-  const final = rows[rows.length - 1]!;
-  const timing = {
-    wallSeconds: wall,
-    normalsPerSecond: spec.method === 'stats' ? NaN : outcome.draws / wall,
-    generationStepsPerSecond: (spec.experiments * spec.generations) / wall,
-    draws: outcome.draws,
-  };
-  const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, provenance(workers, startedAt, new Date()));
-  const summary = toJson(doc);
-  writeResultDir(out, {
-    'trajectory.csv': trajectoryCsv(rows),
-    'finals.csv': finalsCsv(outcome),
-    'summary.json': summary,
-  });
-  if (argv.json === true) process.stdout.write(summary);
-  else process.stdout.write(humanTable(spec, workers, final, wall, spec.method === 'stats' ? timing.generationStepsPerSecond : timing.normalsPerSecond, out));
+  const r = await executeRun(spec, workers, out);
+  if (argv.json === true) process.stdout.write(r.summary);
+  else {
+    const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
+    process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
+  }
 }
 
 /** yargs registration. */

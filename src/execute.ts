@@ -1,0 +1,66 @@
+/**
+ * One run from spec to result directory, shared by `run`, `sweep` and `merge`: run (or take merged
+ * partial results), summarise, and write summary.json, trajectory.csv and finals.csv atomically.
+ */
+import type { RunOutcome } from './engine.js';
+import { runSpec } from './engine.js';
+import { Progress } from './progress.js';
+import { provenance } from './provenance.js';
+import { writeResultDir } from './results.js';
+import type { RunSpec } from './spec.js';
+import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats, type Timing } from './summary.js';
+
+/** What a finished run hands back to its command. */
+export interface Executed {
+  doc: Record<string, unknown>;
+  /** summary.json's exact text. */
+  summary: string;
+  final: RowStats;
+  timing: Timing;
+}
+
+/** Timing figures of a run of `spec` that took `wall` seconds and drew `draws` deviates. */
+export function timingOf(spec: RunSpec, wall: number, draws: number): Timing {
+  return {
+    wallSeconds: wall,
+    normalsPerSecond: spec.method === 'stats' ? NaN : draws / wall,
+    generationStepsPerSecond: (spec.experiments * spec.generations) / wall,
+    draws,
+  };
+}
+
+/** Summarises `outcome` and writes its result directory `out`. */
+export function finishRun(
+  outcome: RunOutcome,
+  workers: number,
+  timing: Timing,
+  startedAt: Date,
+  out: string,
+  extra: Record<string, unknown> = {},
+): Executed {
+  const spec = outcome.spec;
+  const rows = allRows(outcome);
+  const final = rows[rows.length - 1]!;
+  const doc = {
+    ...summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, provenance(workers, startedAt, new Date())),
+    ...extra,
+  };
+  const summary = toJson(doc);
+  writeResultDir(out, {
+    'trajectory.csv': trajectoryCsv(rows),
+    'finals.csv': finalsCsv(outcome),
+    'summary.json': summary,
+  });
+  return { doc, summary, final, timing };
+}
+
+/** Runs `spec` on `workers` threads into `out`, with a progress bar labelled `label` on a terminal. */
+export async function executeRun(spec: RunSpec, workers: number, out: string, label = 'collapse run'): Promise<Executed> {
+  const startedAt = new Date();
+  const t0 = process.hrtime.bigint();
+  const progress = new Progress(label);
+  const outcome = await runSpec(spec, workers, (d, t) => progress.update(d, t));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  progress.done();
+  return finishRun(outcome, workers, timingOf(spec, wall, outcome.draws), startedAt, out);
+}
