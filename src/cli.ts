@@ -3,7 +3,7 @@
  * collapse's entry point: registers the commands with yargs and is the one place where errors
  * become exit codes (usage 2, runtime 1) and one line on stderr.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RuntimeError, UsageError } from './errors.js';
 import { registerRun } from './commands/run.js';
@@ -20,6 +20,11 @@ export function report(err: unknown, verbose: boolean): number {
   return 1;
 }
 
+/** Every command, in the order --help lists them; each file registers its own options. */
+const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
+  registerRun,
+];
+
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const verbose = argv.includes('--verbose');
@@ -27,8 +32,7 @@ async function main(): Promise<void> {
     process.stderr.write('\ncollapse: interrupted; no result directory was written\n');
     process.exit(130);
   });
-  const cli = registerRun(
-    yargs(argv)
+  let cli = yargs(argv)
       .scriptName('collapse')
       .usage('$0 <command> [options]\n\nSimulates model collapse: Gaussian refit-and-resample chains, checked against exact theory.')
       .option('verbose', { type: 'boolean', default: false, describe: 'print stacks with errors' })
@@ -41,8 +45,8 @@ async function main(): Promise<void> {
       .fail((msg, err) => {
         throw err ?? new UsageError(msg.replace(/\s+/g, ' ').trim());
       })
-      .wrap(Math.min(110, process.stdout.columns || 100)),
-  );
+      .wrap(Math.min(110, process.stdout.columns || 100));
+  for (const register of COMMANDS) cli = register(cli);
   await cli.parseAsync();
 }
 
