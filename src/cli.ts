@@ -7,6 +7,8 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RuntimeError, UsageError } from './errors.js';
 import { registerRun } from './commands/run.js';
+import { registerMerge } from './commands/merge.js';
+import { registerSlurm } from './commands/slurm.js';
 import { toolVersion } from './provenance.js';
 
 /** Exit code and message for any thrown value; a stack only with --verbose. */
@@ -23,6 +25,8 @@ export function report(err: unknown, verbose: boolean): number {
 /** Every command, in the order --help lists them; each file registers its own options. */
 const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
   registerRun,
+  registerMerge,
+  registerSlurm,
 ];
 
 async function main(): Promise<void> {

@@ -82,21 +82,7 @@ export async function runSpec(
   for (let r = 0; r < rows; r++) lnSd.push(new Float64Array(E));
   const finalMean = new Float64Array(E);
   const merge = new OrderedMerge(emptyMoments(rows));
-  const kernelSpec = {
-    samples: spec.samples,
-    generations: spec.generations,
-    ddof: spec.ddof,
-    mean0: spec.mean0,
-    sd0: spec.sd0,
-    every: spec.every,
-    seed: spec.seed,
-    rng: spec.rng,
-    regime: spec.regime,
-    fresh: spec.fresh,
-    temperature: spec.temperature,
-    method: spec.method,
-    epsilon: spec.epsilon,
-  };
+  const kernelSpec = kernelSpecOf(spec);
   const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpec, chunk }));
   let done = 0;
   let draws = 0;
@@ -121,4 +107,75 @@ export async function runSpec(
   }
   if (merge.merged !== tasks.length) throw new Error(`internal: merged ${merge.merged} of ${tasks.length} chunks`);
   return { spec, rows, moments: merge.total, lnSd, finalMean, draws };
+}
+
+/**
+ * Runs `chunks` of `spec` and returns their raw results in chunk order (for a shard's partial
+ * result, which keeps each chunk's statistics for the merge). Memory: the shard's own share.
+ */
+export async function runChunkResults(
+  spec: RunSpec,
+  workers: number,
+  chunks: readonly Chunk[],
+  onChunk: (done: number, total: number) => void = () => undefined,
+  placement: Placement = 'auto',
+): Promise<ChunkResult[]> {
+  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpecOf(spec), chunk }));
+  const byIndex = new Map<number, ChunkResult>();
+  const onResult = (r: ChunkResult): void => {
+    byIndex.set(r.index, r);
+    onChunk(byIndex.size, tasks.length);
+  };
+  try {
+    const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+    const inline = placement === 'inline' || (placement === 'auto' && work < INLINE_WORK);
+    if (tasks.length === 0) return [];
+    if (inline) await runTasksInline(tasks, onResult);
+    else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
+  } catch (err) {
+    if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
+    throw err;
+  }
+  return chunks.map((c) => byIndex.get(c.index)!);
+}
+
+/**
+ * Rebuilds a run's outcome from every chunk's result, merged in chunk order from an empty
+ * accumulator exactly as runSpec does, so a merge of shards gives the single-machine bytes.
+ */
+export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]): RunOutcome {
+  const rows = recordCount(spec.generations, spec.every);
+  const E = spec.experiments;
+  const lnSd: Float64Array[] = [];
+  for (let r = 0; r < rows; r++) lnSd.push(new Float64Array(E));
+  const finalMean = new Float64Array(E);
+  const total = emptyMoments(rows);
+  let draws = 0;
+  results.forEach((res, i) => {
+    if (res.index !== i) throw new Error(`internal: chunk ${res.index} at position ${i}`);
+    for (let r = 0; r < rows; r++) lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
+    finalMean.set(res.finalMean, res.start);
+    mergeMoments(total, { count: res.count, rows, data: res.moments });
+    draws += res.draws;
+  });
+  return { spec, rows, moments: total, lnSd, finalMean, draws };
+}
+
+/** The fields of a spec that the workers need. */
+export function kernelSpecOf(spec: RunSpec): ChunkTask['spec'] {
+  return {
+    samples: spec.samples,
+    generations: spec.generations,
+    ddof: spec.ddof,
+    mean0: spec.mean0,
+    sd0: spec.sd0,
+    every: spec.every,
+    seed: spec.seed,
+    rng: spec.rng,
+    regime: spec.regime,
+    fresh: spec.fresh,
+    temperature: spec.temperature,
+    method: spec.method,
+    epsilon: spec.epsilon,
+  };
 }

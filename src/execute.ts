@@ -36,15 +36,13 @@ export function finishRun(
   timing: Timing,
   startedAt: Date,
   out: string,
-  extra: Record<string, unknown> = {},
+  provenanceExtra: Record<string, unknown> = {},
 ): Executed {
   const spec = outcome.spec;
   const rows = allRows(outcome);
   const final = rows[rows.length - 1]!;
-  const doc = {
-    ...summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, provenance(workers, startedAt, new Date())),
-    ...extra,
-  };
+  const prov = { ...provenance(workers, startedAt, new Date()), ...provenanceExtra };
+  const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, prov);
   const summary = toJson(doc);
   writeResultDir(out, {
     'trajectory.csv': trajectoryCsv(rows),

@@ -15,15 +15,15 @@ export const SUMMARY_FILE = 'summary.json';
  * and is writable, and `out` is absent or a previous result (which is then replaced). Creates
  * the parent directory only.
  */
-export function checkOutDir(out: string): void {
+export function checkOutDir(out: string, marker: string = SUMMARY_FILE): void {
   const abs = path.resolve(out);
   if (fs.existsSync(abs)) {
     const st = fs.statSync(abs);
     if (!st.isDirectory()) throw new UsageError(`--out must be a directory, got ${JSON.stringify(out)} (a file)`);
     const entries = fs.readdirSync(abs);
-    if (entries.length > 0 && !entries.includes(SUMMARY_FILE)) {
+    if (entries.length > 0 && !entries.includes(marker)) {
       throw new UsageError(
-        `--out must be a new directory or a previous collapse result, got ${JSON.stringify(out)} (not empty, no ${SUMMARY_FILE})`,
+        `--out must be a new directory or a previous collapse result, got ${JSON.stringify(out)} (not empty, no ${marker})`,
       );
     }
   }
@@ -50,14 +50,14 @@ export function tempDirFor(out: string): string {
  * A previous result at `out` is moved aside first and removed after. An interrupted write leaves
  * only a hidden .tmp- directory, never a directory that looks complete.
  */
-export function writeResultDir(out: string, files: Record<string, string>): void {
+export function writeResultDir(out: string, files: Record<string, string | Uint8Array>, marker: string = SUMMARY_FILE): void {
   const abs = path.resolve(out);
   const tmp = tempDirFor(out);
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
-    // summary.json last: its presence marks a finished result.
-    const names = Object.keys(files).sort((a, b) => Number(a === SUMMARY_FILE) - Number(b === SUMMARY_FILE));
+    // the marker (summary.json) last: its presence marks a finished result.
+    const names = Object.keys(files).sort((a, b) => Number(a === marker) - Number(b === marker));
     for (const name of names) fs.writeFileSync(path.join(tmp, name), files[name]!);
     let old: string | null = null;
     if (fs.existsSync(abs)) {
@@ -83,7 +83,7 @@ export function writeFileAtomic(file: string, content: string): void {
  * Reads a result document and checks its schema version: an older or a newer one is refused with
  * a message that says which.
  */
-export function readResultDocument(file: string, kind: string): Record<string, unknown> {
+export function readResultDocument(file: string, kind: string, version: number = SCHEMA_VERSION): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -94,11 +94,11 @@ export function readResultDocument(file: string, kind: string): Record<string, u
   const d = doc as Record<string, unknown>;
   const v = d['schemaVersion'];
   if (typeof v !== 'number') throw new RuntimeError(`${file} has no schemaVersion: not a collapse result document`);
-  if (v < SCHEMA_VERSION) {
-    throw new RuntimeError(`${file} has schemaVersion ${v}, older than this collapse's ${SCHEMA_VERSION}: re-run it with this version`);
+  if (v < version) {
+    throw new RuntimeError(`${file} has schemaVersion ${v}, older than this collapse's ${version}: re-run it with this version`);
   }
-  if (v > SCHEMA_VERSION) {
-    throw new RuntimeError(`${file} has schemaVersion ${v}, newer than this collapse's ${SCHEMA_VERSION}: upgrade collapse to read it`);
+  if (v > version) {
+    throw new RuntimeError(`${file} has schemaVersion ${v}, newer than this collapse's ${version}: upgrade collapse to read it`);
   }
   if (d['kind'] !== kind) throw new RuntimeError(`${file} is a ${String(d['kind'])} document, expected ${kind}`);
   return d;

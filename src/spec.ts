@@ -3,7 +3,7 @@
  * validation rules. Everything downstream trusts a RunSpec.
  */
 import { createHash } from 'node:crypto';
-import { conflictingFlags, invalidFlag } from './errors.js';
+import { conflictingFlags, invalidFlag, UsageError } from './errors.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
 export type RngName = 'fast' | 'stdlib';
@@ -201,4 +201,27 @@ export function specCommand(spec: RunSpec): string {
     `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''} --temperature ${spec.temperature} ` +
     `--method ${spec.method} --epsilon ${spec.epsilon}`
   );
+}
+
+/**
+ * The RunSpec recorded in a result or part file (its canonical form), re-validated: refuses a
+ * document whose spec this version would not produce.
+ */
+export function specFromCanonical(doc: Record<string, unknown>, where: string): RunSpec {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) raw[k] = typeof v === 'number' ? String(v) : v;
+  if (doc['regime'] !== 'fresh') delete raw['fresh'];
+  let spec: RunSpec;
+  try {
+    spec = resolveRunSpec(raw as RawRunFlags);
+  } catch (err) {
+    throw new UsageError(`${where}: its spec is not valid here (${(err as Error).message})`);
+  }
+  const canon = canonicalSpec(spec);
+  for (const k of Object.keys(canon)) {
+    if (JSON.stringify(canon[k]) !== JSON.stringify(doc[k])) {
+      throw new UsageError(`${where}: its spec field ${k} is ${JSON.stringify(doc[k])}, which this version reads as ${JSON.stringify(canon[k])}`);
+    }
+  }
+  return spec;
 }

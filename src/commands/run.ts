@@ -5,7 +5,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { estimateBytes } from '../engine.js';
+import fs from 'node:fs';
+import { estimateBytes, runChunkResults } from '../engine.js';
+import { Progress } from '../progress.js';
+import { provenance } from '../provenance.js';
+import { parseShard, PART_FILE, shardChunks, writePart } from '../shard.js';
 import { UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
 import { checkOutDir } from '../results.js';
@@ -143,6 +147,28 @@ interface RunArgs extends RawRunFlags {
   workers?: unknown;
   out?: string;
   json?: boolean;
+  shard?: unknown;
+}
+
+/** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
+async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
+  const shard = parseShard(argv.shard);
+  const out = argv.out ?? path.join('results', `run-${specHash(spec)}.part-${shard.index}-of-${shard.count}`);
+  checkOutDir(out, PART_FILE);
+  const chunks = shardChunks(spec, shard);
+  const startedAt = new Date();
+  const t0 = process.hrtime.bigint();
+  const progress = new Progress(`collapse run, shard ${shard.index}/${shard.count}`);
+  const results = await runChunkResults(spec, workers, chunks, (d, t) => progress.update(d, t));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  progress.done();
+  const draws = results.reduce((a, r) => a + r.draws, 0);
+  writePart(out, spec, shard, results, { wallSeconds: wall, draws }, provenance(workers, startedAt, new Date()));
+  const experiments = chunks.reduce((a, c) => a + c.count, 0);
+  const range = chunks.length === 0 ? 'no chunks (more shards than chunks)' : `chunks ${chunks[0]!.index}..${chunks[chunks.length - 1]!.index} (${experiments} experiments)`;
+  const line = `collapse run: shard ${shard.index}/${shard.count} of spec ${specHash(spec)}: ${range} in ${fmt(wall, 3)} s; partial result in ${out}\n`;
+  if (argv.json === true) process.stdout.write(fs.readFileSync(path.join(out, PART_FILE), 'utf8'));
+  else process.stdout.write(line);
 }
 
 /** The whole command: validate, check, run, write, report. */
@@ -151,8 +177,9 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   const workers = resolveWorkers(argv.workers);
   checkMemory(spec, workers);
   if (argv.out !== undefined && typeof argv.out !== 'string') throw new UsageError(`--out must be a directory path, got ${String(argv.out)}`);
+  if (argv.out !== undefined && argv.out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
+  if (argv.shard !== undefined) return runShard(spec, workers, argv);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
-  if (out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
   checkOutDir(out);
 
   const r = await executeRun(spec, workers, out);
@@ -172,6 +199,13 @@ export function registerRun<T>(y: Argv<T>): Argv<T> {
       runOptions(b)
         .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'run only shard i of N of the chunk plan and write a partial result for `collapse merge`: i/N, auto ' +
+            '(Slurm job array: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or auto/N ' +
+            '(index from Slurm or a Kubernetes Indexed Job\'s JOB_COMPLETION_INDEX) [default: results/run-<hash>.part-<i>-of-<N>]',
+        })
         .example('$0 run', "the article's experiment")
         .example('$0 run -n 100 -t 10000 -e 200 --ddof 1 -o results/deep', 'a deeper chain with the sample sd'),
     (argv) => runCommand(argv as ArgumentsCamelCase<RunArgs>),

@@ -1,0 +1,70 @@
+/**
+ * `collapse merge PARTS… -o DIR`: checks that partial results belong together and are complete,
+ * then merges them in chunk order into the result directory a single machine would have written.
+ */
+import path from 'node:path';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { outcomeFromChunks } from '../engine.js';
+import { UsageError } from '../errors.js';
+import { finishRun } from '../execute.js';
+import { checkOutDir } from '../results.js';
+import { checkParts, readPart } from '../shard.js';
+import { specFromCanonical, specHash } from '../spec.js';
+import { humanTable } from './run.js';
+
+interface MergeArgs {
+  parts: string[];
+  out?: string;
+  json?: boolean;
+}
+
+/** Merges parts into one result directory; returns its path. */
+export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise<void> {
+  const paths = (argv.parts ?? []).map(String);
+  if (paths.length === 0) throw new UsageError('collapse merge needs at least one part (directories written by run --shard)');
+  const startedAt = new Date();
+  const parts = paths.map(readPart);
+  const spec = specFromCanonical(parts[0]!.spec, parts[0]!.path);
+  const results = checkParts(parts, spec);
+  const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
+  checkOutDir(out);
+  const outcome = outcomeFromChunks(spec, results);
+  const wall = Math.max(...parts.map((p) => p.timing.wallSeconds));
+  const threads = parts.reduce((a, p) => a + p.provenance.threads, 0);
+  const busy = parts.reduce((a, p) => a + p.timing.wallSeconds, 0);
+  const timing = {
+    // the slowest shard: the wall time of the whole job when all shards run at once
+    wallSeconds: wall,
+    normalsPerSecond: spec.method === 'stats' ? NaN : outcome.draws / wall,
+    generationStepsPerSecond: (spec.experiments * spec.generations) / wall,
+    draws: outcome.draws,
+    shardSecondsTotal: busy,
+  };
+  const r = finishRun(outcome, threads, timing, startedAt, out, {
+    parts: parts
+      .slice()
+      .sort((a, b) => a.shard.index - b.shard.index)
+      .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
+  });
+  if (argv.json === true) process.stdout.write(r.summary);
+  else {
+    const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
+    process.stdout.write(`collapse merge: ${parts.length} part${parts.length === 1 ? '' : 's'} of spec ${specHash(spec)}\n`);
+    process.stdout.write(humanTable(spec, threads, r.final, wall, rate, out));
+  }
+}
+
+/** yargs registration. */
+export function registerMerge<T>(y: Argv<T>): Argv<T> {
+  return y.command(
+    'merge <parts..>',
+    'Merge the partial results of run --shard into the single-machine result (same bytes apart from timing and provenance)',
+    (b) =>
+      b
+        .positional('parts', { type: 'string', array: true, describe: 'part directories written by collapse run --shard' })
+        .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
+        .example('$0 merge parts/part-* -o results/article', 'after a job array of collapse run --shard auto'),
+    (argv) => mergeCommand(argv as unknown as ArgumentsCamelCase<MergeArgs>),
+  ) as Argv<T>;
+}

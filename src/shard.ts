@@ -1,0 +1,237 @@
+/**
+ * Shards: the slice of a chunk plan (or of a sweep's points) that one machine runs, the partial
+ * result it writes, and the checks and ordered merge that rebuild the single-machine result.
+ *
+ * A part is a directory with part.json (spec, shard, chunk list, byte layout, provenance) and
+ * part.bin (each chunk's moments, recorded ln sd and final means as little-endian float64, in
+ * chunk order). Shard i of N takes chunks [⌊iC/N⌋, ⌊(i+1)C/N⌋) of the C chunks: contiguous,
+ * balanced, and fixed by the spec, so any scheduler can start the shards in any order.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Chunk } from './plan.js';
+import { planChunks, recordCount } from './plan.js';
+import type { ChunkResult } from './protocol.js';
+import { RuntimeError, UsageError, invalidFlag } from './errors.js';
+import { readResultDocument, writeResultDir } from './results.js';
+import { canonicalSpec, specHash, type RunSpec } from './spec.js';
+import { NF } from './stats.js';
+import { toolVersion, type Provenance } from './provenance.js';
+
+/** Version of part.json's layout. */
+export const PART_SCHEMA_VERSION = 1;
+export const PART_FILE = 'part.json';
+export const PART_DATA = 'part.bin';
+
+/** Which slice this process runs: shard `index` of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+const SHARD_TEXT = /^(\d+)\/(\d+)$/;
+const AUTO_TEXT = /^auto(?:\/(\d+))?$/;
+
+/**
+ * Parses --shard: `i/N` (0 ≤ i < N), `auto` (Slurm job arrays: SLURM_ARRAY_TASK_ID minus
+ * SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT), or `auto/N` (the index from Slurm or from a
+ * Kubernetes Indexed Job's JOB_COMPLETION_INDEX, the count given).
+ */
+export function parseShard(raw: unknown, env: NodeJS.ProcessEnv = process.env): Shard {
+  if (typeof raw !== 'string') throw invalidFlag('shard', 'i/N, auto or auto/N', raw);
+  const text = raw.trim();
+  const m = SHARD_TEXT.exec(text);
+  if (m) {
+    const index = Number(m[1]);
+    const count = Number(m[2]);
+    if (!(count >= 1 && index < count && Number.isSafeInteger(count))) {
+      throw invalidFlag('shard', 'i/N with N ≥ 1 and 0 ≤ i < N', raw);
+    }
+    return { index, count };
+  }
+  const a = AUTO_TEXT.exec(text);
+  if (!a) throw invalidFlag('shard', 'i/N, auto or auto/N', raw);
+  const given = a[1] === undefined ? undefined : Number(a[1]);
+  const num = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--shard ${text}: ${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const slurmId = num('SLURM_ARRAY_TASK_ID');
+  const k8sIndex = num('JOB_COMPLETION_INDEX');
+  let index: number;
+  let count: number | undefined = given;
+  if (slurmId !== undefined) {
+    index = slurmId - (num('SLURM_ARRAY_TASK_MIN') ?? 0);
+    count ??= num('SLURM_ARRAY_TASK_COUNT');
+    if (count === undefined) throw new UsageError(`--shard ${text}: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; use --shard auto/N`);
+  } else if (k8sIndex !== undefined) {
+    index = k8sIndex;
+    if (count === undefined) {
+      throw new UsageError(`--shard ${text}: JOB_COMPLETION_INDEX (Kubernetes Indexed Job) gives no count; use --shard auto/N with N = the Job's completions`);
+    }
+  } else {
+    throw new UsageError(
+      `--shard ${text} needs SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job array) or JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, with --shard auto/N); none is set`,
+    );
+  }
+  if (!(count >= 1 && index >= 0 && index < count)) {
+    throw new UsageError(`--shard ${text}: shard index ${index} is outside 0..${count - 1}`);
+  }
+  return { index, count };
+}
+
+/** The contiguous range [from, to) of `total` items that shard i of N takes. */
+export function shardRange(total: number, shard: Shard): [number, number] {
+  return [Math.floor((shard.index * total) / shard.count), Math.floor(((shard.index + 1) * total) / shard.count)];
+}
+
+/** The chunks of `spec` that `shard` runs (empty when there are more shards than chunks). */
+export function shardChunks(spec: RunSpec, shard: Shard): Chunk[] {
+  const all = planChunks(spec);
+  const [from, to] = shardRange(all.length, shard);
+  return all.slice(from, to);
+}
+
+/** Writes a part directory atomically: part.bin then part.json (which marks it complete). */
+export function writePart(
+  out: string,
+  spec: RunSpec,
+  shard: Shard,
+  results: readonly ChunkResult[],
+  timing: { wallSeconds: number; draws: number },
+  provenance: Provenance,
+): void {
+  const rows = recordCount(spec.generations, spec.every);
+  let doubles = 0;
+  for (const r of results) doubles += rows * NF + rows * r.count + r.count;
+  const bin = new Float64Array(doubles);
+  let off = 0;
+  for (const r of results) {
+    bin.set(r.moments, off);
+    off += r.moments.length;
+    bin.set(r.lnSd, off);
+    off += r.lnSd.length;
+    bin.set(r.finalMean, off);
+    off += r.finalMean.length;
+  }
+  const doc = {
+    schemaVersion: PART_SCHEMA_VERSION,
+    kind: 'collapse.part',
+    toolVersion: toolVersion(),
+    specHash: specHash(spec),
+    spec: canonicalSpec(spec),
+    shard,
+    rows,
+    byteOrder: 'little',
+    chunks: results.map((r) => ({ index: r.index, start: r.start, count: r.count, draws: r.draws })),
+    timing,
+    provenance,
+  };
+  writeResultDir(
+    out,
+    { [PART_DATA]: new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength), [PART_FILE]: `${JSON.stringify(doc, null, 2)}\n` },
+    PART_FILE,
+  );
+}
+
+/** A part as read back, with its chunk results. */
+export interface Part {
+  path: string;
+  spec: Record<string, unknown>;
+  toolVersion: string;
+  shard: Shard;
+  timing: { wallSeconds: number; draws: number };
+  provenance: Provenance;
+  results: ChunkResult[];
+}
+
+/** Reads a part directory (or its part.json); checks its schema and its data's size. */
+export function readPart(p: string): Part {
+  const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
+  const file = path.join(dir, PART_FILE);
+  if (!fs.existsSync(file)) throw new RuntimeError(`${p} is not a collapse part: no ${PART_FILE} (an unfinished or missing shard?)`);
+  const doc = readResultDocument(file, 'collapse.part', PART_SCHEMA_VERSION);
+  if (doc['byteOrder'] !== 'little' || os.endianness() !== 'LE') {
+    throw new RuntimeError(`${file}: byte order ${String(doc['byteOrder'])} cannot be read on this ${os.endianness()} machine`);
+  }
+  const rows = doc['rows'] as number;
+  const chunks = doc['chunks'] as { index: number; start: number; count: number; draws: number }[];
+  const buf = fs.readFileSync(path.join(dir, PART_DATA));
+  let doubles = 0;
+  for (const c of chunks) doubles += rows * NF + rows * c.count + c.count;
+  if (buf.byteLength !== doubles * 8) {
+    throw new RuntimeError(`${dir}/${PART_DATA} has ${buf.byteLength} bytes, expected ${doubles * 8}: the part is damaged`);
+  }
+  const all = new Float64Array(doubles);
+  new Uint8Array(all.buffer).set(buf);
+  let off = 0;
+  const results: ChunkResult[] = chunks.map((c) => {
+    const moments = all.slice(off, (off += rows * NF));
+    const lnSd = all.slice(off, (off += rows * c.count));
+    const finalMean = all.slice(off, (off += c.count));
+    return { index: c.index, start: c.start, count: c.count, rows, moments, lnSd, finalMean, draws: c.draws };
+  });
+  return {
+    path: dir,
+    spec: doc['spec'] as Record<string, unknown>,
+    toolVersion: doc['toolVersion'] as string,
+    shard: doc['shard'] as Shard,
+    timing: doc['timing'] as { wallSeconds: number; draws: number },
+    provenance: doc['provenance'] as Provenance,
+    results,
+  };
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v);
+}
+
+/**
+ * Checks that parts belong together and are complete: same tool version, spec and shard count
+ * (naming the differing field and both values), every shard once, and each part's chunks exactly
+ * its slice of the plan. Returns the chunk results of all parts in chunk order.
+ */
+export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[] {
+  const first = parts[0]!;
+  for (const p of parts.slice(1)) {
+    if (p.toolVersion !== first.toolVersion) {
+      throw new UsageError(`parts differ in tool version: ${show(first.toolVersion)} in ${first.path}, ${show(p.toolVersion)} in ${p.path}`);
+    }
+    for (const key of Object.keys(first.spec)) {
+      if (show(first.spec[key]) !== show(p.spec[key])) {
+        throw new UsageError(`parts differ in ${key}: ${show(first.spec[key])} in ${first.path}, ${show(p.spec[key])} in ${p.path}`);
+      }
+    }
+    if (p.shard.count !== first.shard.count) {
+      throw new UsageError(`parts differ in shard count: ${first.shard.count} in ${first.path}, ${p.shard.count} in ${p.path}`);
+    }
+  }
+  const N = first.shard.count;
+  const seen = new Map<number, string>();
+  for (const p of parts) {
+    const prev = seen.get(p.shard.index);
+    if (prev !== undefined) throw new UsageError(`shard ${p.shard.index}/${N} is given twice: ${prev} and ${p.path}`);
+    seen.set(p.shard.index, p.path);
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < N; i++) if (!seen.has(i)) missing.push(i);
+  if (missing.length > 0) {
+    const list = missing.length > 20 ? `${missing.slice(0, 20).join(', ')} … (${missing.length} in all)` : missing.join(', ');
+    throw new UsageError(`incomplete set of parts: missing shard${missing.length === 1 ? '' : 's'} ${list} of ${N}`);
+  }
+  const plan = planChunks(spec);
+  const ordered = [...parts].sort((a, b) => a.shard.index - b.shard.index);
+  const results: ChunkResult[] = [];
+  for (const p of ordered) {
+    const [from, to] = shardRange(plan.length, p.shard);
+    const want = plan.slice(from, to);
+    const got = p.results;
+    const same = want.length === got.length && want.every((c, i) => c.index === got[i]!.index && c.start === got[i]!.start && c.count === got[i]!.count);
+    if (!same) throw new RuntimeError(`${p.path}: its chunks are not shard ${p.shard.index}/${N} of this spec's plan (a part from another version?)`);
+    results.push(...got);
+  }
+  return results;
+}

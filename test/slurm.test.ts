@@ -1,0 +1,90 @@
+/**
+ * End to end on a real Slurm cluster: test/slurm/cluster.sh installs Debian's slurmctld, slurmd
+ * and munge, starts a single-node cluster on this machine, and the script from `collapse slurm
+ * --wait` runs a job array of shards and the dependent merge. The merged result must equal the
+ * single-machine run. Skipped, visibly, where the cluster cannot run (not root, no apt-get) or
+ * with COLLAPSE_SKIP_SLURM=1.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLUSTER = path.join(ROOT, 'test', 'slurm', 'cluster.sh');
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-slurm-'));
+const STATE = path.join(TMP, 'state');
+
+function startCluster(): string | null {
+  if (process.env['COLLAPSE_SKIP_SLURM'] === '1') return 'COLLAPSE_SKIP_SLURM=1';
+  const r = spawnSync('bash', [CLUSTER, 'start', STATE], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status === 77) return `cluster.sh cannot run here: ${r.stderr.trim().split('\n').pop()}`;
+  if (r.status !== 0) throw new Error(`cluster.sh start failed (${r.status}):\n${r.stderr}`);
+  return null;
+}
+
+const skipReason = startCluster();
+if (skipReason !== null) console.warn(`SKIPPED: real Slurm end-to-end test (${skipReason})`);
+const env = { ...process.env, SLURM_CONF: path.join(STATE, 'slurm.conf') };
+
+afterAll(() => {
+  spawnSync('scancel', ['--quiet', '--user', 'root'], { env });
+  spawnSync('bash', [CLUSTER, 'stop', STATE]);
+  const status = spawnSync('bash', [CLUSTER, 'status', STATE], { encoding: 'utf8' }).stdout;
+  fs.rmSync(TMP, { recursive: true, force: true });
+  if (skipReason === null && status.includes(' up')) throw new Error(`daemons still up after stop:\n${status}`);
+});
+
+function collapse(args: string[], extra: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: TMP, env: { ...env, ...extra }, encoding: 'utf8' });
+}
+
+function comparable(dir: string): string {
+  const d = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  delete d.timing;
+  delete d.provenance;
+  delete d.params.workers;
+  return JSON.stringify(d);
+}
+
+const SPEC = ['-n', '40', '-t', '30', '-e', '120', '--every', '3', '--seed', '21'];
+const SLURM = ['--cpus-per-task', '1', '--mem', '256M', '--time', '10', '--wait'];
+
+describe.skipIf(skipReason !== null)('real Slurm cluster', () => {
+  // 5 experiments make 5 chunks: 7 shards leave two with no work
+  const cases: [string, string[], number][] = [
+    ['3 shards', SPEC, 3],
+    ['7 shards, more than the 5 chunks', ['-n', '40', '-t', '30', '-e', '5', '--every', '3', '--seed', '21'], 7],
+  ];
+  for (const [name, spec, N] of cases) {
+    it(`a job array of ${name} and the merge job give the single-machine result`, () => {
+      const script = path.join(TMP, `job-${N}.sh`);
+      const out = path.join(TMP, `merged-${N}`);
+      const ref = path.join(TMP, `single-${N}`);
+      expect(collapse(['run', ...spec, '-o', ref]).status).toBe(0);
+      const g = collapse(['slurm', ...spec, ...SLURM, '--shards', String(N), '--parts', path.join(TMP, `parts-${N}`), '-o', out, '--write', script]);
+      expect(g.status, g.stderr).toBe(0);
+      const r = spawnSync('bash', [script], { cwd: TMP, env, encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      for (const f of ['trajectory.csv', 'finals.csv']) {
+        expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(ref, f))), f).toBe(true);
+      }
+      expect(comparable(out)).toBe(comparable(ref));
+      const parts = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).provenance.parts;
+      expect(parts).toHaveLength(N);
+    });
+  }
+
+  it('a failing array task fails the driver with sbatch --wait, and no merged result appears', () => {
+    const script = path.join(TMP, 'job-fail.sh');
+    const out = path.join(TMP, 'merged-fail');
+    expect(collapse(['slurm', ...SPEC, ...SLURM, '--shards', '2', '--parts', path.join(TMP, 'parts-fail'), '-o', out, '--write', script]).status).toBe(0);
+    const r = spawnSync('bash', [script], { cwd: TMP, env: { ...env, COLLAPSE_FAULT_CHUNK: '0' }, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status).not.toBe(0);
+    expect(fs.existsSync(out)).toBe(false);
+    const log = fs.readdirSync(path.join(TMP, 'parts-fail')).filter((f) => f.endsWith('_0.out'));
+    expect(fs.readFileSync(path.join(TMP, 'parts-fail', log[0]!), 'utf8')).toMatch(/chunk 0 .* failed with seed 21/);
+  });
+});
