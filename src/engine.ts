@@ -161,21 +161,8 @@ export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]
   return { spec, rows, moments: total, lnSd, finalMean, draws };
 }
 
-/** The fields of a spec that the workers need. */
+/** The fields of a spec that the workers need: all but the experiment count. */
 export function kernelSpecOf(spec: RunSpec): ChunkTask['spec'] {
-  return {
-    samples: spec.samples,
-    generations: spec.generations,
-    ddof: spec.ddof,
-    mean0: spec.mean0,
-    sd0: spec.sd0,
-    every: spec.every,
-    seed: spec.seed,
-    rng: spec.rng,
-    regime: spec.regime,
-    fresh: spec.fresh,
-    temperature: spec.temperature,
-    method: spec.method,
-    epsilon: spec.epsilon,
-  };
+  const { experiments: _experiments, ...kernel } = spec;
+  return kernel;
 }

@@ -1,6 +1,9 @@
 /**
- * Shared test helpers: z-score bounds and the normal CDF used by goodness-of-fit checks.
+ * Shared test helpers: z-score bounds, the normal CDF used by goodness-of-fit checks, and result
+ * comparison.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * |z| bound for one check. Each suite makes a few dozen z checks at fixed seeds; at 4.5 the
@@ -24,4 +27,13 @@ export function normalCdf(x: number): number {
 export function chiSquareZ(stat: number, k: number): number {
   const a = 2 / (9 * k);
   return (Math.cbrt(stat / k) - (1 - a)) / Math.sqrt(a);
+}
+
+/** A summary.json without what may differ between equal runs: timing, provenance, params.workers. */
+export function comparableSummary(dir: string): string {
+  const d = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  delete d['timing'];
+  delete d['provenance'];
+  delete d['params']!['workers'];
+  return JSON.stringify(d);
 }

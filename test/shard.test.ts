@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { comparableSummary } from './helpers.js';
 import { parseShard, shardRange } from '../src/shard.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -20,19 +21,11 @@ function collapse(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function comparable(dir: string): string {
-  const d = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-  delete d.timing;
-  delete d.provenance;
-  delete d.params.workers;
-  return JSON.stringify(d);
-}
-
 function sameResult(a: string, b: string): void {
   for (const f of ['trajectory.csv', 'finals.csv']) {
     expect(fs.readFileSync(path.join(b, f)).equals(fs.readFileSync(path.join(a, f))), f).toBe(true);
   }
-  expect(comparable(b)).toBe(comparable(a));
+  expect(comparableSummary(b)).toBe(comparableSummary(a));
 }
 
 const BASE = ['-n', '50', '-t', '40', '-e', '300', '--every', '4'];

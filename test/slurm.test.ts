@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { comparableSummary } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -41,14 +42,6 @@ function collapse(args: string[], extra: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd: TMP, env: { ...env, ...extra }, encoding: 'utf8' });
 }
 
-function comparable(dir: string): string {
-  const d = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-  delete d.timing;
-  delete d.provenance;
-  delete d.params.workers;
-  return JSON.stringify(d);
-}
-
 const SPEC = ['-n', '40', '-t', '30', '-e', '120', '--every', '3', '--seed', '21'];
 const SLURM = ['--cpus-per-task', '1', '--mem', '256M', '--time', '10', '--wait'];
 
@@ -71,7 +64,7 @@ describe.skipIf(skipReason !== null)('real Slurm cluster', () => {
       for (const f of ['trajectory.csv', 'finals.csv']) {
         expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(ref, f))), f).toBe(true);
       }
-      expect(comparable(out)).toBe(comparable(ref));
+      expect(comparableSummary(out)).toBe(comparableSummary(ref));
       const parts = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).provenance.parts;
       expect(parts).toHaveLength(N);
     });

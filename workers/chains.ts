@@ -9,7 +9,7 @@
  * underflows. The other regimes keep s near sd0 (that is their point) and merge groups in absolute
  * terms with Chan et al.'s pairwise update.
  */
-import type { Method, Regime, RngName } from '../src/spec.js';
+import type { RngName, RunSpec } from '../src/spec.js';
 import { experimentWords } from '../src/seed.js';
 import { subsamplePoolLength } from '../src/plan.js';
 import { FastSource, resampleGroup, statsGroup, StdlibSource, type Source } from './sources.js';
@@ -17,21 +17,7 @@ import { nextOpenUnit } from './xoshiro.js';
 import { drawFast } from './kernel.js';
 
 /** The part of a run's spec that the workers need. */
-export interface KernelSpec {
-  samples: number;
-  generations: number;
-  ddof: number;
-  mean0: number;
-  sd0: number;
-  every: number;
-  seed: number;
-  rng: RngName;
-  regime: Regime;
-  fresh: number;
-  temperature: number;
-  method: Method;
-  epsilon: number;
-}
+export type KernelSpec = Omit<RunSpec, 'experiments'>;
 
 type GroupFn = (src: Source, k: number, out: Float64Array) => void;
 
