@@ -7,6 +7,9 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RuntimeError, UsageError } from './errors.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerTable } from './commands/table.js';
+import { registerTheory } from './commands/theory.js';
 import { registerMerge } from './commands/merge.js';
 import { registerSlurm } from './commands/slurm.js';
 import { toolVersion } from './provenance.js';
@@ -25,6 +28,9 @@ export function report(err: unknown, verbose: boolean): number {
 /** Every command, in the order --help lists them; each file registers its own options. */
 const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
   registerRun,
+  registerSweep,
+  registerTable,
+  registerTheory,
   registerMerge,
   registerSlurm,
 ];

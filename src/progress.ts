@@ -36,7 +36,7 @@ export class Progress {
     const eta = done > 0 ? (elapsed * (total - done)) / done : Infinity;
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     this.stream.write(
-      `\r${this.label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} ` +
+      `\r${this.label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${total <= 100000 ? `${done}/${total} ` : ''}` +
         `elapsed ${formatDuration(elapsed)} ETA ${done > 0 ? formatDuration(eta) : '?'}   `,
     );
   }

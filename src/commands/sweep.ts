@@ -1,0 +1,223 @@
+/**
+ * `collapse sweep`: runs the Cartesian product of lists and ranges of run flags, one full run per
+ * point, resumably, into one directory with sweep.json and a tidy sweep.csv; prints a compact table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { RuntimeError, UsageError } from '../errors.js';
+import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
+import { Progress } from '../progress.js';
+import { canonicalSpec } from '../spec.js';
+import {
+  acquireLock,
+  checkDiskSpace,
+  checkSweepDir,
+  finalValue,
+  finishedPoint,
+  removeStale,
+  runSweep,
+  SWEEP_CSV,
+  SWEEP_FILE,
+  type FinishedPoint,
+  type SweepControl,
+  type SweepOutcome,
+} from '../sweep.js';
+import { checkMemory, fmt, resolveWorkers, runOptions } from './run.js';
+
+/** The list-and-range syntax, for --help. */
+export const GRID_SYNTAX =
+  'Every run flag takes a comma list (-n 10,100,1000). Integer flags (samples, generations, experiments, ddof, seed, ' +
+  'every) also take ranges: a..b (step 1), a..b:step, a..b:lin:k and a..b:log:k (k points from a to b inclusive, ' +
+  'rounded to integers, duplicates removed); real flags (mean0, sd0, fresh, temperature, epsilon) take a..b:lin:k and ' +
+  'a..b:log:k. Items mix: -t 1,10..100:log:3. The points are the Cartesian product in the order samples, generations, ' +
+  'experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon, the last varying ' +
+  'fastest, then the replicates (replicate r runs with seed + r). Each point is a full run in DIR/points/<spec hash>; ' +
+  'DIR/sweep.csv has one row per point (its params and its trajectory\'s final row), DIR/sweep.json the grid and ' +
+  'provenance. Running the same command again resumes: finished points are kept, the rest run.';
+
+interface SweepArgs extends RawGridFlags {
+  workers?: unknown;
+  out?: unknown;
+  json?: boolean;
+  plot?: boolean;
+}
+
+/**
+ * The figures hook: `plotDirectory(dir)` from ../plot/index.js when that module exists; returns the
+ * files it wrote, or null without it. Its absence (ERR_MODULE_NOT_FOUND for that very file) is not
+ * an error; any other failure is.
+ */
+async function plotHook(dir: string): Promise<string[] | null> {
+  const url = new URL('../plot/index.js', import.meta.url);
+  let mod: { plotDirectory?: (dir: string) => Promise<unknown> };
+  try {
+    mod = (await import(url.href)) as typeof mod;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(fileURLToPath(url))) return null;
+    throw err;
+  }
+  if (typeof mod.plotDirectory !== 'function') return null;
+  try {
+    const written = await mod.plotDirectory(dir);
+    return Array.isArray(written) ? written.map(String) : [];
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof RuntimeError) throw err;
+    throw new RuntimeError(`the sweep is complete in ${dir}, but its figures failed: ${(err as Error).message ?? String(err)}`);
+  }
+}
+
+/** `12 points: 2 samples × 3 generations × 2 replicates (seed + r)`: the grid's shape. */
+function shape(grid: Grid): string {
+  const dims = grid.varying.map((f) => `${grid.axes[f]!.length} ${f}`);
+  if (grid.replicates > 1) dims.push(`${grid.replicates} replicates (seed + r)`);
+  const n = grid.points.length;
+  return `${n} point${n === 1 ? '' : 's'}${dims.length > 0 ? `: ${dims.join(' × ')}` : ''}`;
+}
+
+/** A value that may have underflowed to 0: shown through its log10 then. */
+function tiny(x: number, log10: number): string {
+  if (Number.isNaN(x)) return 'n/a';
+  return x > 0 || !Number.isFinite(log10) ? fmt(x) : `10^${fmt(log10)}`;
+}
+
+/** The human table prints at most this many points; sweep.csv and `collapse table` have them all. */
+const MAX_TABLE_ROWS = 200;
+
+/** The compact human table: one line per point (the first `limit`), the params that vary, the final sd beside theory. */
+export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = grid.points.length): string {
+  const cols = [...grid.varying];
+  const header = ['point', ...(grid.replicates > 1 ? ['replicate'] : []), ...cols, 'sd: mean', 'theory', 'log10 sd: mean', 'theory', 'z'];
+  const rows: string[][] = [header];
+  for (const p of grid.points.slice(0, limit)) {
+    const f = done[p.index]!;
+    const c = canonicalSpec(p.spec);
+    const z = finalValue(f, 'z_log10_sd_mean');
+    rows.push([
+      String(p.index),
+      ...(grid.replicates > 1 ? [String(p.replicate)] : []),
+      ...cols.map((k) => String(c[k])),
+      tiny(finalValue(f, 'sd_mean'), finalValue(f, 'sd_mean_log10')),
+      tiny(finalValue(f, 'theory_sd_mean'), finalValue(f, 'theory_sd_mean_log10')),
+      fmt(finalValue(f, 'log10_sd_mean')),
+      Number.isNaN(finalValue(f, 'theory_log10_sd_mean')) ? 'n/a' : fmt(finalValue(f, 'theory_log10_sd_mean')),
+      Number.isNaN(z) ? '' : fmt(z, 3),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return lines.join('\n');
+}
+
+function footer(grid: Grid, out: SweepOutcome, workers: number, dir: string): string {
+  const where = `results in ${dir} (${SWEEP_CSV}, ${SWEEP_FILE}, points/<spec hash>/)`;
+  const n = grid.points.length;
+  if (out.timing.pointsRun === 0) return `all ${n} points were already done; nothing ran. ${where}`;
+  const reused = out.timing.pointsReused > 0 ? `, ${out.timing.pointsReused} already done` : '';
+  return `${out.timing.pointsRun} point${out.timing.pointsRun === 1 ? '' : 's'} run${reused} in ${fmt(out.timing.wallSeconds, 3)} s on ${workers} worker${workers === 1 ? '' : 's'}; ${where}`;
+}
+
+/** The whole command: expand and validate the grid, check the directory, run what is left, report. */
+export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise<void> {
+  const grid = expandGrid(argv);
+  const workers = resolveWorkers(argv.workers);
+  for (const p of grid.points) {
+    try {
+      checkMemory(p.spec, workers);
+    } catch (err) {
+      if (err instanceof UsageError) throw new UsageError(`point ${p.index}: ${err.message}`);
+      throw err;
+    }
+  }
+  if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {
+    throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
+  }
+  const dir = (argv.out as string | undefined) ?? path.join('results', `sweep-${grid.hash}`);
+  const state = checkSweepDir(dir, grid);
+  if (!state.exists) checkDiskSpace(state.root, dir, grid.points);
+
+  fs.mkdirSync(dir, { recursive: true });
+  const release = acquireLock(dir);
+  let finished = 0;
+  const control: SweepControl = {};
+  const progress = new Progress('collapse sweep');
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.done();
+    try {
+      control.flush?.();
+    } catch {
+      // the point directories are what count; a re-run rebuilds the sweep files from them
+    }
+    release();
+    process.stderr.write(
+      `\ncollapse: interrupted; ${finished} of ${grid.points.length} points are finished in ${dir}; run the same command again to resume\n`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  // Ahead of cli.ts's own handler, whose message ("no result directory was written") fits `run` only.
+  process.prependListener('SIGINT', onSignal);
+  process.prependListener('SIGTERM', onSignal);
+  let outcome: SweepOutcome;
+  let figures: string[] | null = null;
+  try {
+    removeStale(dir);
+    const known = grid.points.map((p) => finishedPoint(dir, p));
+    finished = known.filter((f) => f).length;
+    if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
+    outcome = await runSweep(
+      grid,
+      dir,
+      workers,
+      { onWork: (d, t) => progress.update(d, t), onPoint: (_p, _f, n) => (finished = n) },
+      known,
+      control,
+    );
+    progress.done();
+    if (argv.plot !== false) figures = await plotHook(dir);
+  } finally {
+    progress.done();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    release();
+  }
+  if (argv.json === true) {
+    process.stdout.write(outcome.document);
+    return;
+  }
+  const shown = grid.points.slice(0, MAX_TABLE_ROWS);
+  const more = grid.points.length - shown.length;
+  process.stdout.write(
+    [
+      `collapse sweep: ${shape(grid)}`,
+      '',
+      sweepTable(grid, outcome.done, shown.length),
+      ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
+      '',
+      'z: (simulated − theory) / s.e. of the mean log10 sd',
+      footer(grid, outcome, workers, dir),
+      ...(figures !== null && figures.length > 0 ? [`figures in ${path.dirname(figures[0]!)}`] : []),
+      '',
+    ].join('\n'),
+  );
+}
+
+/** yargs registration. */
+export function registerSweep<T>(y: Argv<T>): Argv<T> {
+  return y.command(
+    'sweep',
+    'Run a grid of experiments (lists and ranges of run flags), resumably, into one directory',
+    (b) =>
+      runOptions(b)
+        .option('replicates', { type: 'string', describe: `repeat every point R times with seeds seed, seed + 1, …, seed + R − 1 (1 to ${MAX_AXIS}) [default: 1]` })
+        .option('out', { alias: 'o', type: 'string', describe: 'sweep directory [default: results/sweep-<grid hash>]' })
+        .option('json', { type: 'boolean', default: false, describe: 'print sweep.json on stdout and nothing else there' })
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep (--no-plot to skip)' })
+        .example('$0 sweep -n 10,100,1000 -t 1..10000:log:5 -e 200', '15 points: three sample sizes by five depths')
+        .example('$0 sweep --regime replace,accumulate -t 100 --replicates 3 -o results/regimes', 'two regimes, three seeds each')
+        .epilog(GRID_SYNTAX),
+    (argv) => sweepCommand(argv as ArgumentsCamelCase<SweepArgs>),
+  ) as Argv<T>;
+}

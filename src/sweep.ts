@@ -1,0 +1,500 @@
+/**
+ * The resumable sweep executor: checks and locks the sweep directory, recognises finished points
+ * by their summary's spec hash, runs the rest one after another on the pool, and rewrites
+ * sweep.json and sweep.csv atomically after each point so that a crash keeps finished work.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runSpec, workOf } from './engine.js';
+import { RuntimeError, UsageError } from './errors.js';
+import { finishRun, timingOf } from './execute.js';
+import { SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
+import { provenance, type Provenance } from './provenance.js';
+import { readResultDocument, SUMMARY_FILE, writeFileAtomic } from './results.js';
+import { SEED_SCHEME } from './seed.js';
+import { canonicalSpec, specHash, type RunSpec } from './spec.js';
+import { csvNumber, SCHEMA_VERSION, toJson, TRAJECTORY_COLUMNS } from './summary.js';
+
+export const SWEEP_FILE = 'sweep.json';
+export const SWEEP_CSV = 'sweep.csv';
+export const POINTS_DIR = 'points';
+export const LOCK_FILE = '.lock';
+export const SWEEP_KIND = 'collapse.sweep';
+
+/** Columns of sweep.csv: where the point sits, its full spec, then its trajectory's final row. */
+export const SWEEP_COLUMNS: readonly string[] = ['point', 'replicate', 'spec_hash', ...SWEEP_FLAG_NAMES, ...TRAJECTORY_COLUMNS.slice(1)];
+
+/** A point's result directory, relative to the sweep directory. */
+export function pointPath(p: GridPoint): string {
+  return `${POINTS_DIR}/${p.hash}`;
+}
+
+/** What the sweep keeps of a finished point. */
+export interface FinishedPoint {
+  /** trajectory.csv's final row without its generation cell, as the exact text of each cell. */
+  cells: string[];
+  wallSeconds: number | null;
+}
+
+/** A cell of a finished point's final row, by trajectory column name, as a number (NA → NaN). */
+export function finalValue(f: FinishedPoint, column: (typeof TRAJECTORY_COLUMNS)[number]): number {
+  const i = TRAJECTORY_COLUMNS.indexOf(column) - 1;
+  const t = f.cells[i];
+  if (t === undefined || t === 'NA') return NaN;
+  if (t === 'Inf') return Infinity;
+  if (t === '-Inf') return -Infinity;
+  return Number(t);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/** The nearest existing ancestor of `p` (p itself if it exists). */
+function existingAncestor(p: string): string {
+  let d = path.resolve(p);
+  while (!fs.existsSync(d)) {
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  return d;
+}
+
+/** Writes and removes a probe file: access(W_OK) alone is fooled by read-only mounts and ACLs. */
+function probeWritable(dir: string, out: string): void {
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    const probe = path.join(dir, `.collapse-probe-${process.pid}`);
+    fs.writeFileSync(probe, 'x');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new UsageError(`--out must be a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
+  }
+}
+
+/** Entries a sweep directory may hold before its first sweep.json (a crash right after mkdir). */
+function isSweepEntry(name: string): boolean {
+  return name === POINTS_DIR || name === SWEEP_CSV || name === LOCK_FILE || /^\.sweep\.(json|csv)\.tmp-\d+$/.test(name);
+}
+
+function showAxis(values: readonly unknown[] | undefined): string {
+  const v = (values ?? []).map(String);
+  return v.length <= 8 ? v.join(',') : `${v.slice(0, 4).join(',')},…,${v.slice(-2).join(',')} (${v.length} values)`;
+}
+
+/** Each flag's distinct values over a list of canonical specs, in order of first appearance. */
+function valuesByFlag(params: readonly Record<string, unknown>[]): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const f of SWEEP_FLAG_NAMES) {
+    const seen: unknown[] = [];
+    for (const p of params) if (!seen.includes(p[f])) seen.push(p[f]);
+    out[f] = seen;
+  }
+  return out;
+}
+
+/**
+ * Refuses, with the first field that differs and both values, a grid that is not the one the
+ * sweep directory was made for. Grids that expand to the same points in the same order match,
+ * however they were written (10,20 and 10..20:10; --ddof 0 and no --ddof). Fields are compared by
+ * the replicates, then by the values the points resolve to in SWEEP_FLAGS order, then point by point.
+ */
+export function compareGrid(grid: Grid, doc: Record<string, unknown>, out: string): void {
+  const file = path.join(out, SWEEP_FILE);
+  const prevPoints = Array.isArray(doc['points']) ? (doc['points'] as Record<string, unknown>[]) : [];
+  const prevGrid = (doc['grid'] ?? {}) as Record<string, unknown>;
+  const same =
+    prevGrid['replicates'] === grid.replicates &&
+    prevPoints.length === grid.points.length &&
+    grid.points.every((p, i) => prevPoints[i]?.['specHash'] === p.hash);
+  if (same) return;
+  const refuse = (what: string) =>
+    new UsageError(`--out ${out} holds a different sweep: ${what} in ${file} (use the same flags to resume it, or another --out)`);
+  const hereParams = grid.points.map((p) => canonicalSpec(p.spec));
+  const thereParams = prevPoints.map((p) => (p['params'] ?? {}) as Record<string, unknown>);
+  const here = valuesByFlag(hereParams);
+  const there = valuesByFlag(thereParams);
+  if (prevGrid['replicates'] !== grid.replicates) {
+    throw refuse(`--replicates is ${grid.replicates} here but ${String(prevGrid['replicates'])}`);
+  }
+  for (const f of SWEEP_FLAG_NAMES) {
+    if (JSON.stringify(here[f]) !== JSON.stringify(there[f])) throw refuse(`--${f} is ${showAxis(here[f])} here but ${showAxis(there[f])}`);
+  }
+  if (prevPoints.length !== grid.points.length) throw refuse(`the grid has ${grid.points.length} points here but ${prevPoints.length}`);
+  for (const p of grid.points) {
+    const prev = prevPoints[p.index]!;
+    if (prev['specHash'] === p.hash) continue;
+    for (const f of SWEEP_FLAG_NAMES) {
+      const a = hereParams[p.index]![f];
+      const b = thereParams[p.index]![f];
+      if (a !== b) throw refuse(`point ${p.index} has ${f} ${String(a)} here but ${String(b)}`);
+    }
+    throw refuse(`point ${p.index} has spec hash ${p.hash} here but ${String(prev['specHash'])}`);
+  }
+}
+
+/** What the checks found: whether the directory exists, and where to measure free space. */
+export interface SweepDirState {
+  exists: boolean;
+  /** The directory, or its nearest existing ancestor. */
+  root: string;
+}
+
+/**
+ * Checks `out` before any work and without creating anything: a writable directory (or a path
+ * whose nearest existing ancestor is one) that is new, empty, or a sweep of this same grid.
+ */
+export function checkSweepDir(out: string, grid: Grid): SweepDirState {
+  const abs = path.resolve(out);
+  if (!fs.existsSync(abs)) {
+    const root = existingAncestor(abs);
+    probeWritable(root, out);
+    return { exists: false, root };
+  }
+  if (!fs.statSync(abs).isDirectory()) throw new UsageError(`--out must be a directory, got ${JSON.stringify(out)} (a file)`);
+  const entries = fs.readdirSync(abs);
+  if (entries.includes(SWEEP_FILE)) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = readResultDocument(path.join(abs, SWEEP_FILE), SWEEP_KIND);
+    } catch (err) {
+      throw new UsageError(`--out ${out} is not a sweep this collapse can resume: ${errorText(err)}`);
+    }
+    compareGrid(grid, doc, out);
+  } else if (!entries.every(isSweepEntry)) {
+    throw new UsageError(
+      `--out must be a new directory, an empty one or a previous sweep, got ${JSON.stringify(out)} (not empty, no ${SWEEP_FILE})`,
+    );
+  }
+  probeWritable(abs, out);
+  return { exists: true, root: abs };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the directory's lock (a file with pid and host), so that two sweeps never write the same
+ * points. A lock left by a process that is gone (kill -9) is taken over. Returns the release.
+ */
+export function acquireLock(out: string): () => void {
+  const file = path.join(out, LOCK_FILE);
+  const me = `${process.pid} ${os.hostname()}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, me, { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file);
+        } catch {
+          // already gone: nothing to release
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new UsageError(`--out must be a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
+      }
+    }
+    let holder = '';
+    try {
+      holder = fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      // removed between our attempt and this read: try again
+    }
+    const [pidText = '', host = ''] = holder.split(' ');
+    const pid = Number(pidText);
+    if (host !== '' && host !== os.hostname()) {
+      throw new UsageError(`--out ${out} is locked by a collapse sweep on host ${host} (pid ${pidText}); if it is gone, delete ${file}`);
+    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      throw new UsageError(`--out ${out} is in use by another collapse sweep (pid ${pid}); wait for it to finish`);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  throw new UsageError(`--out ${out} is in use by another collapse sweep`);
+}
+
+/** Removes what an interrupted write leaves behind: hidden .tmp- and .old- entries. */
+export function removeStale(out: string): void {
+  const points = path.join(out, POINTS_DIR);
+  const stale = /^\..*\.(tmp|old)-\d+$/;
+  for (const dir of [out, points]) {
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      if (stale.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** The header line and the last line of a text file, reading only its two ends. */
+function headAndTail(file: string): { head: string; tail: string } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const headBuf = Buffer.alloc(Math.min(size, 1 << 16));
+    fs.readSync(fd, headBuf, 0, headBuf.length, 0);
+    const headText = headBuf.toString('utf8');
+    const head = headText.slice(0, headText.indexOf('\n') >>> 0);
+    for (let block = 1 << 16; ; block *= 4) {
+      const len = Math.min(size, block);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      const text = buf.toString('utf8').replace(/\n$/, '');
+      const nl = text.lastIndexOf('\n');
+      if (nl >= 0 || len === size) return { head, tail: text.slice(nl + 1) };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A point is finished when its summary.json reads as a result of this schema, its params hash to
+ * the point's spec hash (never trusting the directory name alone), and its trajectory ends at the
+ * final generation. Anything else is not finished and runs again.
+ */
+export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
+  const dir = path.join(out, pointPath(p));
+  try {
+    const doc = readResultDocument(path.join(dir, SUMMARY_FILE), 'collapse.run');
+    const params = (doc['params'] ?? {}) as Record<string, unknown>;
+    if (specHash(params as unknown as RunSpec) !== p.hash) return null;
+    if (!fs.existsSync(path.join(dir, 'finals.csv'))) return null;
+    const { head, tail } = headAndTail(path.join(dir, 'trajectory.csv'));
+    if (head !== TRAJECTORY_COLUMNS.join(',')) return null;
+    const cells = tail.split(',');
+    if (cells.length !== TRAJECTORY_COLUMNS.length || cells[0] !== String(p.spec.generations)) return null;
+    const wall = ((doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'];
+    return { cells: cells.slice(1), wallSeconds: typeof wall === 'number' ? wall : null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bytes a point's files take, with margin: finals.csv about 4 numbers of ≤ 24 characters per
+ * experiment, trajectory.csv 41 cells per recorded generation, and the summary.
+ */
+export function pointBytes(spec: RunSpec): number {
+  const rows = Math.ceil(spec.generations / spec.every);
+  return spec.experiments * 80 + (rows + 1) * 41 * 24 + 8192;
+}
+
+function bytesText(b: number): string {
+  if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(1)} GiB`;
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
+  return `${Math.ceil(b / 2 ** 10)} KiB`;
+}
+
+/** Refuses, before any work, a sweep whose remaining points would plainly not fit on the disk. */
+export function checkDiskSpace(root: string, out: string, pending: readonly GridPoint[]): void {
+  if (pending.length === 0) return;
+  const need = pending.reduce((a, p) => a + pointBytes(p.spec), 0) + 2 * 2 ** 20;
+  let free: number;
+  try {
+    const st = fs.statfsSync(root);
+    free = Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return; // no statfs here: the write itself will report a full disk, naming the point
+  }
+  if (need > free) {
+    throw new UsageError(
+      `--out ${out}: the ${pending.length} points still to run need about ${bytesText(need)} of disk, but only ${bytesText(free)} is free there`,
+    );
+  }
+}
+
+/** sweep.csv: one row per finished point, in grid order (all points once the sweep is complete). */
+export function sweepCsv(grid: Grid, done: readonly (FinishedPoint | null)[]): string {
+  const lines = [SWEEP_COLUMNS.join(',')];
+  for (const p of grid.points) {
+    const f = done[p.index];
+    if (!f) continue;
+    const c = canonicalSpec(p.spec);
+    const params = SWEEP_FLAG_NAMES.map((k) => {
+      const v = c[k];
+      return typeof v === 'number' ? csvNumber(v) : String(v);
+    });
+    lines.push([String(p.index), String(p.replicate), p.hash, ...params, ...f.cells].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** How this invocation went; the one part of sweep.json, with provenance, that differs between runs. */
+export interface SweepTiming {
+  wallSeconds: number;
+  pointsRun: number;
+  pointsReused: number;
+}
+
+/** sweep.json: the grid as given and as expanded, every point with its params, hash and state. */
+export function sweepDocument(
+  grid: Grid,
+  done: readonly (FinishedPoint | null)[],
+  timing: SweepTiming,
+  prov: Provenance,
+): Record<string, unknown> {
+  const finished = done.filter((f) => f).length;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: SWEEP_KIND,
+    gridHash: grid.hash,
+    grid: {
+      given: grid.given,
+      order: [...SWEEP_FLAG_NAMES, 'replicate'],
+      axes: grid.axes,
+      replicates: grid.replicates,
+      replicateSeeds: 'replicate r of a grid point runs with seed + r',
+      varying: grid.varying,
+      points: grid.points.length,
+    },
+    seedScheme: SEED_SCHEME,
+    finished,
+    complete: finished === grid.points.length,
+    points: grid.points.map((p) => ({
+      point: p.index,
+      replicate: p.replicate,
+      specHash: p.hash,
+      dir: pointPath(p),
+      done: done[p.index] !== null && done[p.index] !== undefined,
+      params: canonicalSpec(p.spec),
+    })),
+    timing: {
+      ...timing,
+      pointWallSeconds: grid.points.map((p) => done[p.index]?.wallSeconds ?? null),
+    },
+    provenance: prov,
+  };
+}
+
+/** `samples=10, generations=20, replicate 1, spec 1a2b3c4d5e6f`: a point in messages. */
+export function pointLabel(grid: Grid, p: GridPoint): string {
+  const c = canonicalSpec(p.spec);
+  const parts = grid.varying.map((f) => `${f}=${String(c[f])}`);
+  if (grid.replicates > 1) parts.push(`replicate ${p.replicate}`);
+  parts.push(`spec ${p.hash}`);
+  return parts.join(', ');
+}
+
+/** Hooks a command gives the executor: work units done of the total, and each finished point. */
+export interface SweepHooks {
+  onWork?: (done: number, total: number) => void;
+  onPoint?: (p: GridPoint, f: FinishedPoint, finished: number) => void;
+}
+
+/** What a sweep did. */
+export interface SweepOutcome {
+  done: FinishedPoint[];
+  document: string;
+  timing: SweepTiming;
+}
+
+/** Writes one sweep file atomically; a failure (a full disk) names the file and removes the temporary. */
+function writeSweepFile(out: string, name: string, content: string, after: string): void {
+  const file = path.join(out, name);
+  try {
+    writeFileAtomic(file, content);
+  } catch (err) {
+    fs.rmSync(path.join(out, `.${name}.tmp-${process.pid}`), { force: true });
+    throw new RuntimeError(`could not write ${file} ${after}: ${errorText(err)}; the finished points are intact, re-run the same command to resume`);
+  }
+}
+
+/** Lets a signal handler write the sweep files before the process exits. */
+export interface SweepControl {
+  /** Rewrites sweep.json and sweep.csv with every point finished so far (set by runSweep). */
+  flush?: () => void;
+}
+
+/** At most this share of a sweep's time goes to rewriting its files (which grow with the grid). */
+const MAX_WRITE_SHARE = 0.1;
+
+/**
+ * Runs the grid's unfinished points in grid order into `out` (which the caller has checked and
+ * locked), each on `workers` threads, and rewrites sweep.json and sweep.csv after each one: for a
+ * grid so large that rewriting costs more than a tenth of the time, after every few points instead
+ * (the point directories are what count; a re-run rebuilds both files from them). `known` is what
+ * finishedPoint found for each point, if the caller has already looked. A point's failure (a full
+ * disk, a worker) stops the sweep with a RuntimeError naming the point.
+ */
+export async function runSweep(
+  grid: Grid,
+  out: string,
+  workers: number,
+  hooks: SweepHooks = {},
+  known: readonly (FinishedPoint | null)[] = grid.points.map((p) => finishedPoint(out, p)),
+  control: SweepControl = {},
+): Promise<SweepOutcome> {
+  const startedAt = new Date();
+  const t0 = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
+  const done: (FinishedPoint | null)[] = [...known];
+  const pending = grid.points.filter((p) => done[p.index] === null);
+  const timing: SweepTiming = { wallSeconds: 0, pointsRun: 0, pointsReused: grid.points.length - pending.length };
+  let finished = timing.pointsReused;
+  // git is asked once per invocation, not once per rewrite.
+  const prov = provenance(workers, startedAt, startedAt);
+  let lastWrite = 0;
+  let lastCost = 0;
+  let dirty = false;
+  const save = (after: string): string => {
+    const w0 = seconds();
+    timing.wallSeconds = w0;
+    const doc = toJson(sweepDocument(grid, done, timing, { ...prov, finishedAt: new Date().toISOString() }));
+    writeSweepFile(out, SWEEP_CSV, sweepCsv(grid, done), after);
+    writeSweepFile(out, SWEEP_FILE, doc, after);
+    lastWrite = seconds();
+    lastCost = lastWrite - w0;
+    dirty = false;
+    return doc;
+  };
+  control.flush = () => {
+    if (dirty) save('on interrupt');
+  };
+  fs.mkdirSync(path.join(out, POINTS_DIR), { recursive: true });
+  save('before the first point');
+
+  const total = pending.reduce((a, p) => a + workOf(p.spec), 0);
+  let before = 0;
+  for (const p of pending) {
+    const work = workOf(p.spec);
+    const dir = path.join(out, pointPath(p));
+    try {
+      const started = new Date();
+      const p0 = process.hrtime.bigint();
+      const outcome = await runSpec(p.spec, workers, (d, t) => hooks.onWork?.(Math.round(before + (work * d) / t), total));
+      const wall = Number(process.hrtime.bigint() - p0) / 1e9;
+      finishRun(outcome, workers, timingOf(p.spec, wall, outcome.draws), started, dir);
+    } catch (err) {
+      try {
+        control.flush();
+      } catch {
+        // the disk may be what failed: the point directories still say what is finished
+      }
+      const kept = finished === 1 ? 'the 1 finished point is' : `the ${finished} finished points are`;
+      throw new RuntimeError(
+        `point ${p.index} (${pointLabel(grid, p)}) failed: ${errorText(err)}; ${kept} intact in ${out}, re-run the same command to resume`,
+      );
+    }
+    const f = finishedPoint(out, p);
+    if (f === null) throw new RuntimeError(`point ${p.index} (${pointLabel(grid, p)}): its result in ${dir} does not read back; re-run the same command`);
+    done[p.index] = f;
+    before += work;
+    timing.pointsRun++;
+    finished++;
+    dirty = true;
+    if (seconds() - lastWrite >= (lastCost * (1 - MAX_WRITE_SHARE)) / MAX_WRITE_SHARE) save(`after point ${p.index}`);
+    hooks.onPoint?.(p, f, finished);
+  }
+  const document = save('at the end');
+  control.flush = undefined;
+  return { done: done as FinishedPoint[], document, timing };
+}
