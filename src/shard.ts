@@ -185,6 +185,27 @@ export function readPart(p: string): Part {
   };
 }
 
+/**
+ * Checks that parts with the same shard count cover every shard exactly once, naming a shard given
+ * twice or the missing ones.
+ */
+export function checkShardSet(parts: readonly { shard: Shard; path: string }[]): void {
+  const N = parts[0]!.shard.count;
+  const seen = new Map<number, string>();
+  for (const p of parts) {
+    if (p.shard.count !== N) throw new UsageError(`parts differ in shard count: ${N} in ${parts[0]!.path}, ${p.shard.count} in ${p.path}`);
+    const prev = seen.get(p.shard.index);
+    if (prev !== undefined) throw new UsageError(`shard ${p.shard.index}/${N} is given twice: ${prev} and ${p.path}`);
+    seen.set(p.shard.index, p.path);
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < N; i++) if (!seen.has(i)) missing.push(i);
+  if (missing.length > 0) {
+    const list = missing.length > 20 ? `${missing.slice(0, 20).join(', ')} … (${missing.length} in all)` : missing.join(', ');
+    throw new UsageError(`incomplete set of parts: missing shard${missing.length === 1 ? '' : 's'} ${list} of ${N}`);
+  }
+}
+
 function show(v: unknown): string {
   return JSON.stringify(v);
 }
@@ -210,18 +231,7 @@ export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[]
     }
   }
   const N = first.shard.count;
-  const seen = new Map<number, string>();
-  for (const p of parts) {
-    const prev = seen.get(p.shard.index);
-    if (prev !== undefined) throw new UsageError(`shard ${p.shard.index}/${N} is given twice: ${prev} and ${p.path}`);
-    seen.set(p.shard.index, p.path);
-  }
-  const missing: number[] = [];
-  for (let i = 0; i < N; i++) if (!seen.has(i)) missing.push(i);
-  if (missing.length > 0) {
-    const list = missing.length > 20 ? `${missing.slice(0, 20).join(', ')} … (${missing.length} in all)` : missing.join(', ');
-    throw new UsageError(`incomplete set of parts: missing shard${missing.length === 1 ? '' : 's'} ${list} of ${N}`);
-  }
+  checkShardSet(parts);
   const plan = planChunks(spec);
   const ordered = [...parts].sort((a, b) => a.shard.index - b.shard.index);
   const results: ChunkResult[] = [];

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { runSpec, workOf } from './engine.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { finishRun, timingOf } from './execute.js';
-import { SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
+import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
+import { checkShardSet, shardRange, type Shard } from './shard.js';
 import { provenance, type Provenance } from './provenance.js';
 import { readResultDocument, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
@@ -341,12 +342,14 @@ export function sweepDocument(
   done: readonly (FinishedPoint | null)[],
   timing: SweepTiming,
   prov: Provenance,
+  shard?: Shard,
 ): Record<string, unknown> {
   const finished = done.filter((f) => f).length;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: SWEEP_KIND,
     gridHash: grid.hash,
+    ...(shard === undefined ? {} : { shard }),
     grid: {
       given: grid.given,
       order: [...SWEEP_FLAG_NAMES, 'replicate'],
@@ -412,6 +415,15 @@ function writeSweepFile(out: string, name: string, content: string, after: strin
 export interface SweepControl {
   /** Rewrites sweep.json and sweep.csv with every point finished so far (set by runSweep). */
   flush?: () => void;
+  /** Run only shard i of N of the points (collapse sweep --shard); the others stay unfinished. */
+  shard?: Shard;
+}
+
+/** Whether shard `s` (all points when undefined) runs point `index` of `total`. */
+export function inShard(index: number, total: number, s: Shard | undefined): boolean {
+  if (s === undefined) return true;
+  const [from, to] = shardRange(total, s);
+  return index >= from && index < to;
 }
 
 /** At most this share of a sweep's time goes to rewriting its files (which grow with the grid). */
@@ -437,7 +449,7 @@ export async function runSweep(
   const t0 = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const done: (FinishedPoint | null)[] = [...known];
-  const pending = grid.points.filter((p) => done[p.index] === null);
+  const pending = grid.points.filter((p) => done[p.index] === null && inShard(p.index, grid.points.length, control.shard));
   const timing: SweepTiming = { wallSeconds: 0, pointsRun: 0, pointsReused: grid.points.length - pending.length };
   let finished = timing.pointsReused;
   // git is asked once per invocation, not once per rewrite.
@@ -448,7 +460,7 @@ export async function runSweep(
   const save = (after: string): string => {
     const w0 = seconds();
     timing.wallSeconds = w0;
-    const doc = toJson(sweepDocument(grid, done, timing, { ...prov, finishedAt: new Date().toISOString() }));
+    const doc = toJson(sweepDocument(grid, done, timing, { ...prov, finishedAt: new Date().toISOString() }, control.shard));
     writeSweepFile(out, SWEEP_CSV, sweepCsv(grid, done), after);
     writeSweepFile(out, SWEEP_FILE, doc, after);
     lastWrite = seconds();
@@ -497,4 +509,83 @@ export async function runSweep(
   const document = save('at the end');
   control.flush = undefined;
   return { done: done as FinishedPoint[], document, timing };
+}
+
+/** A sweep directory written by `collapse sweep --shard`, as `collapse merge` reads it. */
+interface SweepPart {
+  path: string;
+  doc: Record<string, unknown>;
+  shard: Shard;
+}
+
+/**
+ * Assembles the parts of a sharded sweep into one sweep directory: same grid (naming the first
+ * differing flag), same tool version, every shard once, every point finished in the part that owns
+ * it. Point directories are copied as they are, and sweep.json and sweep.csv are written as an
+ * unsharded sweep writes them, so sweep.csv and every point's files equal the single-machine ones.
+ */
+export function mergeSweepParts(paths: readonly string[], out: string): { document: string; grid: Grid; done: FinishedPoint[] } {
+  const parts: SweepPart[] = paths.map((p) => {
+    const dir = path.basename(p) === SWEEP_FILE ? path.dirname(p) : p;
+    const doc = readResultDocument(path.join(dir, SWEEP_FILE), SWEEP_KIND);
+    const shard = doc['shard'] as Shard | undefined;
+    if (shard === undefined) throw new UsageError(`${dir} is a whole sweep, not a part written by collapse sweep --shard`);
+    return { path: dir, doc, shard };
+  });
+  const first = parts[0]!;
+  const given = ((first.doc['grid'] ?? {}) as Record<string, unknown>)['given'] as Record<string, string>;
+  const grid = expandGrid(given);
+  if (grid.hash !== first.doc['gridHash']) {
+    throw new RuntimeError(`${first.path}: its grid expands to ${grid.hash} here but was ${String(first.doc['gridHash'])} (another collapse version?)`);
+  }
+  const version = (p: SweepPart) => ((p.doc['provenance'] ?? {}) as Record<string, unknown>)['version'];
+  for (const p of parts.slice(1)) {
+    try {
+      compareGrid(grid, p.doc, p.path);
+    } catch (err) {
+      const what = (err as Error).message.replace(/^--out \S+ holds a different sweep: /, '').replace(/ \(use the same flags.*$/, '');
+      throw new UsageError(`parts are of different sweeps: ${what.replace(' here but ', ` in ${first.path} but `)}`);
+    }
+    if (version(p) !== version(first)) {
+      throw new UsageError(`parts differ in tool version: ${JSON.stringify(version(first))} in ${first.path}, ${JSON.stringify(version(p))} in ${p.path}`);
+    }
+  }
+  checkShardSet(parts);
+  const owner = (index: number) => parts.find((p) => inShard(index, grid.points.length, p.shard))!;
+  const done: FinishedPoint[] = grid.points.map((p) => {
+    const o = owner(p.index);
+    const f = finishedPoint(o.path, p);
+    if (f === null) {
+      throw new RuntimeError(
+        `point ${p.index} (${pointLabel(grid, p)}) is not finished in ${o.path} (shard ${o.shard.index}/${o.shard.count}): resume that shard with its command first`,
+      );
+    }
+    return f;
+  });
+  const abs = path.resolve(out);
+  if (fs.existsSync(abs) && !fs.existsSync(path.join(abs, SWEEP_FILE)) && fs.readdirSync(abs).length > 0) {
+    throw new UsageError(`--out must be a new directory or a previous sweep, got ${JSON.stringify(out)} (not empty, no ${SWEEP_FILE})`);
+  }
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(path.join(tmp, POINTS_DIR), { recursive: true });
+  for (const p of grid.points) fs.cpSync(path.join(owner(p.index).path, pointPath(p)), path.join(tmp, pointPath(p)), { recursive: true });
+  const walls = parts.map((p) => Number(((p.doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'] ?? NaN));
+  const timing: SweepTiming = { wallSeconds: Math.max(...walls), pointsRun: 0, pointsReused: grid.points.length };
+  const now = new Date();
+  const prov = {
+    ...provenance(0, now, now),
+    parts: parts.map((p) => ({ shard: p.shard, path: p.path, provenance: p.doc['provenance'] })),
+  };
+  const document = toJson(sweepDocument(grid, done, timing, prov));
+  fs.writeFileSync(path.join(tmp, SWEEP_CSV), sweepCsv(grid, done));
+  fs.writeFileSync(path.join(tmp, SWEEP_FILE), document);
+  let old: string | null = null;
+  if (fs.existsSync(abs)) {
+    old = path.join(path.dirname(abs), `.${path.basename(abs)}.old-${process.pid}`);
+    fs.renameSync(abs, old);
+  }
+  fs.renameSync(tmp, abs);
+  if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+  return { document, grid, done };
 }

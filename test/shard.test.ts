@@ -178,3 +178,33 @@ describe('collapse slurm', () => {
     expect(collapse(['slurm', '--mem', 'lots']).stderr).toContain('--mem');
   });
 });
+
+describe('sharded sweeps', () => {
+  const GRID = ['-n', '20,40', '-t', '10,30', '-e', '60', '--no-plot'];
+
+  it('shards of a sweep, merged, equal the single-machine sweep: sweep.csv and every point', () => {
+    const single = path.join(TMP, 'sweep-single');
+    expect(collapse(['sweep', ...GRID, '-o', single]).code).toBe(0);
+    const parts = [0, 1, 2].map((i) => path.join(TMP, `sweep-part-${i}`));
+    parts.forEach((p, i) => expect(collapse(['sweep', ...GRID, '--shard', `${i}/3`, '-o', p]).code).toBe(0));
+    const out = path.join(TMP, 'sweep-merged');
+    const r = collapse(['merge', ...parts.reverse(), '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'sweep.csv')).equals(fs.readFileSync(path.join(single, 'sweep.csv')))).toBe(true);
+    const points = fs.readdirSync(path.join(single, 'points'));
+    expect(points).toHaveLength(4);
+    for (const h of points) sameResult(path.join(single, 'points', h), path.join(out, 'points', h));
+  });
+
+  it('refuses parts of different grids, naming the flag, and an incomplete set', () => {
+    const other = path.join(TMP, 'sweep-other-1');
+    expect(collapse(['sweep', '-n', '20,50', '-t', '10,30', '-e', '60', '--no-plot', '--shard', '1/3', '-o', other]).code).toBe(0);
+    let r = collapse(['merge', path.join(TMP, 'sweep-part-0'), other, path.join(TMP, 'sweep-part-2'), '-o', path.join(TMP, 'sweep-bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/parts are of different sweeps: --samples is 20,40 in .* but 20,50 in /);
+    r = collapse(['merge', path.join(TMP, 'sweep-part-0'), path.join(TMP, 'sweep-part-2'), '-o', path.join(TMP, 'sweep-bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('missing shard 1 of 3');
+    expect(fs.existsSync(path.join(TMP, 'sweep-bad'))).toBe(false);
+  });
+});

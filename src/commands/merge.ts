@@ -2,7 +2,9 @@
  * `collapse merge PARTS… -o DIR`: checks that partial results belong together and are complete,
  * then merges them in chunk order into the result directory a single machine would have written.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { mergeSweepParts, SWEEP_FILE } from '../sweep.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { outcomeFromChunks } from '../engine.js';
 import { UsageError } from '../errors.js';
@@ -22,6 +24,16 @@ interface MergeArgs {
 export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise<void> {
   const paths = (argv.parts ?? []).map(String);
   if (paths.length === 0) throw new UsageError('collapse merge needs at least one part (directories written by run --shard)');
+  const isSweep = (p: string) => fs.existsSync(path.join(p, SWEEP_FILE)) || path.basename(p) === SWEEP_FILE;
+  const sweeps = paths.filter(isSweep);
+  if (sweeps.length > 0) {
+    if (sweeps.length !== paths.length) throw new UsageError(`cannot merge sweep parts with run parts: ${paths.find((p) => !isSweep(p))} is not a sweep part`);
+    if (argv.out === undefined) throw new UsageError('collapse merge of sweep parts needs --out DIR for the assembled sweep');
+    const r = mergeSweepParts(paths, argv.out);
+    if (argv.json === true) process.stdout.write(r.document);
+    else process.stdout.write(`collapse merge: ${paths.length} sweep parts, ${r.grid.points.length} points; sweep in ${argv.out}\n`);
+    return;
+  }
   const startedAt = new Date();
   const parts = paths.map(readPart);
   const spec = specFromCanonical(parts[0]!.spec, parts[0]!.path);
@@ -58,10 +70,10 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
 export function registerMerge<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'merge <parts..>',
-    'Merge the partial results of run --shard into the single-machine result (same bytes apart from timing and provenance)',
+    'Merge the partial results of run --shard (or the parts of sweep --shard) into the single-machine result (same bytes apart from timing and provenance)',
     (b) =>
       b
-        .positional('parts', { type: 'string', array: true, describe: 'part directories written by collapse run --shard' })
+        .positional('parts', { type: 'string', array: true, describe: 'part directories written by collapse run --shard or collapse sweep --shard' })
         .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
         .example('$0 merge parts/part-* -o results/article', 'after a job array of collapse run --shard auto'),

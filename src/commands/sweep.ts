@@ -25,6 +25,7 @@ import {
   type SweepOutcome,
 } from '../sweep.js';
 import { checkMemory, fmt, resolveWorkers, runOptions } from './run.js';
+import { parseShard, shardRange } from '../shard.js';
 
 /** The list-and-range syntax, for --help. */
 export const GRID_SYNTAX =
@@ -42,6 +43,7 @@ interface SweepArgs extends RawGridFlags {
   out?: unknown;
   json?: boolean;
   plot?: boolean;
+  shard?: unknown;
 }
 
 /**
@@ -135,7 +137,10 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {
     throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
   }
-  const dir = (argv.out as string | undefined) ?? path.join('results', `sweep-${grid.hash}`);
+  const shard = argv.shard === undefined ? undefined : parseShard(argv.shard);
+  const dir =
+    (argv.out as string | undefined) ??
+    path.join('results', shard === undefined ? `sweep-${grid.hash}` : `sweep-${grid.hash}.part-${shard.index}-of-${shard.count}`);
   const state = checkSweepDir(dir, grid);
   if (!state.exists) checkDiskSpace(state.root, dir, grid.points);
 
@@ -167,6 +172,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     const known = grid.points.map((p) => finishedPoint(dir, p));
     finished = known.filter((f) => f).length;
     if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
+    if (shard !== undefined) control.shard = shard;
     outcome = await runSweep(
       grid,
       dir,
@@ -176,7 +182,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
       control,
     );
     progress.done();
-    if (argv.plot !== false) figures = await plotHook(dir);
+    if (argv.plot !== false && shard === undefined) figures = await plotHook(dir);
   } finally {
     progress.done();
     process.removeListener('SIGINT', onSignal);
@@ -185,6 +191,14 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   }
   if (argv.json === true) {
     process.stdout.write(outcome.document);
+    return;
+  }
+  if (shard !== undefined) {
+    const [from, to] = shardRange(grid.points.length, shard);
+    process.stdout.write(
+      `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: points ${from}..${to - 1} of ${grid.points.length} ` +
+        `finished in ${dir}; assemble the sweep with collapse merge\n`,
+    );
     return;
   }
   const shown = grid.points.slice(0, MAX_TABLE_ROWS);
@@ -215,6 +229,12 @@ export function registerSweep<T>(y: Argv<T>): Argv<T> {
         .option('out', { alias: 'o', type: 'string', describe: 'sweep directory [default: results/sweep-<grid hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print sweep.json on stdout and nothing else there' })
         .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep (--no-plot to skip)' })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'run only shard i of N of the points (contiguous, in grid order): i/N, auto or auto/N as for run; ' +
+            'collapse merge then assembles the sweep [default --out: results/sweep-<grid hash>.part-<i>-of-<N>]',
+        })
         .example('$0 sweep -n 10,100,1000 -t 1..10000:log:5 -e 200', '15 points: three sample sizes by five depths')
         .example('$0 sweep --regime replace,accumulate -t 100 --replicates 3 -o results/regimes', 'two regimes, three seeds each')
         .epilog(GRID_SYNTAX),
