@@ -10,6 +10,7 @@ import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTable } from './commands/table.js';
 import { registerTheory } from './commands/theory.js';
+import { registerPlot } from './commands/plot.js';
 import { registerMerge } from './commands/merge.js';
 import { registerSlurm } from './commands/slurm.js';
 import { toolVersion } from './provenance.js';
@@ -31,6 +32,7 @@ const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
   registerSweep,
   registerTable,
   registerTheory,
+  registerPlot,
   registerMerge,
   registerSlurm,
 ];

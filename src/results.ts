@@ -73,7 +73,7 @@ export function writeResultDir(out: string, files: Record<string, string | Uint8
 }
 
 /** Writes one file atomically (temporary name in the same directory, then rename). */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
   fs.writeFileSync(tmp, content);
   fs.renameSync(tmp, file);

@@ -12,12 +12,13 @@ import { finishRun } from '../execute.js';
 import { checkOutDir } from '../results.js';
 import { checkParts, readPart } from '../shard.js';
 import { specFromCanonical, specHash } from '../spec.js';
-import { humanTable } from './run.js';
+import { drawFigures, humanTable } from './run.js';
 
 interface MergeArgs {
   parts: string[];
   out?: string;
   json?: boolean;
+  plot?: boolean;
 }
 
 /** Merges parts into one result directory; returns its path. */
@@ -30,6 +31,7 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
     if (sweeps.length !== paths.length) throw new UsageError(`cannot merge sweep parts with run parts: ${paths.find((p) => !isSweep(p))} is not a sweep part`);
     if (argv.out === undefined) throw new UsageError('collapse merge of sweep parts needs --out DIR for the assembled sweep');
     const r = mergeSweepParts(paths, argv.out);
+    if (argv.plot !== false) await drawFigures(argv.out);
     if (argv.json === true) process.stdout.write(r.document);
     else process.stdout.write(`collapse merge: ${paths.length} sweep parts, ${r.grid.points.length} points; sweep in ${argv.out}\n`);
     return;
@@ -58,11 +60,13 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
       .sort((a, b) => a.shard.index - b.shard.index)
       .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
   });
+  const figures = argv.plot === false ? [] : await drawFigures(out);
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
     process.stdout.write(`collapse merge: ${parts.length} part${parts.length === 1 ? '' : 's'} of spec ${specHash(spec)}\n`);
     process.stdout.write(humanTable(spec, threads, r.final, wall, rate, out));
+    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
   }
 }
 
@@ -76,6 +80,7 @@ export function registerMerge<T>(y: Argv<T>): Argv<T> {
         .positional('parts', { type: 'string', array: true, describe: 'part directories written by collapse run --shard or collapse sweep --shard' })
         .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result (--no-plot to skip)' })
         .example('$0 merge parts/part-* -o results/article', 'after a job array of collapse run --shard auto'),
     (argv) => mergeCommand(argv as unknown as ArgumentsCamelCase<MergeArgs>),
   ) as Argv<T>;

@@ -148,6 +148,7 @@ interface RunArgs extends RawRunFlags {
   out?: string;
   json?: boolean;
   shard?: unknown;
+  plot?: boolean;
 }
 
 /** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
@@ -183,10 +184,26 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkOutDir(out);
 
   const r = await executeRun(spec, workers, out);
+  const figures = argv.plot === false ? [] : await drawFigures(out);
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
     process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
+    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
+  }
+}
+
+/**
+ * Draws a result directory's figures (Vega is loaded only here: about 2 s). The results are
+ * already safe on disk, so a failure here is reported on stderr and does not fail the run.
+ */
+export async function drawFigures(dir: string): Promise<string[]> {
+  try {
+    const { plotDirectory } = await import('../plot/index.js');
+    return await plotDirectory(dir);
+  } catch (err) {
+    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${(err as Error).message}; retry with collapse plot ${dir}\n`);
+    return [];
   }
 }
 
@@ -199,6 +216,7 @@ export function registerRun<T>(y: Argv<T>): Argv<T> {
       runOptions(b)
         .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures into DIR/figures (--no-plot to skip; about 2 s)' })
         .option('shard', {
           type: 'string',
           describe:

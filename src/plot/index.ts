@@ -1,0 +1,74 @@
+/**
+ * `plotDirectory`: the figures of a run or sweep directory, written into DIR/figures/. The run and
+ * sweep commands import this module dynamically, so Vega loads only when figures are made.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError, UsageError } from '../errors.js';
+import { SUMMARY_FILE } from '../results.js';
+import { writeFigure, type Figure, type ImageFormat } from './render.js';
+import { runFigures } from './run.js';
+import { DEFAULT_WIDTH } from './style.js';
+import { SWEEP_CSV, SWEEP_JSON, sweepFigures } from './sweep.js';
+
+export type { ImageFormat } from './render.js';
+export { DEFAULT_WIDTH } from './style.js';
+
+/** Options of plotDirectory; every field has a default. */
+export interface PlotOptions {
+  /** Images to write beside each `.vl.json` spec (default both). */
+  formats?: readonly ImageFormat[];
+  /** Figure width in px, the whole figure (default 500: a 3.4 in column at 150 dpi). */
+  width?: number;
+  /** PNG pixels per SVG pixel (default 2: 300 dpi at a 3.4 in column). */
+  scale?: number;
+  /** Sweep only: the parameter on the x axis (default the first swept one in sweep.csv's order). */
+  x?: string;
+  /** Called with each Vega-Lite or Vega warning (default: ignored). */
+  onWarning?: (message: string) => void;
+}
+
+/** Default PNG scale. */
+export const DEFAULT_SCALE = 2;
+
+/** The subdirectory figures are written to. */
+export const FIGURES_DIR = 'figures';
+
+/** Which kind of result `dir` holds, from its marker files. */
+export function directoryKind(dir: string): 'run' | 'sweep' {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new UsageError(`DIR must be a collapse run or sweep directory, got ${JSON.stringify(dir)} (not a directory)`);
+  }
+  if (fs.existsSync(path.join(dir, SUMMARY_FILE))) return 'run';
+  if (fs.existsSync(path.join(dir, SWEEP_CSV)) || fs.existsSync(path.join(dir, SWEEP_JSON))) return 'sweep';
+  throw new UsageError(
+    `DIR must be a collapse run or sweep directory, got ${JSON.stringify(dir)} (no ${SUMMARY_FILE}, ${SWEEP_CSV} or ${SWEEP_JSON})`,
+  );
+}
+
+/**
+ * Renders the figures of the run or sweep directory `dir` into `dir/figures/` as `<name>.vl.json`
+ * plus `<name>.svg` and `<name>.png` as requested, each written atomically. Returns the written
+ * paths in order. Run: sd-trajectory, final-log10sd. Sweep: sweep-sd, sweep-log10sd.
+ */
+export async function plotDirectory(dir: string, opts: PlotOptions = {}): Promise<string[]> {
+  const formats = opts.formats ?? ['svg', 'png'];
+  const width = opts.width ?? DEFAULT_WIDTH;
+  const scale = opts.scale ?? DEFAULT_SCALE;
+  if (!(Number.isFinite(width) && width >= 150 && width <= 10000)) throw new UsageError(`width must be 150 … 10000 px, got ${width}`);
+  if (!(Number.isFinite(scale) && scale > 0 && scale <= 16)) throw new UsageError(`scale must be in (0, 16], got ${scale}`);
+  const figures: Figure[] = directoryKind(dir) === 'run' ? runFigures(dir, width) : sweepFigures(dir, width, opts.x);
+  const outDir = path.join(dir, FIGURES_DIR);
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new RuntimeError(`cannot create ${outDir}: ${(err as Error).message}`);
+  }
+  const written: string[] = [];
+  for (const fig of figures) {
+    const r = await writeFigure(fig, outDir, { formats, scale });
+    written.push(...r.paths);
+    for (const w of r.warnings) opts.onWarning?.(`${fig.name}: ${w}`);
+  }
+  return written;
+}

@@ -1,0 +1,300 @@
+/**
+ * Figures of one run directory: the sd against generation beside exact theory (sd-trajectory),
+ * and the distribution of the final log10 sd across experiments (final-log10sd).
+ */
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { RuntimeError } from '../errors.js';
+import { readResultDocument, SUMMARY_FILE } from '../results.js';
+import { numberColumn, readCsv } from './csv.js';
+import type { Figure } from './render.js';
+import {
+  ASPECT,
+  extent,
+  figureTitle,
+  legendColumns,
+  linearTicks,
+  logAxis,
+  logDomain,
+  logTicks,
+  settingsParts,
+  type Params,
+} from './style.js';
+
+/** Vega-Lite schema the specs declare. */
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Below this (or at 0) a value is plotted as its log10: a log axis cannot show it. */
+const TINY = 1e-300;
+
+/**
+ * Most trajectory rows a figure draws: a 500 px plot cannot show more, and a run recorded with a
+ * small --every (10^5 rows) would otherwise make a multi-megabyte SVG. The default --every keeps
+ * runs at or below 1000 rows, which are all drawn.
+ */
+const MAX_ROWS = 1000;
+
+/** What a run's figures need from summary.json. */
+export interface RunInfo {
+  params: Params;
+  /** Theory E[log10 s_T], or null where the regime has no closed form. */
+  theoryLog10Mean: number | null;
+}
+
+/** Reads the parts of summary.json the figures use (and checks its schema version). */
+export function readRunInfo(dir: string): RunInfo {
+  const doc = readResultDocument(path.join(dir, SUMMARY_FILE), 'collapse.run');
+  const params = doc['params'] as Params | undefined;
+  if (typeof params !== 'object' || params === null) throw new RuntimeError(`${path.join(dir, SUMMARY_FILE)} has no params`);
+  const theory = doc['theory'] as { log10Sd?: { mean?: unknown } | null } | null | undefined;
+  const m = theory?.log10Sd?.mean;
+  return { params, theoryLog10Mean: typeof m === 'number' && Number.isFinite(m) ? m : null };
+}
+
+/** "replace regime": how titles name a run's regime (the subtitle gives λ for fresh). */
+function regimeName(p: Params): string {
+  return `${String(p['regime'] ?? 'replace')} regime`;
+}
+
+/** A point of a line series. */
+interface LinePoint {
+  t: number;
+  series: string;
+  y: number;
+  dash: 'solid' | 'dashed';
+}
+
+const SERIES = { band: 'p05–p95', median: 'median', mean: 'mean', theory: 'exact E[s_t]' } as const;
+
+/**
+ * The sd-trajectory figure. Generation 0 (the original distribution, sd = σ₀ in every
+ * experiment) is added in front of the recorded rows so that every curve starts at σ₀. When any
+ * plotted value is 0 or below 1e-300 (or not finite), the figure plots log10 values on a linear
+ * axis instead, from the log10 columns the run also writes. Draws every row up to MAX_ROWS, then
+ * every k-th row and the last.
+ */
+export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): Figure {
+  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  const gen = numberColumn(t, 'generation');
+  const lin = {
+    p05: numberColumn(t, 'sd_p05'),
+    p50: numberColumn(t, 'sd_p50'),
+    p95: numberColumn(t, 'sd_p95'),
+    mean: numberColumn(t, 'sd_mean'),
+    theory: numberColumn(t, 'theory_sd_mean'),
+  };
+  const plotted = [...lin.p05, ...lin.p50, ...lin.p95, ...lin.mean, ...lin.theory];
+  const useLog10 = plotted.some((v) => v !== null && !(v >= TINY && v < Infinity));
+  const cols = useLog10
+    ? {
+        p05: numberColumn(t, 'log10_sd_p05'),
+        p50: numberColumn(t, 'log10_sd_p50'),
+        p95: numberColumn(t, 'log10_sd_p95'),
+        mean: numberColumn(t, 'sd_mean_log10'),
+        theory: numberColumn(t, 'theory_sd_mean_log10'),
+      }
+    : lin;
+  const sd0 = Number(info.params['sd0'] ?? 1);
+  const start = useLog10 ? Math.log10(sd0) : sd0;
+  const hasTheory = cols.theory.some((v) => v !== null);
+
+  const ok = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  const band: { t: number; lo: number; hi: number }[] = [{ t: 0, lo: start, hi: start }];
+  const lines: LinePoint[] = [];
+  const add = (t: number, series: string, y: number | null | undefined) => {
+    if (ok(y)) lines.push({ t, series, y, dash: series === SERIES.theory ? 'dashed' : 'solid' });
+  };
+  add(0, SERIES.median, start);
+  add(0, SERIES.mean, start);
+  if (hasTheory) add(0, SERIES.theory, start);
+  const stride = Math.ceil(gen.length / MAX_ROWS);
+  gen.forEach((g, i) => {
+    if (g === null || (i % stride !== 0 && i !== gen.length - 1)) return;
+    const lo = cols.p05[i];
+    const hi = cols.p95[i];
+    if (ok(lo) && ok(hi)) band.push({ t: g, lo, hi });
+    add(g, SERIES.median, cols.p50[i]);
+    add(g, SERIES.mean, cols.mean[i]);
+    if (hasTheory) add(g, SERIES.theory, cols.theory[i]);
+  });
+
+  const domain = [SERIES.band, SERIES.median, SERIES.mean, ...(hasTheory ? [SERIES.theory] : [])];
+  const colors = ['#56B4E9', '#0072B2', '#D55E00', '#000000'];
+  const ys = [...band.flatMap((b) => [b.lo, b.hi]), ...lines.map((l) => l.y)];
+  const yTitle = useLog10 ? 'log10 sd (log10 s_t)' : 'sd s_t (log scale)';
+  const [yLo, yHi] = extent(ys);
+  const yPad = (yHi - yLo) * 0.03 || 1;
+  const yAxis = useLog10
+    ? { scale: { domain: [yLo - yPad, yHi + yPad], nice: false }, axis: { values: linearTicks(yLo, yHi, 6) } }
+    : { scale: { type: 'log' as const, domain: logDomain(ys), nice: false }, axis: logAxis(logTicks(ys)) };
+  const x = {
+    field: 't',
+    type: 'quantitative' as const,
+    title: 'generation t',
+    scale: { nice: false },
+    axis: { tickCount: 6, tickMinStep: 1, format: '~d' },
+  };
+  // One legend, the lines': its colour domain lists the band too (drawn with a fixed colour), and
+  // its symbols take their shape, fill and dash from the entry.
+  const isBand = `datum.value === '${SERIES.band}'`;
+  const isTheory = `datum.value === '${SERIES.theory}'`;
+  const legend = {
+    title: null,
+    columns: legendColumns(domain, width),
+    symbolType: 'stroke',
+    encoding: {
+      symbols: {
+        opacity: { value: 1 },
+        shape: { condition: { test: isBand, value: 'square' }, value: 'stroke' },
+        fill: { condition: { test: isBand, value: colors[0] }, value: 'transparent' },
+        fillOpacity: { condition: { test: isBand, value: 0.35 }, value: 1 },
+        strokeOpacity: { condition: { test: isBand, value: 0 }, value: 1 },
+        // a plain value: Vega sizes legend entries from it
+        strokeWidth: { value: 2.5 },
+        strokeDash: { condition: { test: isTheory, value: [5, 3] }, value: [1, 0] },
+      },
+    },
+  };
+  const color = { type: 'nominal' as const, scale: { domain, range: colors.slice(0, domain.length) }, legend };
+  const spec = {
+    $schema: VL_SCHEMA,
+    title: figureTitle(
+      `Fitted sd over generations, ${regimeName(info.params)}`,
+      [
+        ...settingsParts(info.params),
+        ...(useLog10 ? ['log10 axis (sd below 1e-300)'] : []),
+        ...(hasTheory ? [] : ['no closed form for E[s_t]']),
+      ],
+      width,
+    ),
+    width,
+    height: Math.round(width * ASPECT),
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: [
+      {
+        data: { values: band },
+        mark: { type: 'area', color: colors[0], opacity: 0.35 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: yTitle, ...yAxis },
+          y2: { field: 'hi' },
+        },
+      },
+      {
+        data: { values: lines },
+        mark: { type: 'line' },
+        encoding: {
+          x,
+          y: { field: 'y', type: 'quantitative' },
+          color: { field: 'series', ...color },
+          // keyed by its own field: one keyed by 'series' would merge into the colour legend.
+          strokeDash: {
+            field: 'dash',
+            type: 'nominal',
+            scale: { domain: ['solid', 'dashed'], range: [[1, 0], [5, 3]] },
+            legend: null,
+          },
+        },
+      },
+    ],
+  };
+  return { name: 'sd-trajectory', spec: spec as unknown as TopLevelSpec };
+}
+
+/** A histogram bin: [start, end) and its count (the last bin is closed). */
+export interface Bin {
+  start: number;
+  end: number;
+  count: number;
+}
+
+/**
+ * Counts finite `values` into about `bins` bins of a nice width (1, 2, 2.5 or 5 × 10^k). Done here rather than by
+ * Vega-Lite so that the spec carries ~40 counts, not one value per experiment. O(values).
+ */
+export function histogram(values: readonly number[], bins = 40): Bin[] {
+  const xs = values.filter((v) => Number.isFinite(v));
+  if (xs.length === 0) return [];
+  const [lo, hi] = extent(xs);
+  const span = hi - lo > Math.abs(hi) * 1e-12 ? hi - lo : Math.max(Math.abs(hi), 1) * 0.01 * bins;
+  // the nice width (1, 2, 2.5 or 5 × 10^k) whose bin count is nearest `bins` on a log scale
+  const k = Math.floor(Math.log10(span / bins));
+  let step = NaN;
+  let miss = Infinity;
+  for (const p of [k - 1, k, k + 1]) {
+    for (const m of [1, 2, 2.5, 5]) {
+      const c = Number((m * 10 ** p).toPrecision(12));
+      const d = Math.abs(Math.log(span / c / bins));
+      if (d < miss) [step, miss] = [c, d];
+    }
+  }
+  const first = Math.floor(lo / step) * step;
+  const n = Math.max(1, Math.floor((hi - first) / step) + 1);
+  const counts = new Array<number>(n).fill(0);
+  for (const v of xs) counts[Math.min(n - 1, Math.floor((v - first) / step))]! += 1;
+  return counts.map((count, i) => ({ start: first + i * step, end: first + (i + 1) * step, count }));
+}
+
+/** The final-log10sd figure: a histogram of the final log10 sd with a rule at theory E[log10 s_T]. */
+export function finalLog10SdFigure(dir: string, info: RunInfo, width: number): Figure {
+  const t = readCsv(path.join(dir, 'finals.csv'));
+  const values = numberColumn(t, 'log10_sd').filter((v): v is number => v !== null);
+  const allBins = histogram(values);
+  // empty bins only widen the axis; as bars they would draw a hairline along it
+  const bins = allBins.filter((b) => b.count > 0);
+  const edges = [...allBins.flatMap((b) => [b.start, b.end]), ...(info.theoryLog10Mean !== null ? [info.theoryLog10Mean] : [])];
+  if (edges.length === 0) throw new RuntimeError(`${t.file} has no finite log10_sd to plot`);
+  const [xLo, xHi] = extent(edges);
+  const layers: unknown[] = [
+    {
+      data: { values: bins },
+      mark: { type: 'bar', color: '#56B4E9', stroke: '#2b7bb0', strokeWidth: 0.5, binSpacing: 0 },
+      encoding: {
+        x: {
+          field: 'start',
+          type: 'quantitative',
+          bin: { binned: true },
+          title: 'final log10 sd (log10 s_T)',
+          scale: { domain: [xLo, xHi], nice: false, zero: false },
+          axis: { values: linearTicks(xLo, xHi, 5) },
+        },
+        x2: { field: 'end' },
+        y: { field: 'count', type: 'quantitative', title: 'experiments' },
+      },
+    },
+  ];
+  if (info.theoryLog10Mean !== null) {
+    layers.push({
+      data: { values: [{ x: info.theoryLog10Mean, label: 'exact E[log10 s_T]' }] },
+      mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 2 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        color: {
+          field: 'label',
+          type: 'nominal',
+          scale: { range: ['#000000'] },
+          legend: { title: null, symbolType: 'stroke', symbolDash: [5, 3] },
+        },
+      },
+    });
+  }
+  const spec = {
+    $schema: VL_SCHEMA,
+    title: figureTitle(
+      `Final log10 sd across experiments, ${regimeName(info.params)}`,
+      [...settingsParts(info.params), ...(info.theoryLog10Mean === null ? ['no closed form for E[log10 s_T]'] : [])],
+      width,
+    ),
+    width,
+    height: Math.round(width * ASPECT),
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: layers,
+  };
+  return { name: 'final-log10sd', spec: spec as unknown as TopLevelSpec };
+}
+
+/** Both figures of a run directory. */
+export function runFigures(dir: string, width: number): Figure[] {
+  const info = readRunInfo(dir);
+  return [sdTrajectoryFigure(dir, info, width), finalLog10SdFigure(dir, info, width)];
+}

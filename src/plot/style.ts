@@ -1,0 +1,310 @@
+/**
+ * The figures' shared look: a Vega-Lite config sized for a paper column, a colour-blind-safe
+ * palette, and the notation used in titles and legends.
+ */
+import type { Config } from 'vega-lite';
+import { FONT_STACK, textWidth } from './fonts.js';
+
+/**
+ * Default figure width in px: a 3.4 in paper column at 150 dpi. Font sizes stay in px whatever
+ * the width, so a wider figure (a two-column one, 7 in ≈ 1050 px) keeps the same type size in
+ * print; 13 px at 150 dpi is 6.2 pt, the smallest size journals accept for tick labels.
+ */
+export const DEFAULT_WIDTH = 500;
+
+/** Height over width of a single panel. */
+export const ASPECT = 0.68;
+
+/** Okabe & Ito (2008) colour-blind-safe palette, yellow left out (too light on white). */
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+
+/** The Vega-Lite config every figure uses. */
+export function figureConfig(): Config {
+  const ink = '#222222';
+  return {
+    font: FONT_STACK,
+    background: 'white',
+    padding: 6,
+    view: { stroke: null },
+    axis: {
+      labelFontSize: 13,
+      titleFontSize: 14,
+      titleFontWeight: 'normal',
+      labelColor: ink,
+      titleColor: ink,
+      domainColor: '#555555',
+      tickColor: '#555555',
+      gridColor: '#e8e8e8',
+      labelLimit: 0,
+      titlePadding: 6,
+    },
+    legend: {
+      orient: 'bottom',
+      // several legends below the plot stack, so that each keeps the full width
+      layout: { bottom: { direction: 'vertical', anchor: 'start', margin: 6 } },
+      titleOrient: 'left',
+      titleAnchor: 'middle',
+      titleBaseline: 'middle',
+      titlePadding: 8,
+      offset: 12,
+      direction: 'horizontal',
+      labelFontSize: 13,
+      titleFontSize: 13,
+      titleFontWeight: 'normal',
+      labelColor: ink,
+      titleColor: ink,
+      labelLimit: 0,
+      symbolStrokeWidth: 2.5,
+      symbolSize: 180,
+      columnPadding: 14,
+      rowPadding: 4,
+      padding: 2,
+    },
+    title: {
+      fontSize: 15,
+      fontWeight: 'bold',
+      subtitleFontSize: 13,
+      subtitleColor: '#444444',
+      color: ink,
+      anchor: 'start',
+      limit: 0,
+      subtitlePadding: 3,
+      offset: 8,
+    },
+    header: { labelFontSize: 13, titleFontSize: 13, labelColor: ink, title: null },
+    line: { strokeWidth: 1.8 },
+    point: { size: 36, filled: true },
+    rule: { strokeWidth: 1.4 },
+  } as unknown as Config;
+}
+
+/** How each run parameter is written in titles, legends and axes. */
+export const PARAM_SYMBOL: Record<string, string> = {
+  samples: 'n',
+  generations: 'T',
+  experiments: 'E',
+  ddof: 'ddof',
+  mean0: 'μ₀',
+  sd0: 'σ₀',
+  seed: 'seed',
+  every: 'every',
+  rng: 'rng',
+  regime: 'regime',
+  fresh: 'λ',
+  temperature: 'τ',
+  method: 'method',
+  epsilon: 'ε',
+};
+
+/** Axis titles for a parameter on the x axis. */
+export const PARAM_AXIS: Record<string, string> = {
+  samples: 'samples per generation n',
+  generations: 'generations T',
+  experiments: 'experiments E',
+  ddof: 'ddof',
+  mean0: 'original mean μ₀',
+  sd0: 'original sd σ₀',
+  every: 'recording step',
+  rng: 'generator',
+  regime: 'regime',
+  fresh: 'fresh share λ',
+  temperature: 'temperature τ',
+  method: 'method',
+  epsilon: 'threshold ε',
+};
+
+/** A number for a title or legend: up to 4 significant digits, no trailing zeros. */
+export function shortNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1e7) return String(x);
+  if (a >= 1e-3 && a < 1e7) return String(Number(x.toPrecision(4)));
+  return x.toExponential(2).replace(/\.?0+e/, 'e');
+}
+
+/** "name = value" for a parameter setting (regime, rng and method as their bare value). */
+export function setting(param: string, value: string | number): string {
+  if (param === 'regime') return `${value} regime`;
+  if (param === 'rng' || param === 'method') return `${param} ${value}`;
+  return `${PARAM_SYMBOL[param] ?? param} = ${typeof value === 'number' ? shortNumber(value) : value}`;
+}
+
+/** Parameters of a run, as the raw values summary.json or sweep.csv give them. */
+export type Params = Record<string, string | number | null>;
+
+/**
+ * The settings a subtitle states, in order: n, T, E, ddof, then those that differ from the
+ * defaults (σ₀, μ₀, λ, τ, method). `skip` leaves out parameters the figure varies.
+ */
+export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()): string[] {
+  const parts: string[] = [];
+  const add = (k: string) => {
+    const v = p[k];
+    if (!skip.has(k) && v !== null && v !== undefined) parts.push(setting(k, v));
+  };
+  for (const k of ['samples', 'generations', 'experiments', 'ddof']) add(k);
+  if (Number(p['sd0']) !== 1) add('sd0');
+  if (Number(p['mean0']) !== 0) add('mean0');
+  if (p['regime'] === 'fresh') add('fresh');
+  if (p['temperature'] !== null && Number(p['temperature']) !== 1) add('temperature');
+  if (p['method'] !== undefined && p['method'] !== null && p['method'] !== 'resample') add('method');
+  return parts;
+}
+
+/** Title and subtitle font sizes (px) and their weights, as figureConfig sets them. */
+const TITLE_SIZE = 15;
+const SUBTITLE_SIZE = 13;
+
+/**
+ * Packs `parts` into lines no wider than `width` px, joined by `sep` within a line; a part wider
+ * than a line is split at spaces. Vega draws an array of strings as one line each.
+ */
+export function wrapParts(parts: readonly string[], width: number, size: number, bold = false, sep = ', '): string[] {
+  // Tokens with the text that joins each to the one before: `sep` between parts, a space
+  // between the words of a part too wide for a line.
+  const tokens: { text: string; join: string }[] = [];
+  for (const p of parts) {
+    const words = textWidth(p, size, bold) <= width ? [p] : p.split(' ');
+    words.forEach((w, i) => tokens.push({ text: w, join: i === 0 ? sep : ' ' }));
+  }
+  const lines: string[] = [];
+  let line = '';
+  for (const t of tokens) {
+    if (line === '') line = t.text;
+    else if (textWidth(line + t.join + t.text, size, bold) <= width) line += t.join + t.text;
+    else {
+      lines.push(line + t.join.trimEnd());
+      line = t.text;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/**
+ * A figure's title and subtitle, wrapped to fit `width` px: the title at its commas (then
+ * spaces), the subtitle between its parts.
+ */
+export function figureTitle(title: string, subtitle: readonly string[], width: number): { text: string | string[]; subtitle?: string | string[] } {
+  const room = width - 16;
+  const text = wrapParts(title.split(', '), room, TITLE_SIZE, true);
+  const sub = subtitle.length > 0 ? wrapParts(subtitle, room, SUBTITLE_SIZE) : [];
+  const one = (l: string[]) => (l.length === 1 ? l[0]! : l);
+  return sub.length > 0 ? { text: one(text), subtitle: one(sub) } : { text: one(text) };
+}
+
+/** Symbol width, gap and column padding of a legend entry, in px (Vega's defaults with ours). */
+const LEGEND_SYMBOL = 16 + 5;
+const LEGEND_COLUMN_PADDING = 14;
+
+/**
+ * The most legend columns (entries laid out row by row, Vega's grid) whose widths, measured in
+ * DejaVu Sans at the legend's 13 px, fit in `width` px. O(labels²).
+ */
+export function legendColumns(labels: readonly string[], width: number): number {
+  const w = labels.map((l) => LEGEND_SYMBOL + textWidth(l, 13));
+  for (let c = labels.length; c > 1; c--) {
+    const cols = new Array<number>(c).fill(0);
+    w.forEach((x, i) => {
+      cols[i % c] = Math.max(cols[i % c]!, x);
+    });
+    if (cols.reduce((a, b) => a + b, 0) + LEGEND_COLUMN_PADDING * (c - 1) <= width - 24) return c;
+  }
+  return 1;
+}
+
+/** The positive finite values of `ys`, lowest and highest; [1, 1] when there are none. */
+function positiveRange(ys: readonly number[]): [number, number] {
+  const [lo, hi] = extent(ys.filter((y) => y > 0));
+  return Number.isNaN(lo) ? [1, 1] : [lo, hi];
+}
+
+/**
+ * A log-axis domain around the positive values of `ys`, padded by 4% of its decades on each side
+ * (at least a factor 1.05), instead of Vega's rounding out to whole decades, which can leave half
+ * the plot empty.
+ */
+export function logDomain(ys: readonly number[]): [number, number] {
+  const [lo, hi] = positiveRange(ys);
+  const pad = Math.max(1.05, (hi / lo) ** 0.04);
+  return [lo / pad, hi * pad];
+}
+
+/**
+ * Labelled ticks for a log axis over logDomain(ys): 1-2-3-5 per decade over up to 1.2 decades,
+ * 1-2-5 up to 2.5, 1-3 up to 4, every decade up to 7, every k-th decade beyond; a linear nice step when the
+ * domain holds fewer than three of those.
+ */
+export function logTicks(ys: readonly number[]): number[] {
+  const [a, b] = logDomain(ys);
+  const decades = Math.log10(b / a);
+  const mantissas = decades <= 1.2 ? [1, 2, 3, 5] : decades <= 2.5 ? [1, 2, 5] : decades <= 4 ? [1, 3] : [1];
+  // every k-th decade, k nice (1, 2, 5, 10, 20 …) and ticks at multiples of k: 10⁻²⁰, 10⁻¹⁰, 10⁰
+  const every = decades <= 7 ? 1 : niceStep(decades, 6);
+  const ticks: number[] = [];
+  for (let k = Math.ceil(Math.floor(Math.log10(a)) / every) * every; k <= Math.ceil(Math.log10(b)); k += every) {
+    for (const m of mantissas) {
+      const v = Number((m * 10 ** k).toPrecision(12));
+      if (v >= a && v <= b) ticks.push(v);
+    }
+  }
+  return ticks.length >= 3 ? ticks : linearTicks(a, b, 4);
+}
+
+/** `span / bins` rounded up to 1, 2, 2.5 or 5 × 10^k. */
+export function niceStep(span: number, bins: number): number {
+  const raw = span / bins;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5]) if (m * p >= raw * (1 - 1e-12)) return m * p;
+  return 10 * p;
+}
+
+/** Ticks at multiples of a nice step (1, 2, 2.5 or 5 × 10^k) giving about `count` ticks in [lo, hi]. */
+export function linearTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const step = niceStep(hi - lo, count);
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/** 10^k written with superscript digits: 10⁻¹². */
+export function powerOfTen(k: number): string {
+  return `10${[...String(k)].map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
+}
+
+/**
+ * A Vega labelExpr that writes ticks that are all powers of ten as 10ᵏ when one of them would
+ * take more than five digits (below 1e-4 or above 1e4), or null to keep plain numbers. The ticks
+ * are the axis's explicit values, so a chain of comparisons covers them all.
+ */
+export function powerLabels(ticks: readonly number[]): string | null {
+  const ks = ticks.map((t) => Math.log10(t));
+  if (ticks.length < 2 || ks.some((k) => Math.abs(k - Math.round(k)) > 1e-9)) return null;
+  if (ks.every((k) => Math.abs(k) <= 4.5)) return null;
+  return ticks.reduceRight(
+    (rest, t, i) => `abs(datum.value / ${t} - 1) < 1e-9 ? '${powerOfTen(Math.round(ks[i]!))}' : ${rest}`,
+    'datum.label',
+  );
+}
+
+/** Axis properties of a log axis with ticks `values`: those values and, for decades, 10ᵏ labels. */
+export function logAxis(values: readonly number[]): Record<string, unknown> {
+  const expr = powerLabels(values);
+  return expr === null ? { values, format: '~r' } : { values, labelExpr: expr };
+}
+
+/** Lowest and highest finite value of `xs` ([NaN, NaN] for none); a loop, so any length works. */
+export function extent(xs: Iterable<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of xs) {
+    if (!Number.isFinite(x)) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return lo <= hi ? [lo, hi] : [NaN, NaN];
+}

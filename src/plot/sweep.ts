@@ -1,0 +1,422 @@
+/**
+ * Figures of a sweep directory (sweep.csv, one row per point): the final sd and the final log10 sd
+ * against the first swept parameter, one line per setting of the others, exact theory dashed,
+ * and one panel per regime when the regime is swept.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { RuntimeError, UsageError } from '../errors.js';
+import { readResultDocument } from '../results.js';
+import { numberCell, readCsv, type Table } from './csv.js';
+import type { Figure } from './render.js';
+import { VL_SCHEMA } from './run.js';
+import { textWidth } from './fonts.js';
+import {
+  ASPECT,
+  extent,
+  legendColumns,
+  logAxis,
+  logDomain,
+  logTicks,
+  PALETTE,
+  PARAM_AXIS,
+  PARAM_SYMBOL,
+  settingsParts,
+  figureTitle,
+  setting,
+  shortNumber,
+  type Params,
+} from './style.js';
+
+export const SWEEP_CSV = 'sweep.csv';
+export const SWEEP_JSON = 'sweep.json';
+
+/** The run parameters sweep.csv carries, in its column order. */
+export const SWEEP_PARAMS = [
+  'samples',
+  'generations',
+  'experiments',
+  'ddof',
+  'mean0',
+  'sd0',
+  'seed',
+  'every',
+  'rng',
+  'regime',
+  'fresh',
+  'temperature',
+  'method',
+  'epsilon',
+] as const;
+
+const CATEGORICAL = new Set(['rng', 'regime', 'method']);
+
+/**
+ * Parameters whose default follows from others (every from T, epsilon from σ₀, λ only with the
+ * fresh regime): they vary with a swept parameter without being swept themselves.
+ */
+const DERIVED = ['every', 'epsilon', 'fresh'];
+
+/** Regimes in the order the README lists them (panels follow it). */
+const REGIME_ORDER = ['replace', 'accumulate', 'fresh', 'accumulate-subsample'];
+
+const TINY = 1e-300;
+const SIM = 'simulated mean ± s.e.';
+const SIM_NO_SE = 'simulated mean';
+const THEORY = 'exact theory';
+
+/** One point of the sweep after pooling its replicates. */
+export interface SweepPoint {
+  params: Params;
+  /** Raw sweep.csv cells of the parameters (how points are grouped). */
+  key: Record<string, string>;
+  experiments: number;
+  sd: { mean: number | null; se: number | null; log10Mean: number | null; theory: number | null; theoryLog10: number | null };
+  log10Sd: { mean: number | null; se: number | null; theory: number | null };
+}
+
+function cellValue(param: string, cell: string, where: string): string | number | null {
+  if (cell === 'null') return null; // a parameter a regime does not use, as String(null) writes it
+  if (CATEGORICAL.has(param)) return cell === 'NA' || cell === '' ? null : cell;
+  return numberCell(cell, where);
+}
+
+/** Reads sweep.csv; checks sweep.json's schema version and kind (readResultDocument) when it is there. */
+export function readSweep(dir: string): Table {
+  const json = path.join(dir, SWEEP_JSON);
+  if (fs.existsSync(json)) readResultDocument(json, 'collapse.sweep');
+  const csv = path.join(dir, SWEEP_CSV);
+  if (!fs.existsSync(csv)) throw new UsageError(`DIR must hold ${SWEEP_CSV}, got ${JSON.stringify(dir)} (no ${SWEEP_CSV}: is the sweep still running?)`);
+  const t = readCsv(csv);
+  if (t.rows.length === 0) throw new RuntimeError(`${csv} has no points yet`);
+  return t;
+}
+
+/**
+ * Pools the rows of one point's replicates as one run of all their experiments: means weighted by
+ * experiments, and the sd across experiments from Chan et al.'s merge of (count, mean, M2).
+ * Returns the pooled mean and its standard error sd/√N (null where an sd is missing).
+ */
+export function poolMeans(parts: readonly { n: number; mean: number | null; sd: number | null }[]): { mean: number | null; se: number | null } {
+  let N = 0;
+  let sum = 0;
+  for (const p of parts) {
+    if (p.mean === null || !Number.isFinite(p.mean)) return { mean: null, se: null };
+    N += p.n;
+    sum += p.n * p.mean;
+  }
+  if (N === 0) return { mean: null, se: null };
+  const mean = sum / N;
+  let m2 = 0;
+  for (const p of parts) {
+    if (p.n > 1 && (p.sd === null || !Number.isFinite(p.sd))) return { mean, se: null };
+    m2 += (p.n - 1) * (p.sd ?? 0) ** 2 + p.n * (p.mean! - mean) ** 2;
+  }
+  return { mean, se: N > 1 ? Math.sqrt(m2 / (N - 1)) / Math.sqrt(N) : null };
+}
+
+/** log10 of the experiment-weighted mean of values given as log10s (they may underflow). */
+function pooledLog10(parts: readonly { n: number; l: number | null }[]): number | null {
+  let hi = -Infinity;
+  for (const p of parts) {
+    if (p.l === null || !Number.isFinite(p.l)) return null;
+    hi = Math.max(hi, p.l);
+  }
+  let N = 0;
+  let s = 0;
+  for (const p of parts) {
+    N += p.n;
+    s += p.n * 10 ** (p.l! - hi);
+  }
+  return hi + Math.log10(s / N);
+}
+
+/** The points of sweep.csv, replicates (rows equal but for seed and replicate) pooled. */
+export function sweepPoints(t: Table): SweepPoint[] {
+  const idx = (name: string) => {
+    const i = t.columns.indexOf(name);
+    if (i < 0) throw new RuntimeError(`${t.file} has no column ${name}`);
+    return i;
+  };
+  const pIdx = SWEEP_PARAMS.map((p) => [p, idx(p)] as const);
+  const num = (r: string[], k: number, name: string) => numberCell(r[idx(name)]!, `${t.file} line ${k + 2}, column ${name}`);
+  const groups = new Map<string, { rows: string[][]; lines: number[] }>();
+  t.rows.forEach((r, k) => {
+    const key = pIdx.filter(([p]) => p !== 'seed').map(([, i]) => r[i]).join('\u0000');
+    const g = groups.get(key) ?? { rows: [], lines: [] };
+    g.rows.push(r);
+    g.lines.push(k);
+    groups.set(key, g);
+  });
+  const points: SweepPoint[] = [];
+  for (const { rows, lines } of groups.values()) {
+    const first = rows[0]!;
+    const k0 = lines[0]!;
+    const params: Params = {};
+    const key: Record<string, string> = {};
+    for (const [p, i] of pIdx) {
+      key[p] = first[i]!;
+      params[p] = cellValue(p, first[i]!, `${t.file} line ${k0 + 2}, column ${p}`);
+    }
+    const parts = rows.map((r, j) => ({ r, k: lines[j]!, n: num(r, lines[j]!, 'experiments') ?? 0 }));
+    const sd = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, 'sd_mean'), sd: num(r, k, 'sd_sd') })));
+    const l10 = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, 'log10_sd_mean'), sd: num(r, k, 'log10_sd_sd') })));
+    points.push({
+      params,
+      key,
+      experiments: parts.reduce((a, p) => a + p.n, 0),
+      sd: {
+        ...sd,
+        log10Mean: pooledLog10(parts.map(({ r, k, n }) => ({ n, l: num(r, k, 'sd_mean_log10') }))),
+        theory: num(first, k0, 'theory_sd_mean'),
+        theoryLog10: num(first, k0, 'theory_sd_mean_log10'),
+      },
+      log10Sd: { ...l10, theory: num(first, k0, 'theory_log10_sd_mean') },
+    });
+  }
+  return points;
+}
+
+/** True when `param`'s value is a function of the values of `others` across `points`. */
+function determinedBy(points: readonly SweepPoint[], param: string, others: readonly string[]): boolean {
+  const seen = new Map<string, string>();
+  for (const p of points) {
+    const k = others.map((o) => p.key[o]).join('\u0000');
+    const v = seen.get(k);
+    if (v === undefined) seen.set(k, p.key[param]!);
+    else if (v !== p.key[param]) return false;
+  }
+  return true;
+}
+
+/**
+ * The swept parameters, in sweep.csv's order: those with more than one value, less seed and
+ * less a parameter whose default follows from the others (every, epsilon, λ) when it is a function
+ * of the other swept ones.
+ */
+export function sweptParams(points: readonly SweepPoint[]): string[] {
+  let swept: string[] = SWEEP_PARAMS.filter((p) => p !== 'seed' && new Set(points.map((q) => q.key[p])).size > 1);
+  for (const d of DERIVED) {
+    const others = swept.filter((p) => p !== d);
+    if (swept.includes(d) && others.length > 0 && determinedBy(points, d, others)) swept = others;
+  }
+  return swept;
+}
+
+function compareValues(a: string | number | null | undefined, b: string | number | null | undefined): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  return String(a).localeCompare(String(b));
+}
+
+function regimeRank(r: unknown): number {
+  const i = REGIME_ORDER.indexOf(String(r));
+  return i < 0 ? REGIME_ORDER.length : i;
+}
+
+/** How a sweep is laid out: x axis, panels and colour groups. */
+export interface SweepLayout {
+  swept: string[];
+  x: string;
+  xNumeric: boolean;
+  xLog: boolean;
+  /** 'regime' when the regime is swept and is not the x axis. */
+  facet: 'regime' | null;
+  /** Swept parameters that split lines by colour. */
+  groups: string[];
+}
+
+/** Chooses the x axis (`x`, or the first numeric swept parameter, or the first swept one), panels and colours. */
+export function sweepLayout(points: readonly SweepPoint[], x?: string): SweepLayout {
+  const swept = sweptParams(points);
+  if (x !== undefined && (x === 'seed' || !SWEEP_PARAMS.includes(x as (typeof SWEEP_PARAMS)[number]))) {
+    throw new UsageError(`--x-axis must be one of ${SWEEP_PARAMS.filter((p) => p !== 'seed').join(', ')}, got ${JSON.stringify(x)}`);
+  }
+  const xParam = x ?? swept.find((p) => !CATEGORICAL.has(p)) ?? swept[0] ?? 'samples';
+  const xNumeric = !CATEGORICAL.has(xParam);
+  const xs = points.map((p) => p.params[xParam]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const [lo, hi] = extent(xs);
+  const xLog = xNumeric && xs.length > 0 && lo > 0 && hi / lo > 10;
+  const facet = xParam !== 'regime' && swept.includes('regime') ? 'regime' : null;
+  const groups = swept.filter((p) => p !== xParam && p !== facet);
+  return { swept, x: xParam, xNumeric, xLog, facet, groups };
+}
+
+/** Label of a colour group: bare values when one parameter splits the lines, "n = 10, ddof = 1" otherwise. */
+function groupLabel(p: SweepPoint, groups: readonly string[]): string {
+  if (groups.length === 0) return 'all';
+  if (groups.length === 1) {
+    const v = p.params[groups[0]!];
+    return typeof v === 'number' ? shortNumber(v) : String(v ?? 'NA');
+  }
+  return groups.map((g) => setting(g, p.params[g] ?? 'NA')).join(', ');
+}
+
+/** A row of a sweep figure's data. */
+interface Row {
+  x: number | string;
+  group: string;
+  regime: string;
+  series: string;
+  y: number;
+  lo?: number;
+  hi?: number;
+}
+
+type Quantity = 'sd' | 'log10sd';
+
+/** One sweep figure: the final sd (log axis, or log10 when it underflows) or the final log10 sd. */
+function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: Quantity, width: number): Figure {
+  const sorted = [...points].sort(
+    (a, b) =>
+      regimeRank(a.params['regime']) - regimeRank(b.params['regime']) ||
+      lay.groups.reduce((c, g) => c || compareValues(a.params[g], b.params[g]), 0) ||
+      compareValues(a.params[lay.x], b.params[lay.x]),
+  );
+  const useLog10 =
+    quantity === 'sd' &&
+    points.some((p) => [p.sd.mean, p.sd.theory].some((v) => v !== null && !(v >= TINY && v < Infinity)));
+  const rows: Row[] = [];
+  for (const p of sorted) {
+    const xv = p.params[lay.x];
+    if (xv === null || xv === undefined) continue;
+    const base = { x: xv, group: groupLabel(p, lay.groups), regime: String(p.params['regime'] ?? 'NA') };
+    let y: number | null;
+    let se: number | null;
+    let th: number | null;
+    if (quantity === 'log10sd') [y, se, th] = [p.log10Sd.mean, p.log10Sd.se, p.log10Sd.theory];
+    else if (useLog10) [y, se, th] = [p.sd.log10Mean, null, p.sd.theoryLog10];
+    else [y, se, th] = [p.sd.mean, p.sd.se, p.sd.theory];
+    if (y !== null && Number.isFinite(y)) {
+      const r: Row = { ...base, series: SIM, y };
+      if (se !== null && Number.isFinite(se)) {
+        r.lo = y - se;
+        r.hi = y + se;
+      }
+      rows.push(r);
+    }
+    if (th !== null && Number.isFinite(th)) rows.push({ ...base, series: THEORY, y: th });
+  }
+  const logY = quantity === 'sd' && !useLog10;
+  let yScale: Record<string, unknown> = { zero: false };
+  let yAxis: Record<string, unknown> = {};
+  if (logY) {
+    // Error bars reaching 0 or below go to the bottom of the axis (the scale clamps) instead of
+    // stretching the log domain towards 0.
+    const ys = rows.flatMap((r) => [r.y, ...(r.hi !== undefined ? [r.hi] : []), ...(r.lo !== undefined && r.lo > 0 ? [r.lo] : [])]);
+    const domain = logDomain(ys);
+    for (const r of rows) if (r.lo !== undefined && r.lo <= 0) r.lo = domain[0];
+    yScale = { type: 'log', domain, clamp: true, nice: false };
+    yAxis = logAxis(logTicks(ys));
+  }
+
+  // Without error bars (sd underflowing, or one experiment) the legend says only "mean".
+  if (!rows.some((r) => r.lo !== undefined)) for (const r of rows) if (r.series === SIM) r.series = SIM_NO_SE;
+  const simName = rows.some((r) => r.series === SIM) ? SIM : SIM_NO_SE;
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const oneGroup = groups.length <= 1;
+  const colorRange = groups.length <= PALETTE.length ? PALETTE.slice(0, groups.length) : { scheme: 'viridis' };
+  const hasTheory = rows.some((r) => r.series === THEORY);
+  const seriesDomain = hasTheory ? [simName, THEORY] : [simName];
+  const xValues = [...new Set(sorted.map((p) => p.params[lay.x]))];
+  const xNums = xValues.filter((v): v is number => typeof v === 'number').sort((u, v) => u - v);
+  // Ticks at the swept values themselves while there are few of them.
+  const xAxis = lay.xLog
+    ? logAxis(xNums.length <= 8 ? xNums : logTicks(xNums))
+    : xNums.length <= 8
+      ? { values: xNums, format: '~r' }
+      : { format: '~r' };
+  const x = lay.xNumeric
+    ? {
+        field: 'x',
+        type: 'quantitative',
+        title: PARAM_AXIS[lay.x] ?? lay.x,
+        scale: lay.xLog ? { type: 'log', nice: false, padding: 10 } : { zero: false, nice: false, padding: 12 },
+        axis: xAxis,
+      }
+    : { field: 'x', type: 'ordinal', title: PARAM_AXIS[lay.x] ?? lay.x, sort: xValues, scale: { padding: 0.4 } };
+  const yTitle = quantity === 'log10sd' ? 'final log10 sd, log10 s_T' : useLog10 ? 'log10 of final sd s_T' : 'final sd s_T (log scale)';
+  const legendTitle = lay.groups.length === 1 ? (PARAM_SYMBOL[lay.groups[0]!] ?? lay.groups[0]!) : null;
+  const legendWidth = width - (legendTitle === null ? 0 : textWidth(legendTitle, 13) + 8);
+  const colorColumns = legendColumns(groups, legendWidth);
+  const color = oneGroup
+    ? { value: PALETTE[0] }
+    : {
+        field: 'group',
+        type: 'nominal',
+        sort: groups,
+        scale: { domain: groups, range: colorRange },
+        legend: { title: legendTitle, symbolType: 'stroke', columns: colorColumns, order: 0 },
+      };
+  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: yScale, axis: yAxis };
+  const sim = { filter: `datum.series === '${simName}'` };
+  const layers: unknown[] = [
+    {
+      mark: { type: 'line', strokeWidth: 1.6 },
+      encoding: {
+        x,
+        y,
+        color,
+        detail: { field: 'group' },
+        strokeDash: {
+          field: 'series',
+          type: 'nominal',
+          scale: { domain: seriesDomain, range: [[1, 0], [5, 3]].slice(0, seriesDomain.length) },
+          legend: { title: null, symbolType: 'stroke', symbolStrokeColor: '#444444', order: 1 },
+        },
+      },
+    },
+    { transform: [sim], mark: { type: 'point', filled: true, size: 30, opacity: 1 }, encoding: { x, y: { field: 'y', type: 'quantitative' }, color } },
+  ];
+  // error bars, where there are any (a layer with no data would warn of an empty extent)
+  if (simName === SIM) {
+    layers.splice(1, 0, {
+      transform: [sim, { filter: 'isValid(datum.lo)' }],
+      mark: { type: 'rule', strokeWidth: 1.4 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+    });
+  }
+
+  const fixed = new Set<string>([...lay.swept, 'seed', 'every', 'epsilon']);
+  const first = sorted[0]?.params ?? {};
+  const regimes = [...new Set(sorted.map((p) => String(p.params['regime'])))];
+  const context = lay.facet ? '' : regimes.length === 1 ? `, ${regimes[0]} regime` : '';
+  const what = quantity === 'log10sd' ? 'Final log10 sd' : 'Final sd';
+  const byWhat = lay.facet ? ' by regime' : '';
+  const title = figureTitle(`${what} against ${PARAM_SYMBOL[lay.x] ?? lay.x}${byWhat}${context}`, settingsParts(first, fixed), width);
+  // The plot must be at least as tall as the rotated y title, or the title overflows the figure.
+  const legendRows = (oneGroup ? 0 : Math.ceil(groups.length / colorColumns)) + 1;
+  const overhead = 100 + 24 * legendRows;
+  const minPlot = Math.ceil(textWidth(yTitle, 14)) + 16;
+  const height = Math.max(Math.round(width * ASPECT), minPlot + overhead);
+  let spec: Record<string, unknown>;
+  let fit: Figure['fit'];
+  if (lay.facet) {
+    const panels = regimes.length;
+    const panelWidth = Math.max(60, Math.round((width - 90 - 20 * (panels - 1)) / panels));
+    spec = {
+      $schema: VL_SCHEMA,
+      title,
+      data: { values: rows },
+      facet: { column: { field: 'regime', type: 'nominal', sort: regimes, header: { title: null, labelFontWeight: 'bold' } } },
+      spec: { width: panelWidth, height: Math.max(minPlot, Math.round(width * ASPECT * 0.62)), layer: layers },
+      resolve: { scale: { y: 'shared' } },
+      spacing: 20,
+    };
+    fit = { width, panels };
+  } else {
+    spec = { $schema: VL_SCHEMA, title, data: { values: rows }, width, height, autosize: { type: 'fit', contains: 'padding' }, layer: layers };
+  }
+  const name = quantity === 'log10sd' ? 'sweep-log10sd' : 'sweep-sd';
+  return fit ? { name, spec: spec as unknown as TopLevelSpec, fit } : { name, spec: spec as unknown as TopLevelSpec };
+}
+
+/** Both figures of a sweep directory. */
+export function sweepFigures(dir: string, width: number, x?: string): Figure[] {
+  const points = sweepPoints(readSweep(dir));
+  const lay = sweepLayout(points, x);
+  return [sweepFigure(points, lay, 'sd', width), sweepFigure(points, lay, 'log10sd', width)];
+}
