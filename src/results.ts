@@ -103,3 +103,29 @@ export function readResultDocument(file: string, kind: string, version: number =
   if (d['kind'] !== kind) throw new RuntimeError(`${file} is a ${String(d['kind'])} document, expected ${kind}`);
   return d;
 }
+
+/** Bytes a run's result files take at most: finals.csv (80 per experiment), trajectory.csv, summary. */
+export function resultBytes(spec: { experiments: number; generations: number; every: number }): number {
+  const rows = Math.ceil(spec.generations / spec.every);
+  return spec.experiments * 80 + (rows + 1) * 41 * 24 + 8192;
+}
+
+/**
+ * Refuses, before any work, a result that plainly would not fit in the free space of `dir`'s file
+ * system (statfs). Where statfs is not available the write itself reports a full disk.
+ */
+export function checkFreeSpace(dir: string, need: number, flag = 'out'): void {
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  let free: number;
+  try {
+    const st = fs.statfsSync(d);
+    free = Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return;
+  }
+  if (need > free) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new UsageError(`--${flag} ${dir}: the results need about ${mib(need)} of disk, but only ${mib(free)} is free there`);
+  }
+}

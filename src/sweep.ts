@@ -12,7 +12,7 @@ import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
 import { checkShardSet, shardRange, type Shard } from './shard.js';
 import { provenance, type Provenance } from './provenance.js';
-import { readResultDocument, SUMMARY_FILE, writeFileAtomic } from './results.js';
+import { readResultDocument, resultBytes, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specHash, type RunSpec } from './spec.js';
 import { csvNumber, SCHEMA_VERSION, toJson, TRAJECTORY_COLUMNS } from './summary.js';
@@ -285,8 +285,7 @@ export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
  * experiment, trajectory.csv 41 cells per recorded generation, and the summary.
  */
 export function pointBytes(spec: RunSpec): number {
-  const rows = Math.ceil(spec.generations / spec.every);
-  return spec.experiments * 80 + (rows + 1) * 41 * 24 + 8192;
+  return resultBytes(spec);
 }
 
 function bytesText(b: number): string {

@@ -12,7 +12,7 @@ import { provenance } from '../provenance.js';
 import { parseShard, PART_FILE, shardChunks, writePart } from '../shard.js';
 import { UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
-import { checkOutDir } from '../results.js';
+import { checkFreeSpace, checkOutDir, resultBytes } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import type { RowStats } from '../summary.js';
 import { executeRun } from '../execute.js';
@@ -182,6 +182,8 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   if (argv.shard !== undefined) return runShard(spec, workers, argv);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
   checkOutDir(out);
+  // results plus about 1 MiB of figures
+  checkFreeSpace(out, resultBytes(spec) + (argv.plot === false ? 0 : 2 ** 20));
 
   const r = await executeRun(spec, workers, out);
   const figures = argv.plot === false ? [] : await drawFigures(out);
