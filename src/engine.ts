@@ -34,23 +34,45 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   return store + inFlight + merged + pools;
 }
 
-/** Collects results that arrive in any order and merges their moments strictly in chunk order. */
-class OrderedMerge {
+/**
+ * Assembles a run's outcome from chunk results that arrive in any order: recorded values are copied
+ * into place on arrival (so a result's buffers can be dropped at once), moments are merged strictly
+ * in chunk order from an empty accumulator. Used by a single-machine run and by the merge of
+ * shards alike, which is why they give the same bytes.
+ */
+class OutcomeBuilder {
   private next = 0;
+  private draws = 0;
   private readonly waiting = new Map<number, Moments>();
-  constructor(readonly total: Moments) {}
+  private readonly moments: Moments;
+  private readonly lnSd: Float64Array[] = [];
+  private readonly finalMean: Float64Array;
 
-  add(index: number, m: Moments): void {
-    this.waiting.set(index, m);
+  constructor(private readonly spec: RunSpec) {
+    const rows = recordCount(spec.generations, spec.every);
+    for (let r = 0; r < rows; r++) this.lnSd.push(new Float64Array(spec.experiments));
+    this.finalMean = new Float64Array(spec.experiments);
+    this.moments = emptyMoments(rows);
+  }
+
+  add(res: ChunkResult): void {
+    const rows = this.moments.rows;
+    for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
+    this.finalMean.set(res.finalMean, res.start);
+    this.draws += res.draws;
+    this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
-      mergeMoments(this.total, w);
+      mergeMoments(this.moments, w);
       this.waiting.delete(this.next);
       this.next++;
     }
   }
 
-  get merged(): number {
-    return this.next;
+  /** The outcome, once chunks 0 … chunks − 1 have all arrived. */
+  finish(chunks: number): RunOutcome {
+    if (this.next !== chunks) throw new Error(`internal: merged ${this.next} of ${chunks} chunks`);
+    const { spec, moments, lnSd, finalMean, draws } = this;
+    return { spec, rows: moments.rows, moments, lnSd, finalMean, draws };
   }
 }
 
@@ -76,37 +98,38 @@ export async function runSpec(
   chunks: readonly Chunk[] = planChunks(spec),
   placement: Placement = 'auto',
 ): Promise<RunOutcome> {
-  const rows = recordCount(spec.generations, spec.every);
-  const E = spec.experiments;
-  const lnSd: Float64Array[] = [];
-  for (let r = 0; r < rows; r++) lnSd.push(new Float64Array(E));
-  const finalMean = new Float64Array(E);
-  const merge = new OrderedMerge(emptyMoments(rows));
-  const kernelSpec = kernelSpecOf(spec);
-  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpec, chunk }));
+  const built = new OutcomeBuilder(spec);
   let done = 0;
-  let draws = 0;
-  const onResult = (res: ChunkResult): void => {
-    for (let r = 0; r < rows; r++) {
-      lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
-    }
-    finalMean.set(res.finalMean, res.start);
-    merge.add(res.index, { count: res.count, rows, data: res.moments });
-    draws += res.draws;
-    done++;
-    onChunk(done, tasks.length);
-  };
+  await dispatch(spec, workers, chunks, placement, (res) => {
+    built.add(res);
+    onChunk(++done, chunks.length);
+  });
+  return built.finish(chunks.length);
+}
+
+/**
+ * Runs `chunks` of `spec` on the calling thread (placement `inline`, or `auto` below INLINE_WORK)
+ * or on the pool, calling `onResult` as each completes; a task failure becomes a RuntimeError
+ * naming the chunk, the seed and the command that reproduce it.
+ */
+async function dispatch(
+  spec: RunSpec,
+  workers: number,
+  chunks: readonly Chunk[],
+  placement: Placement,
+  onResult: (r: ChunkResult) => void,
+): Promise<void> {
+  if (chunks.length === 0) return;
+  const kernel = kernelSpecOf(spec);
+  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernel, chunk }));
+  const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
   try {
-    const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
-    const inline = placement === 'inline' || (placement === 'auto' && work < INLINE_WORK);
-    if (inline) await runTasksInline(tasks, onResult);
-    else await runTasks(tasks, Math.min(workers, Math.max(1, tasks.length)), onResult);
+    if (placement === 'inline' || (placement === 'auto' && work < INLINE_WORK)) await runTasksInline(tasks, onResult);
+    else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
   } catch (err) {
     if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
     throw err;
   }
-  if (merge.merged !== tasks.length) throw new Error(`internal: merged ${merge.merged} of ${tasks.length} chunks`);
-  return { spec, rows, moments: merge.total, lnSd, finalMean, draws };
 }
 
 /**
@@ -120,22 +143,11 @@ export async function runChunkResults(
   onChunk: (done: number, total: number) => void = () => undefined,
   placement: Placement = 'auto',
 ): Promise<ChunkResult[]> {
-  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernelSpecOf(spec), chunk }));
   const byIndex = new Map<number, ChunkResult>();
-  const onResult = (r: ChunkResult): void => {
+  await dispatch(spec, workers, chunks, placement, (r) => {
     byIndex.set(r.index, r);
-    onChunk(byIndex.size, tasks.length);
-  };
-  try {
-    const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
-    const inline = placement === 'inline' || (placement === 'auto' && work < INLINE_WORK);
-    if (tasks.length === 0) return [];
-    if (inline) await runTasksInline(tasks, onResult);
-    else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
-  } catch (err) {
-    if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
-    throw err;
-  }
+    onChunk(byIndex.size, chunks.length);
+  });
   return chunks.map((c) => byIndex.get(c.index)!);
 }
 
@@ -144,21 +156,9 @@ export async function runChunkResults(
  * accumulator exactly as runSpec does, so a merge of shards gives the single-machine bytes.
  */
 export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]): RunOutcome {
-  const rows = recordCount(spec.generations, spec.every);
-  const E = spec.experiments;
-  const lnSd: Float64Array[] = [];
-  for (let r = 0; r < rows; r++) lnSd.push(new Float64Array(E));
-  const finalMean = new Float64Array(E);
-  const total = emptyMoments(rows);
-  let draws = 0;
-  results.forEach((res, i) => {
-    if (res.index !== i) throw new Error(`internal: chunk ${res.index} at position ${i}`);
-    for (let r = 0; r < rows; r++) lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
-    finalMean.set(res.finalMean, res.start);
-    mergeMoments(total, { count: res.count, rows, data: res.moments });
-    draws += res.draws;
-  });
-  return { spec, rows, moments: total, lnSd, finalMean, draws };
+  const built = new OutcomeBuilder(spec);
+  for (const r of results) built.add(r);
+  return built.finish(results.length);
 }
 
 /** The fields of a spec that the workers need: all but the experiment count. */

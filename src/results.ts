@@ -59,17 +59,25 @@ export function writeResultDir(out: string, files: Record<string, string | Uint8
     // the marker (summary.json) last: its presence marks a finished result.
     const names = Object.keys(files).sort((a, b) => Number(a === marker) - Number(b === marker));
     for (const name of names) fs.writeFileSync(path.join(tmp, name), files[name]!);
-    let old: string | null = null;
-    if (fs.existsSync(abs)) {
-      old = path.join(path.dirname(abs), `.${path.basename(abs)}.old-${process.pid}`);
-      fs.renameSync(abs, old);
-    }
-    fs.renameSync(tmp, abs);
-    if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+    replaceDir(tmp, abs);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw new RuntimeError(`could not write results to ${abs}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Puts the finished directory `tmp` at `abs` by rename: a previous directory there is moved aside
+ * first and removed after, so `abs` is at every moment absent, the old result or the new one.
+ */
+export function replaceDir(tmp: string, abs: string): void {
+  let old: string | null = null;
+  if (fs.existsSync(abs)) {
+    old = path.join(path.dirname(abs), `.${path.basename(abs)}.old-${process.pid}`);
+    fs.renameSync(abs, old);
+  }
+  fs.renameSync(tmp, abs);
+  if (old !== null) fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Writes one file atomically (temporary name in the same directory, then rename). */
@@ -110,21 +118,30 @@ export function resultBytes(spec: { experiments: number; generations: number; ev
   return spec.experiments * 80 + (rows + 1) * 41 * 24 + 8192;
 }
 
+/** The nearest existing ancestor of `p` (p itself if it exists). */
+export function existingAncestor(p: string): string {
+  let d = path.resolve(p);
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+/** Bytes free to this user on the file system that holds (or would hold) `dir`; null without statfs. */
+export function freeBytes(dir: string): number | null {
+  try {
+    const st = fs.statfsSync(existingAncestor(dir));
+    return Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Refuses, before any work, a result that plainly would not fit in the free space of `dir`'s file
  * system (statfs). Where statfs is not available the write itself reports a full disk.
  */
 export function checkFreeSpace(dir: string, need: number, flag = 'out'): void {
-  let d = path.resolve(dir);
-  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
-  let free: number;
-  try {
-    const st = fs.statfsSync(d);
-    free = Number(st.bavail) * Number(st.bsize);
-  } catch {
-    return;
-  }
-  if (need > free) {
+  const free = freeBytes(dir);
+  if (free !== null && need > free) {
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     throw new UsageError(`--${flag} ${dir}: the results need about ${mib(need)} of disk, but only ${mib(free)} is free there`);
   }

@@ -12,7 +12,7 @@ import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
 import { checkShardSet, shardRange, type Shard } from './shard.js';
 import { provenance, type Provenance } from './provenance.js';
-import { readResultDocument, resultBytes, SUMMARY_FILE, writeFileAtomic } from './results.js';
+import { existingAncestor, freeBytes, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specHash, type RunSpec } from './spec.js';
 import { csvNumber, SCHEMA_VERSION, toJson, TRAJECTORY_COLUMNS } from './summary.js';
@@ -52,16 +52,6 @@ function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }
 
-/** The nearest existing ancestor of `p` (p itself if it exists). */
-function existingAncestor(p: string): string {
-  let d = path.resolve(p);
-  while (!fs.existsSync(d)) {
-    const up = path.dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  return d;
-}
 
 /** Writes and removes a probe file: access(W_OK) alone is fooled by read-only mounts and ACLs. */
 function probeWritable(dir: string, out: string): void {
@@ -298,14 +288,8 @@ function bytesText(b: number): string {
 export function checkDiskSpace(root: string, out: string, pending: readonly GridPoint[]): void {
   if (pending.length === 0) return;
   const need = pending.reduce((a, p) => a + pointBytes(p.spec), 0) + 2 * 2 ** 20;
-  let free: number;
-  try {
-    const st = fs.statfsSync(root);
-    free = Number(st.bavail) * Number(st.bsize);
-  } catch {
-    return; // no statfs here: the write itself will report a full disk, naming the point
-  }
-  if (need > free) {
+  const free = freeBytes(root); // null without statfs: the write itself will report a full disk, naming the point
+  if (free !== null && need > free) {
     throw new UsageError(
       `--out ${out}: the ${pending.length} points still to run need about ${bytesText(need)} of disk, but only ${bytesText(free)} is free there`,
     );
@@ -565,7 +549,7 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
   if (fs.existsSync(abs) && !fs.existsSync(path.join(abs, SWEEP_FILE)) && fs.readdirSync(abs).length > 0) {
     throw new UsageError(`--out must be a new directory or a previous sweep, got ${JSON.stringify(out)} (not empty, no ${SWEEP_FILE})`);
   }
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${process.pid}`);
+  const tmp = tempDirFor(out);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(tmp, POINTS_DIR), { recursive: true });
   for (const p of grid.points) fs.cpSync(path.join(owner(p.index).path, pointPath(p)), path.join(tmp, pointPath(p)), { recursive: true });
@@ -579,12 +563,6 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
   const document = toJson(sweepDocument(grid, done, timing, prov));
   fs.writeFileSync(path.join(tmp, SWEEP_CSV), sweepCsv(grid, done));
   fs.writeFileSync(path.join(tmp, SWEEP_FILE), document);
-  let old: string | null = null;
-  if (fs.existsSync(abs)) {
-    old = path.join(path.dirname(abs), `.${path.basename(abs)}.old-${process.pid}`);
-    fs.renameSync(abs, old);
-  }
-  fs.renameSync(tmp, abs);
-  if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+  replaceDir(tmp, abs);
   return { document, grid, done };
 }

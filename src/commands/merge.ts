@@ -8,7 +8,7 @@ import { mergeSweepParts, SWEEP_FILE } from '../sweep.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { outcomeFromChunks } from '../engine.js';
 import { UsageError } from '../errors.js';
-import { finishRun } from '../execute.js';
+import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir } from '../results.js';
 import { checkParts, readPart } from '../shard.js';
 import { specFromCanonical, specHash } from '../spec.js';
@@ -46,14 +46,8 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
   const wall = Math.max(...parts.map((p) => p.timing.wallSeconds));
   const threads = parts.reduce((a, p) => a + p.provenance.threads, 0);
   const busy = parts.reduce((a, p) => a + p.timing.wallSeconds, 0);
-  const timing = {
-    // the slowest shard: the wall time of the whole job when all shards run at once
-    wallSeconds: wall,
-    normalsPerSecond: spec.method === 'stats' ? NaN : outcome.draws / wall,
-    generationStepsPerSecond: (spec.experiments * spec.generations) / wall,
-    draws: outcome.draws,
-    shardSecondsTotal: busy,
-  };
+  // the slowest shard: the wall time of the whole job when all shards run at once
+  const timing = { ...timingOf(spec, wall, outcome.draws), shardSecondsTotal: busy };
   const r = finishRun(outcome, threads, timing, startedAt, out, {
     parts: parts
       .slice()
