@@ -9,7 +9,4 @@
  */
 import v8 from 'node:v8';
 
-/** Sets the flags; call before the kernels are loaded. */
-export function applyJitFlags(): void {
-  v8.setFlagsFromString('--no-use-osr');
-}
+v8.setFlagsFromString('--no-use-osr');

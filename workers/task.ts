@@ -2,15 +2,11 @@
  * Piscina task entry: runs one chunk of experiments and returns its moments and recorded values.
  * No I/O and no pool here; everything it needs arrives in the task.
  */
+import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
-import { applyJitFlags } from './jit.js';
-
-// The kernels are loaded only after the V8 flags are set: set during the evaluation of a static
-// import graph that already held them, the flags measured 20M instead of 33M stats steps/s.
-applyJitFlags();
-const { runChains } = await import('./chains.js');
-const { chunkMoments } = await import('../src/stats.js');
-const { recordCount } = await import('../src/plan.js');
+import { chunkMoments } from '../src/stats.js';
+import { recordCount } from '../src/plan.js';
+import { runChains } from './chains.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];

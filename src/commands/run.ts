@@ -103,6 +103,12 @@ export function fmt(x: number, digits = 5): string {
   return x.toExponential(digits - 1);
 }
 
+/** A value that may have underflowed to 0: shown through its log10 then. */
+export function tiny(x: number, log10: number): string {
+  if (Number.isNaN(x)) return 'n/a';
+  return x > 0 || !Number.isFinite(log10) ? fmt(x) : `10^${fmt(log10)}`;
+}
+
 /** The human-readable table: simulated beside theory, with z-scores. */
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
@@ -110,7 +116,6 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
   const se = (sd: number | undefined) => (sd === undefined ? '' : fmt(sd / Math.sqrt(E), 3));
   const z = (x: number) => (Number.isNaN(x) ? '' : fmt(x, 3));
   const val = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
-  const tiny = (x: number, log10: number) => (x > 0 ? fmt(x) : `10^${fmt(log10)}`);
   const rows: string[][] = [
     ['statistic (final generation)', 'simulated', '± s.e.', 'theory', 'z'],
     ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se(th.sd?.sd), th.sd ? tiny(th.sd.mean, th.sd.log10Mean) : 'n/a', z(f.z.sdMean)],

@@ -24,7 +24,7 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, fmt, resolveWorkers, runOptions } from './run.js';
+import { checkMemory, fmt, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard, shardRange } from '../shard.js';
 
 /** The list-and-range syntax, for --help. */
@@ -77,12 +77,6 @@ function shape(grid: Grid): string {
   if (grid.replicates > 1) dims.push(`${grid.replicates} replicates (seed + r)`);
   const n = grid.points.length;
   return `${n} point${n === 1 ? '' : 's'}${dims.length > 0 ? `: ${dims.join(' × ')}` : ''}`;
-}
-
-/** A value that may have underflowed to 0: shown through its log10 then. */
-function tiny(x: number, log10: number): string {
-  if (Number.isNaN(x)) return 'n/a';
-  return x > 0 || !Number.isFinite(log10) ? fmt(x) : `10^${fmt(log10)}`;
 }
 
 /** The human table prints at most this many points; sweep.csv and `collapse table` have them all. */
