@@ -1,8 +1,8 @@
 /**
  * Sufficient statistics of the recorded generations across experiments, their exact merge, and
- * their read-out. Chunks are summarised by a two-pass computation and merged pairwise in chunk
- * order with the update of Chan, Golub & LeVeque (1983), so the result does not depend on how the
- * experiments were spread over threads or machines.
+ * their read-out. Chunks are summarised by shifted-data sums (tested against a two-pass
+ * computation) and merged pairwise in chunk order with the update of Chan, Golub & LeVeque (1983),
+ * so the result does not depend on how the experiments were spread over threads or machines.
  *
  * The sd itself can fall below the smallest double at depth, so its moments are kept scaled:
  * (ref, mean, M2) of exp(ln sd − ref) with ref the largest ln sd seen, rescaled on merge.

@@ -19,7 +19,7 @@ const TWO_M53 = 1.1102230246251565e-16;
  * Generator state lives in locals for the whole call. The ziggurat's rare branches (about 1.2% of
  * candidates) run as a small state machine inside the same loop, each loop turn supplying one pair
  * of words: calling out to a function that draws from `st` forced the state through memory on
- * every turn and measured 2x slower (285M versus 150M deviates/s on the development machine).
+ * every turn and measured slower (150M against 170–185M deviates/s on the development machine).
  * Moments use the shifted-data algorithm (Chan, Golub & LeVeque 1983) with the first draw as shift:
  * one pass, no storage, and no cancellation even for n = 2 with nearly equal draws (a naive
  * Σz² − (Σz)²/n loses every digit there).
