@@ -14,6 +14,7 @@ import { registerPlot } from './commands/plot.js';
 import { registerMerge } from './commands/merge.js';
 import { registerSlurm } from './commands/slurm.js';
 import { toolVersion } from './provenance.js';
+import { helpWidth } from './commands/help.js';
 
 /** Exit code and message for any thrown value; a stack only with --verbose. */
 export function report(err: unknown, verbose: boolean): number {
@@ -44,9 +45,16 @@ async function main(): Promise<void> {
     process.stderr.write('\ncollapse: interrupted; no result directory was written\n');
     process.exit(130);
   });
-  let cli = yargs(argv)
+  const base = yargs(argv) as Argv & { usageConfiguration(c: { 'hide-types': boolean }): Argv };
+  // The value each flag takes is in its description: yargs would label every numeric flag [string]
+  // (they stay strings so that spec.ts parses and reports them). yargs ≥ 17.7; @types/yargs lags.
+  let cli = base
+      .usageConfiguration({ 'hide-types': true })
       .scriptName('collapse')
-      .usage('$0 <command> [options]\n\nSimulates model collapse: Gaussian refit-and-resample chains, checked against exact theory.')
+      .usage(
+        '$0 <command> [options]\n\nSimulates model collapse: Gaussian refit-and-resample chains, checked against exact ' +
+          'theory (docs/theory.md). collapse <command> --help lists each command\'s flags; docs/cli.md has them all.',
+      )
       .option('verbose', { type: 'boolean', default: false, describe: 'print stacks with errors' })
       .version(toolVersion())
       .strict()
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
       .fail((msg, err) => {
         throw err ?? new UsageError(msg.replace(/\s+/g, ' ').trim());
       })
-      .wrap(Math.min(110, process.stdout.columns || 100));
+      .wrap(helpWidth());
   for (const register of COMMANDS) cli = register(cli);
   await cli.parseAsync();
 }

@@ -13,6 +13,7 @@ import { checkOutDir } from '../results.js';
 import { checkParts, readPart } from '../shard.js';
 import { specFromCanonical, specHash } from '../spec.js';
 import { drawFigures, humanTable } from './run.js';
+import { example } from './help.js';
 
 interface MergeArgs {
   parts: string[];
@@ -68,14 +69,21 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
 export function registerMerge<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'merge <parts..>',
-    'Merge the partial results of run --shard (or the parts of sweep --shard) into the single-machine result (same bytes apart from timing and provenance)',
-    (b) =>
-      b
+    'Merge the partial results of run --shard (or the parts of sweep --shard) into the result one machine would ' +
+      'have written (the same bytes apart from timing and provenance)',
+    (b) => {
+      const c = b
         .positional('parts', { type: 'string', array: true, describe: 'part directories written by collapse run --shard or collapse sweep --shard' })
-        .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
+        .option('out', {
+          alias: 'o',
+          type: 'string',
+          describe: 'result directory [default:\u00a0results/run-<spec hash>; sweep parts need it]',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
-        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result (--no-plot to skip)' })
-        .example('$0 merge parts/part-* -o results/article', 'after a job array of collapse run --shard auto'),
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result [default:\u00a0on; --no-plot skips them]' });
+      example(c, 'after a job array of collapse run --shard auto', 'merge parts/part-* -o results/article');
+      return example(c, 'the three parts of a sharded sweep', 'merge sweep-part-0 sweep-part-1 sweep-part-2 -o results/sweep');
+    },
     (argv) => mergeCommand(argv as unknown as ArgumentsCamelCase<MergeArgs>),
   ) as Argv<T>;
 }

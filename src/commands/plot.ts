@@ -4,6 +4,7 @@
  */
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { invalidFlag } from '../errors.js';
+import { example } from './help.js';
 
 interface PlotFlags {
   dir: string;
@@ -42,13 +43,17 @@ export function registerPlot<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'plot <dir>',
     'Render the figures of a run or sweep directory into DIR/figures/ (.vl.json, .svg, .png)',
-    (c) =>
-      c
+    (c) => {
+      const d = c
         .positional('dir', { type: 'string', describe: 'a run directory (summary.json) or a sweep directory (sweep.csv)' })
-        .option('format', { type: 'string', describe: 'images to write beside each .vl.json spec: svg, png or svg,png [default: svg,png]' })
-        .option('width', { type: 'string', describe: 'figure width in px (a 3.4 in paper column at 150 dpi is 500) [default: 500]' })
-        .option('scale', { type: 'string', describe: 'PNG pixels per SVG pixel (2 gives 300 dpi at the default width) [default: 2]' })
-        .option('x-axis', { type: 'string', describe: 'sweep only: the parameter on the x axis, e.g. generations [default: the first swept one]' }),
+        .option('format', { type: 'string', describe: 'images to write beside each .vl.json spec: svg, png or svg,png [default:\u00a0svg,png]' })
+        .option('width', { type: 'string', describe: 'figure width in px, a number from 150 to 10000 (a 3.4 in paper column at 150 dpi is 500) [default:\u00a0500]' })
+        .option('scale', { type: 'string', describe: 'PNG pixels per SVG pixel, a number from 0.25 to 16 (2 gives 300 dpi at the default width) [default:\u00a02]' })
+        .option('x-axis', { type: 'string', describe: 'sweep only: the parameter on the x axis, e.g. generations [default:\u00a0the first swept one]' });
+      example(d, "redraw a run's figures (after --no-plot, or with other settings)", 'plot results/run-5c1e5eb5395f');
+      example(d, "a sweep's figures against sample size, for a two-column figure", 'plot results/regimes --x-axis samples --width 1050');
+      return example(d, 'SVG only, for LaTeX or the web', 'plot results/run-5c1e5eb5395f --format svg');
+    },
     async (argv: ArgumentsCamelCase<PlotFlags>) => {
       const formats = parseFormats(single('format', argv.format));
       const width = parseNumberFlag('width', single('width', argv.width), 150, 10000, 'a number of px from 150 to 10000');

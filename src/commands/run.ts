@@ -18,35 +18,43 @@ import type { RowStats } from '../summary.js';
 import { executeRun } from '../execute.js';
 import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
 import { NF } from '../stats.js';
+import { example } from './help.js';
 
-/** Options shared by every command that runs experiments. */
-export function runOptions<T>(y: Argv<T>) {
-  return y
-    .option('samples', { alias: 'n', type: 'string', describe: `samples drawn per generation [default: ${DEFAULTS.samples}]` })
-    .option('generations', { alias: 't', type: 'string', describe: `generations per experiment [default: ${DEFAULTS.generations}]` })
-    .option('experiments', { alias: 'e', type: 'string', describe: `independent experiments [default: ${DEFAULTS.experiments}]` })
-    .option('ddof', { type: 'string', describe: 'sd estimator: 0 = population sd (numpy default, the article), 1 = sample sd [default: 0]' })
-    .option('mean0', { type: 'string', describe: 'mean of the original distribution [default: 0]' })
-    .option('sd0', { type: 'string', describe: 'sd of the original distribution, > 0 [default: 1]' })
-    .option('seed', { type: 'string', describe: `integer seed, 0 to 2^53 − 1 [default: ${DEFAULTS.seed}]` })
-    .option('every', { type: 'string', describe: 'record the trajectory every k generations (the last is always recorded) [default: ceil(T / 1000)]' })
-    .option('rng', { type: 'string', describe: 'generator: fast (xoshiro128** + ziggurat) or stdlib (@stdlib/random-base-normal on MT19937) [default: fast]' })
+/**
+ * Options shared by every command that runs experiments. Values stay strings (yargs' type labels
+ * are hidden in cli.ts) so that spec.ts parses and reports them; each description says what the
+ * value must be. `workers: false` leaves --workers out (slurm sets it per task).
+ */
+export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
+  const base = y
+    .option('samples', { alias: 'n', type: 'string', describe: `samples drawn per generation, an integer ≥ 2 [default:\u00a0${DEFAULTS.samples}]` })
+    .option('generations', { alias: 't', type: 'string', describe: `generations per experiment, an integer ≥ 1 [default:\u00a0${DEFAULTS.generations}]` })
+    .option('experiments', { alias: 'e', type: 'string', describe: `independent experiments, an integer ≥ 1 [default:\u00a0${DEFAULTS.experiments}]` })
+    .option('ddof', { type: 'string', describe: "sd estimator: 0 = population sd (numpy's default, the article's), 1 = sample sd [default:\u00a00]" })
+    .option('mean0', { type: 'string', describe: 'mean of the original distribution, a number [default:\u00a00]' })
+    .option('sd0', { type: 'string', describe: 'sd of the original distribution, a number > 0 [default:\u00a01]' })
+    .option('seed', { type: 'string', describe: `integer seed, 0 to 2^53 − 1; the same seed gives the same bytes [default:\u00a0${DEFAULTS.seed}]` })
+    .option('every', { type: 'string', describe: 'record every k-th generation (and always the last), an integer ≥ 1 [default:\u00a0ceil(T/1000)]' })
+    .option('rng', { type: 'string', describe: 'generator: fast (xoshiro128** + ziggurat) or stdlib (@stdlib/random-base-normal on MT19937) [default:\u00a0fast]' })
     .option('regime', {
       type: 'string',
       describe:
-        'data each fit is trained on: replace (the n new samples; the article), accumulate (every sample so far), ' +
-        'fresh (round(λn) fresh original draws + the rest from the model; needs --fresh), accumulate-subsample ' +
-        '(a random n of the accumulated pool; keeps n·T values per experiment in flight: O(t·n) memory) [default: replace]',
+        'what each fit is trained on: replace (the n new samples; the article), accumulate (every sample so far), ' +
+        'fresh (round(λn) draws from the original, the rest from the model; needs --fresh) or accumulate-subsample ' +
+        '(a random n of the accumulated pool; holds n·T values per experiment) [default:\u00a0replace]',
     })
-    .option('fresh', { type: 'string', describe: 'λ in [0, 1]: share of fresh original data per generation (--regime fresh only)' })
-    .option('temperature', { type: 'string', describe: 'τ > 0: the model samples N(mean, τ·sd²) from generation 2 on; τ < 1 favours typical outputs [default: 1]' })
+    .option('fresh', { type: 'string', describe: 'λ from 0 to 1: share of fresh original data per generation (only and always with --regime fresh)' })
+    .option('temperature', { type: 'string', describe: 'τ > 0: from generation 2 on the model samples N(mean, τ·sd²); τ < 1 favours typical outputs [default:\u00a01]' })
     .option('method', {
       type: 'string',
       describe:
-        'resample (n draws per generation, the literal experiment) or stats (each generation\'s mean and sum of squares drawn from their exact laws: O(1) per generation; not for accumulate-subsample) [default: resample]',
+        "resample (n draws per generation, the literal experiment) or stats (each generation's mean and sum of squares " +
+        'drawn from their exact laws, O(1) per generation; not with accumulate-subsample) [default:\u00a0resample]',
     })
-    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above this [default: 0.1·sd0]' })
-    .option('workers', { alias: 'w', type: 'string', describe: 'worker threads [default: available parallelism]' });
+    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' });
+  return opts.workers === false
+    ? base
+    : base.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
 }
 
 /** Parses --workers: an integer from 1 to 1024, default the available parallelism. */
@@ -219,20 +227,26 @@ export function registerRun<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'run',
     'Run the refit-and-resample experiment (defaults: the article, n = T = E = 1000)',
-    (b) =>
-      runOptions(b)
-        .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
+    (b) => {
+      const c = runOptions(b)
+        .option('out', {
+          alias: 'o',
+          type: 'string',
+          describe: 'result directory [default:\u00a0results/run-<spec hash>; with --shard: results/run-<spec hash>.part-<i>-of-<N>]',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
-        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures into DIR/figures (--no-plot to skip; about 2 s)' })
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures into DIR/figures, about 2 s [default:\u00a0on; --no-plot skips them]' })
         .option('shard', {
           type: 'string',
           describe:
-            'run only shard i of N of the chunk plan and write a partial result for `collapse merge`: i/N, auto ' +
-            '(Slurm job array: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or auto/N ' +
-            '(index from Slurm or a Kubernetes Indexed Job\'s JOB_COMPLETION_INDEX) [default: results/run-<hash>.part-<i>-of-<N>]',
-        })
-        .example('$0 run', "the article's experiment")
-        .example('$0 run -n 100 -t 10000 -e 200 --ddof 1 -o results/deep', 'a deeper chain with the sample sd'),
+            'run only shard i of N of the chunk plan and write a partial result for collapse merge: i/N, auto (a Slurm ' +
+            'job array: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or auto/N (the index ' +
+            "from Slurm or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)",
+        });
+      example(c, "the article's experiment: n = T = E = 1000, figures included", 'run');
+      example(c, 'a deeper chain with the sample sd, into results/deep', 'run -n 100 -t 10000 -e 200 --ddof 1 -o results/deep');
+      return example(c, 'shard 0 of 4 of a large run (then collapse merge)', 'run -e 100000 --shard 0/4 -o parts/part-0');
+    },
     (argv) => runCommand(argv as ArgumentsCamelCase<RunArgs>),
   ) as Argv<T>;
 }

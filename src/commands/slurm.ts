@@ -5,12 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { UsageError, invalidFlag } from '../errors.js';
+import { UsageError, invalidFlag, shown } from '../errors.js';
 import { planChunks } from '../plan.js';
 import { packageRoot, toolVersion } from '../provenance.js';
 import { writeFileAtomic } from '../results.js';
 import { canonicalSpec, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import { runOptions } from './run.js';
+import { example } from './help.js';
 
 /** Quotes a word for POSIX sh. */
 export function shq(s: string): string {
@@ -96,6 +97,7 @@ echo "collapse: job array $array_id (${o.shards} shards) and merge job $merge_id
 }
 
 interface SlurmArgs extends RawRunFlags {
+  workers?: unknown;
   shards?: unknown;
   cpusPerTask?: unknown;
   time?: unknown;
@@ -117,6 +119,9 @@ function str(flag: string, v: unknown, rule: RegExp, what: string): string {
 
 /** Validates the flags, then prints or writes the script. */
 export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
+  if (argv.workers !== undefined) {
+    throw new UsageError(`--workers is not a slurm flag (each array task runs with -w $SLURM_CPUS_PER_TASK; set --cpus-per-task), got --workers ${shown(argv.workers)}`);
+  }
   const spec = resolveRunSpec(argv);
   const chunks = planChunks(spec).length;
   const shards = argv.shards === undefined ? Math.min(4, chunks) : parseIntegerFlag('shards', argv.shards, 1, 100000);
@@ -159,22 +164,26 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
 export function registerSlurm<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'slurm',
-    'Print a Slurm driver script: a job array over the shards of a run, and a dependent merge job',
-    (b) =>
-      runOptions(b)
-        .option('shards', { type: 'string', describe: 'array size: number of shards [default: min(4, chunks)]' })
-        .option('cpus-per-task', { type: 'string', describe: 'CPUs (worker threads) per array task [default: 4]' })
-        .option('time', { type: 'string', describe: 'time limit per job, Slurm syntax [default: 01:00:00]' })
-        .option('mem', { type: 'string', describe: 'memory per job, Slurm syntax [default: 4G]' })
-        .option('partition', { type: 'string', describe: 'Slurm partition [default: the cluster default]' })
-        .option('account', { type: 'string', describe: 'Slurm account [default: none]' })
-        .option('parts', { type: 'string', describe: 'directory for the shards\' partial results and logs [default: results/run-<hash>.parts]' })
-        .option('out', { alias: 'o', type: 'string', describe: 'merged result directory [default: results/run-<hash>]' })
-        .option('collapse', { type: 'string', describe: 'command that runs collapse on the nodes [default: node <this checkout>/dist/src/cli.js]' })
-        .option('chdir', { type: 'string', describe: 'working directory of the jobs [default: the current directory]' })
+    'Print a Slurm driver script: a job array over the shards of a run, and a dependent merge job. Each task runs ' +
+      'with -w $SLURM_CPUS_PER_TASK, so --workers is not a flag here (use --cpus-per-task).',
+    (b) => {
+      const c = runOptions(b, { workers: false })
+        .option('workers', { alias: 'w', type: 'string', hidden: true })
+        .option('shards', { type: 'string', describe: 'array size: the number of shards, an integer from 1 to 100000 [default:\u00a0min(4, chunks)]' })
+        .option('cpus-per-task', { type: 'string', describe: 'CPUs (worker threads) per array task, 1 to 1024 [default:\u00a04]' })
+        .option('time', { type: 'string', describe: 'time limit per job, Slurm syntax [default:\u00a001:00:00]' })
+        .option('mem', { type: 'string', describe: 'memory per job, Slurm syntax [default:\u00a04G]' })
+        .option('partition', { type: 'string', describe: 'Slurm partition [default:\u00a0the cluster default]' })
+        .option('account', { type: 'string', describe: 'Slurm account [default:\u00a0none]' })
+        .option('parts', { type: 'string', describe: "directory for the shards' partial results and logs [default:\u00a0results/run-<spec hash>.parts]" })
+        .option('out', { alias: 'o', type: 'string', describe: 'merged result directory [default:\u00a0results/run-<spec hash>]' })
+        .option('collapse', { type: 'string', describe: 'command that runs collapse on the nodes [default:\u00a0node <this checkout>/dist/src/cli.js]' })
+        .option('chdir', { type: 'string', describe: 'working directory of the jobs [default:\u00a0the current directory]' })
         .option('wait', { type: 'boolean', default: false, describe: 'sbatch --wait: the script returns when the merge has finished' })
-        .option('write', { type: 'string', describe: 'write the script to this file (executable) instead of stdout' })
-        .example('$0 slurm -e 100000 --shards 50 --write job.sh && bash job.sh', 'the article at 100x the experiments on 50 nodes'),
+        .option('write', { type: 'string', describe: 'write the script to this file (executable) instead of stdout' });
+      example(c, 'the article at 100 times the experiments, on 50 array tasks', 'slurm -e 100000 --shards 50 --write job.sh && bash job.sh');
+      return example(c, 'a deep run on a named partition, waiting for the merge', 'slurm -t 10000 -e 100000 --shards 50 --partition compute --wait');
+    },
     (argv) => slurmCommand(argv as ArgumentsCamelCase<SlurmArgs>),
   ) as Argv<T>;
 }

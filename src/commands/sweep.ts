@@ -26,17 +26,19 @@ import {
 } from '../sweep.js';
 import { checkMemory, fmt, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard, shardRange } from '../shard.js';
+import { example } from './help.js';
 
 /** The list-and-range syntax, for --help. */
 export const GRID_SYNTAX =
-  'Every run flag takes a comma list (-n 10,100,1000). Integer flags (samples, generations, experiments, ddof, seed, ' +
-  'every) also take ranges: a..b (step 1), a..b:step, a..b:lin:k and a..b:log:k (k points from a to b inclusive, ' +
-  'rounded to integers, duplicates removed); real flags (mean0, sd0, fresh, temperature, epsilon) take a..b:lin:k and ' +
-  'a..b:log:k. Items mix: -t 1,10..100:log:3. The points are the Cartesian product in the order samples, generations, ' +
-  'experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon, the last varying ' +
-  'fastest, then the replicates (replicate r runs with seed + r). Each point is a full run in DIR/points/<spec hash>; ' +
-  'DIR/sweep.csv has one row per point (its params and its trajectory\'s final row), DIR/sweep.json the grid and ' +
-  'provenance. Running the same command again resumes: finished points are kept, the rest run.';
+  'Lists and ranges. Every run flag takes a comma list (-n 10,100,1000). Integer flags (samples, generations, ' +
+  'experiments, ddof, seed, every) also take ranges: a..b (step 1), a..b:step, a..b:lin:k and a..b:log:k (k values ' +
+  'from a to b inclusive, rounded, repeats dropped); real flags (mean0, sd0, fresh, temperature, epsilon) take ' +
+  'a..b:lin:k and a..b:log:k. Items mix: -t 1,10..100:log:3.\n\n' +
+  'Points. The Cartesian product in the order samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, ' +
+  'regime, fresh, temperature, method, epsilon, the last varying fastest, then the replicates (replicate r runs with ' +
+  'seed + r). Each point is a full run in DIR/points/<spec hash>; DIR/sweep.csv has one row per point, DIR/sweep.json ' +
+  'the grid and provenance. Running the same command again resumes: finished points are kept, the rest run. ' +
+  'Reference: docs/cli.md.';
 
 interface SweepArgs extends RawGridFlags {
   workers?: unknown;
@@ -71,9 +73,27 @@ async function plotHook(dir: string): Promise<string[] | null> {
   }
 }
 
+/** How the sweep header counts each flag's values: `3 regimes`, not `3 regime`. */
+const COUNTED: Record<string, string> = {
+  samples: 'samples',
+  generations: 'generations',
+  experiments: 'experiments',
+  ddof: 'ddof values',
+  mean0: 'mean0 values',
+  sd0: 'sd0 values',
+  seed: 'seeds',
+  every: 'every values',
+  rng: 'generators',
+  regime: 'regimes',
+  fresh: 'fresh values',
+  temperature: 'temperatures',
+  method: 'methods',
+  epsilon: 'epsilon values',
+};
+
 /** `12 points: 2 samples × 3 generations × 2 replicates (seed + r)`: the grid's shape. */
 function shape(grid: Grid): string {
-  const dims = grid.varying.map((f) => `${grid.axes[f]!.length} ${f}`);
+  const dims = grid.varying.map((f) => `${grid.axes[f]!.length} ${COUNTED[f] ?? `${f} values`}`);
   if (grid.replicates > 1) dims.push(`${grid.replicates} replicates (seed + r)`);
   const n = grid.points.length;
   return `${n} point${n === 1 ? '' : 's'}${dims.length > 0 ? `: ${dims.join(' × ')}` : ''}`;
@@ -216,22 +236,26 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
 export function registerSweep<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'sweep',
-    'Run a grid of experiments (lists and ranges of run flags), resumably, into one directory',
-    (b) =>
-      runOptions(b)
-        .option('replicates', { type: 'string', describe: `repeat every point R times with seeds seed, seed + 1, …, seed + R − 1 (1 to ${MAX_AXIS}) [default: 1]` })
-        .option('out', { alias: 'o', type: 'string', describe: 'sweep directory [default: results/sweep-<grid hash>]' })
+    'Run a grid of experiments, one full run per point, resumably, into one directory. Every run flag takes a list ' +
+      'or a range (see the end); the grid is their Cartesian product.',
+    (b) => {
+      const c = runOptions(b)
+        .option('replicates', { type: 'string', describe: `repeat every point R times, with seeds seed, seed + 1, …, seed + R − 1; 1 to ${MAX_AXIS} [default:\u00a01]` })
+        .option('out', {
+          alias: 'o',
+          type: 'string',
+          describe: 'sweep directory [default:\u00a0results/sweep-<grid hash>; with --shard: results/sweep-<grid hash>.part-<i>-of-<N>]',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print sweep.json on stdout and nothing else there' })
-        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep (--no-plot to skip)' })
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep [default:\u00a0on; --no-plot skips them]' })
         .option('shard', {
           type: 'string',
-          describe:
-            'run only shard i of N of the points (contiguous, in grid order): i/N, auto or auto/N as for run; ' +
-            'collapse merge then assembles the sweep [default --out: results/sweep-<grid hash>.part-<i>-of-<N>]',
-        })
-        .example('$0 sweep -n 10,100,1000 -t 1..10000:log:5 -e 200', '15 points: three sample sizes by five depths')
-        .example('$0 sweep --regime replace,accumulate -t 100 --replicates 3 -o results/regimes', 'two regimes, three seeds each')
-        .epilog(GRID_SYNTAX),
+          describe: 'run only shard i of N of the points (contiguous, in grid order): i/N, auto or auto/N as for run; collapse merge assembles the sweep',
+        });
+      example(c, '9 points: three sample sizes by three depths', 'sweep -n 10,100,1000 -t 10..1000:log:3 -e 200');
+      example(c, 'two regimes, three independent seeds each', 'sweep --regime replace,accumulate -t 100 --replicates 3');
+      return example(c, 'a share of fresh data from 0 to 1 in steps of 0.1', 'sweep --regime fresh --fresh 0..1:lin:11 -e 200').epilog(GRID_SYNTAX);
+    },
     (argv) => sweepCommand(argv as ArgumentsCamelCase<SweepArgs>),
   ) as Argv<T>;
 }

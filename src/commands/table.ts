@@ -6,6 +6,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
 import { parseChoiceFlag, parseIntegerFlag } from '../spec.js';
 import { readTable, renderTable, TABLE_FORMATS } from '../table.js';
+import { example } from './help.js';
 
 interface TableArgs {
   dir?: unknown;
@@ -30,19 +31,20 @@ export function registerTable<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'table <dir>',
     "Print a sweep's (or a run's) final sd and log10 sd beside theory as LaTeX, Markdown or CSV",
-    (b) =>
-      b
+    (b) => {
+      const c = b
         .positional('dir', { type: 'string', describe: 'a sweep directory (sweep.json + sweep.csv) or a run directory (summary.json)' })
-        .option('format', { type: 'string', describe: 'latex (booktabs tabular), markdown (GitHub table) or csv (tidy) [default: markdown]' })
-        .option('digits', { type: 'string', describe: 'significant digits of the means and theory, 1 to 17 (s.e. get 2, z 2 decimals) [default: 4]' })
-        .example('$0 table results/sweep-1a2b3c4d5e6f --format latex > table.tex', 'a booktabs table for a paper')
-        .epilog(
-          'Columns: the swept parameters (a run: n and T), then for the final generation the mean sd, its standard error ' +
-            'sd/√E (theory\'s sd where the regime has one, as the z-score uses; else the simulated sd), the exact E[s_T] ' +
-            'and the z-score, and the same for log10 sd. Values below 1e-3 or at least 10^digits ' +
-            'print in scientific notation (LaTeX: $1.23\\times10^{-5}$); a mean that underflowed a double prints from its log10; ' +
-            'n/a (CSV: NA) marks a regime without that theory. Parameters equal in every row are listed in a comment.',
-        ),
+        .option('format', { type: 'string', describe: 'latex (booktabs tabular), markdown (GitHub table) or csv (tidy) [default:\u00a0markdown]' })
+        .option('digits', { type: 'string', describe: 'significant digits of means and theory, an integer from 1 to 17 (s.e. get 2, z 2 decimals) [default:\u00a04]' });
+      example(c, 'a booktabs table for a paper', 'table results/sweep-1a2b3c4d5e6f --format latex > table.tex');
+      return example(c, 'a tidy CSV with 6 significant digits', 'table results/sweep-1a2b3c4d5e6f --format csv --digits 6').epilog(
+        'Columns: the swept parameters (a run: n and T), then for the final generation the mean sd, its standard error ' +
+          "sd/√E (theory's sd where the regime has one, as the z-score uses; else the simulated sd), the exact E[s_T] " +
+          'and the z-score, and the same for log10 sd. Values below 1e-3 or at least 10^digits ' +
+          'print in scientific notation (LaTeX: $1.23\\times10^{-5}$); a mean that underflowed a double prints from its log10; ' +
+          'n/a (CSV: NA) marks a regime without that theory. Parameters equal in every row are listed in a comment.',
+      );
+    },
     (argv) => tableCommand(argv as ArgumentsCamelCase<TableArgs>),
   ) as Argv<T>;
 }

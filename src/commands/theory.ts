@@ -9,6 +9,7 @@ import { parseIntegerFlag, resolveRunSpec, type RunSpec } from '../spec.js';
 import { toJson } from '../summary.js';
 import { formatNumber } from '../table.js';
 import { regimeTheory, replaceTheory, type RowTheory } from '../theory.js';
+import { example } from './help.js';
 
 /** The recursions for accumulate and fresh are O(T): beyond this they would take seconds per call. */
 export const MAX_RECURSION_GENERATIONS = 100_000_000;
@@ -179,30 +180,30 @@ export function theoryCommand(argv: ArgumentsCamelCase<TheoryArgs>): void {
 export function registerTheory<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'theory',
-    "Print THEORY.md's exact values (E[s_T], sd, log10 moments, Var[m_T], E[s_T²], E[W2²], bounds) without simulating",
-    (b) =>
-      b
-        .option('samples', { alias: 'n', type: 'string', describe: 'samples per generation [default: 1000]' })
+    'Print the exact values of docs/theory.md (E[s_T], sd, log10 moments, Var[m_T], E[s_T²], E[W2²], bounds) without simulating',
+    (b) => {
+      const c = b
+        .option('samples', { alias: 'n', type: 'string', describe: 'samples per generation, an integer ≥ 2 [default:\u00a01000]' })
         .option('generations', {
           alias: 't',
           type: 'string',
-          describe: 'generations T: a value, a comma list or a range (a..b, a..b:step, a..b:log:k), one column each [default: 1000]',
+          describe: 'generations T: an integer ≥ 1, a comma list or a range (a..b, a..b:step, a..b:log:k), one column each [default:\u00a01000]',
         })
-        .option('ddof', { type: 'string', describe: 'sd estimator: 0 = population sd, 1 = sample sd [default: 0]' })
-        .option('sd0', { type: 'string', describe: 'sd of the original distribution, > 0 [default: 1]' })
-        .option('temperature', { type: 'string', describe: 'τ > 0: the model samples N(mean, τ·sd²) from generation 2 on [default: 1]' })
-        .option('regime', { type: 'string', describe: 'replace, accumulate, fresh (needs --fresh) or accumulate-subsample [default: replace]' })
-        .option('fresh', { type: 'string', describe: 'λ in [0, 1]: share of fresh original data per generation (--regime fresh only)' })
-        .option('epsilon', { type: 'string', describe: 'threshold ε of the bounds on P(s_T > ε) [default: 0.1·sd0]' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the values as a JSON document' })
-        .example('$0 theory -n 1000 -t 1000,10000', "the article's E[s_T] = 0.47213 and 5.503e-4")
-        .example('$0 theory -n 100 -t 1..1000000:log:7 --ddof 1', 'the collapse over six decades of depth')
-        .epilog(
-          'replace: every closed form of THEORY.md (c and r per generation, the law of s_T and of log10 s_T, Var[m_T], ' +
-            'E[s_T²], E[W2²], Markov\'s bound (s0/ε)c^T and, for ddof 1 and τ = 1, the bound (s0/ε)exp(−T/(4n − 1)) of ' +
-            'Suresh et al.). accumulate and fresh: the exact Var[m_T] and E[s_T²] from their recursions; the rest is n/a, ' +
-            'with the reason. A value below 1e-308 is printed from its log10.',
-        ),
+        .option('ddof', { type: 'string', describe: 'sd estimator: 0 = population sd, 1 = sample sd [default:\u00a00]' })
+        .option('sd0', { type: 'string', describe: 'sd of the original distribution, a number > 0 [default:\u00a01]' })
+        .option('temperature', { type: 'string', describe: 'τ > 0: the model samples N(mean, τ·sd²) from generation 2 on [default:\u00a01]' })
+        .option('regime', { type: 'string', describe: 'replace, accumulate, fresh (needs --fresh) or accumulate-subsample [default:\u00a0replace]' })
+        .option('fresh', { type: 'string', describe: 'λ from 0 to 1: share of fresh original data per generation (only and always with --regime fresh)' })
+        .option('epsilon', { type: 'string', describe: 'threshold ε of the bounds on P(s_T > ε), a number > 0 [default:\u00a00.1·sd0]' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the values as a JSON document' });
+      example(c, "the article's E[s_T] = 0.47213 at T = 1000 and 5.503e-4 at T = 10000", 'theory -n 1000 -t 1000,10000');
+      return example(c, 'the collapse over six decades of depth', 'theory -n 100 -t 1..1000000:log:7 --ddof 1').epilog(
+        'replace: every closed form of docs/theory.md (c and r per generation, the law of s_T and of log10 s_T, Var[m_T], ' +
+          "E[s_T²], E[W2²], Markov's bound (s0/ε)c^T and, for ddof 1 and τ = 1, the bound (s0/ε)exp(−T/(4n − 1)) of " +
+          'Suresh et al.). accumulate and fresh: the exact Var[m_T] and E[s_T²] from their recursions; the rest is n/a, ' +
+          'with the reason. A value below 1e-308 is printed from its log10.',
+      );
+    },
     (argv) => theoryCommand(argv as ArgumentsCamelCase<TheoryArgs>),
   ) as Argv<T>;
 }
