@@ -1,5 +1,5 @@
 /**
- * Closed forms of the replace chain (THEORY.md), computed in log space so that they stay exact
+ * Closed forms of the replace chain (docs/theory.md §4, §10), computed in log space so that they stay exact
  * at any depth: c^T and r^T are never formed directly, and the small differences (ln r − 2 ln c,
  * ψ(x) − ln x) come from asymptotic series instead of cancelling large terms.
  */
@@ -56,11 +56,12 @@ export interface ReplaceTheory {
 }
 
 /**
- * Closed forms for n samples, ddof, initial sd s0, T generations and temperature τ (THEORY.md,
+ * Closed forms for n samples, ddof, initial sd s0, T generations and temperature τ (docs/theory.md §4,
  * replace regime; τ multiplies the sampling variance from generation 2 on), with k = n − 1, x = k/2:
  *   ln r = ln(k/(n−ddof)),  ln c = ½ ln r + g(x),  ln r − 2 ln c = −2 g(x) > 0,
  *   E[ln s_T] = ln s0 + T (h(x) + ln r)/2,  Var[ln s_T] = T ψ'(x)/4,
- *   Var[m_T] = s0² Σ_{t<T} r^t / n.
+ *   Var[m_T] = s0² Σ_{t<T} (τr)^t / n,
+ * where every ln s0 stands for ln s0 + ((T − 1)/2) ln τ: T factors R but T − 1 factors √τ.
  */
 export function replaceTheory(n: number, ddof: number, s0: number, T: number, tau = 1): ReplaceTheory {
   const k = n - 1;
@@ -146,7 +147,7 @@ function replaceRow(spec: TheorySpec, g: number): RowTheory {
 }
 
 /**
- * Exact second moments by recursion on expectations, for regimes whose sd has no closed law:
+ * Exact second moments by recursion on expectations (docs/theory.md §7, §8), for regimes whose sd has no closed law:
  * a_t = E[s_t²] and b_t = E[(m_t − m0)²] after generation t's fit (E[m_t] = m0 by symmetry), with
  * the sampling variance τ·a_t from generation 2 on. O(T) for the largest requested generation.
  *

@@ -2,7 +2,7 @@
  * `collapse sweep`, `table` and `theory` end to end, as a user runs them: the sweep's files and
  * order, a second run that does no work, resumption after kill -9 and Ctrl-C to the same bytes as
  * an uninterrupted sweep, refusals (another grid, bad syntax, unwritable --out), the three table
- * formats, and the theory command against THEORY.md's numbers.
+ * formats, and the theory command against the worked numbers of docs/theory.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -288,7 +288,7 @@ describe('sweep refusals, before any work', () => {
 });
 
 describe('collapse theory', () => {
-  it("matches THEORY.md: E[s_T] = 0.47213 at n = T = 1000, 5.503e-4 at T = 10000, E[W2²] = 1.0557", () => {
+  it("matches docs/theory.md: E[s_T] = 0.47213 at n = T = 1000, 5.503e-4 at T = 10000, E[W2²] = 1.0557", () => {
     const r = collapse(['theory', '-n', '1000', '-t', '1000,10000', '--json']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);

@@ -1,6 +1,6 @@
 /**
- * Closed forms against an independent oracle: THEORY.md's formulas evaluated with mpmath at 40
- * digits (test/fixtures/theory_mpmath.py prints the pinned rows below), plus THEORY.md's examples.
+ * Closed forms against an independent oracle: the formulas of docs/theory.md evaluated with mpmath at 40
+ * digits (test/fixtures/theory_mpmath.py prints the pinned rows below), plus its worked numbers.
  */
 import { describe, expect, it } from 'vitest';
 import { digammaMinusLn, lnGammaRatioCorrection, replaceTheory } from '../src/theory.js';
@@ -22,7 +22,7 @@ describe('replaceTheory', () => {
     });
   }
 
-  it("reproduces THEORY.md's examples", () => {
+  it("reproduces the worked numbers of docs/theory.md", () => {
     const a = replaceTheory(1000, 0, 1, 1000);
     expect(a.sdMean).toBeCloseTo(0.47213, 5);
     expect(a.sdSd).toBeCloseTo(0.38051, 5);

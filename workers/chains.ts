@@ -3,7 +3,7 @@
  * fitted model at the recorded generations. Generation 1 always draws from the original
  * N(mean0, sd0); from generation 2 on the model samples N(m, τ·s²).
  *
- * Replace runs in the scale-free form of THEORY.md: with zbar and ss from a group of n standard
+ * Replace runs in the scale-free form of docs/theory.md §2: with zbar and ss from a group of n standard
  * normals, m' = m + σ·zbar and ln s' = ln σ + ½(ln ss − ln(n − ddof)), σ the sampling sd. This is
  * the literal experiment on x = m + σ·z up to rounding, but s is never formed against m and never
  * underflows. The other regimes keep s near sd0 (that is their point) and merge groups in absolute

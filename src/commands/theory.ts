@@ -1,5 +1,5 @@
 /**
- * `collapse theory`: THEORY.md's exact values for given n, T, ddof, s0, τ and regime, without
+ * `collapse theory`: the exact values of docs/theory.md for given n, T, ddof, s0, τ and regime, without
  * simulating; several generations at once, and values that underflow a double shown through log10.
  */
 import type { Argv, ArgumentsCamelCase } from 'yargs';
@@ -49,7 +49,7 @@ export interface TheoryReport {
 
 /**
  * The values for each generation in `gens` (any order). log10 E[s_T²] and the bounds' log10 are
- * formed in log space from THEORY.md (E[s_T²] = s0² τ^(T−1) r^T; Markov (s0/ε)c^T; Suresh
+ * formed in log space from docs/theory.md §4 and §6 (E[s_T²] = s0² τ^(T−1) r^T; Markov (s0/ε)c^T; Suresh
  * (s0/ε)exp(−T/(4n−1))), so they survive where the values themselves underflow.
  */
 export function theoryReport(spec: RunSpec, gens: readonly number[]): TheoryReport {
