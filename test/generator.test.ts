@@ -42,11 +42,15 @@ describe('seed derivation (splitmix64-v1)', () => {
     expect(mix64((1234567n + g) & mask)).toBe(6457827717110365317n);
   });
 
-  it('gives every experiment its own words, and the same words for the same (seed, experiment)', () => {
+  it('gives every experiment its own words, and the words of the documented scheme', () => {
     const seen = new Set<string>();
     for (let e = 0; e < 20000; e++) seen.add(experimentWords(7, e).join(','));
     expect(seen.size).toBe(20000);
-    expect(experimentWords(7, 123)).toEqual(experimentWords(7, 123));
+    // the documented scheme written out in Python integers (key = mix64(seed + γ), words of
+    // mix64(key + (2e+1)γ) and mix64(key + (2e+2)γ), low half first)
+    expect(experimentWords(7, 123)).toEqual([3734227250, 2986187074, 1557171217, 4149800888]);
+    expect(experimentWords(0, 0)).toEqual([1293516399, 2802244911, 4097920862, 3011683077]);
+    expect(experimentWords(2 ** 53 - 1, 5)).toEqual([3801643579, 4051494448, 2979874491, 2024572894]);
     expect(experimentWords(7, 123)).not.toEqual(experimentWords(8, 123));
     // seeds near 2^53 are accepted and distinct
     const big = Number.MAX_SAFE_INTEGER;
