@@ -15,7 +15,7 @@ const cases: ChunkSpec[] = [
   { samples: 5, generations: 3, experiments: 63 },
   { samples: 1000, generations: 1000, experiments: 127, method: 'stats' },
   { samples: 1000, generations: 1000, experiments: 10_000_000 },
-  { samples: 1, generations: 1, experiments: 100_000_000 },
+  { samples: 2, generations: 1, experiments: 100_000_000 },
 ];
 
 describe('planChunks', () => {
