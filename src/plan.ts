@@ -12,7 +12,8 @@ export interface Chunk {
 }
 
 /** The spec fields a chunk plan depends on. */
-export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> & { method?: RunSpec['method'] };
+export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> &
+  Partial<Pick<RunSpec, 'method' | 'regime' | 'synthetic'>>;
 
 /** Draws per chunk aimed at: about 0.1 s of kernel time, small against a task's fixed cost. */
 const TARGET_DRAWS_PER_CHUNK = 2 ** 24;
@@ -27,13 +28,22 @@ const MAX_CHUNKS = 4096;
  */
 export function chunkSize(spec: ChunkSpec): number {
   const E = spec.experiments;
-  // a generation costs n draws when resampling, one draw of the statistics with --method stats
-  const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations;
+  const perExperiment = workPerExperiment(spec);
   let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
   // ⌊E/64⌋, not ⌈E/64⌉: 1000 experiments in chunks of ⌈1000/64⌉ = 16 make only 63 chunks
   size = Math.min(size, Math.max(1, Math.floor(E / MIN_CHUNKS)));
   size = Math.max(size, Math.ceil(E / MAX_CHUNKS));
   return size;
+}
+
+/**
+ * Draws (resample) or generation steps (stats) of one experiment: a generation costs n draws when
+ * resampling, except under augment, whose later generations draw only the round(λn) synthetic values.
+ */
+export function workPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
+  if (spec.method === 'stats') return spec.generations;
+  if (spec.regime === 'augment') return spec.samples + (spec.generations - 1) * Math.round((spec.synthetic ?? 0) * spec.samples);
+  return spec.samples * spec.generations;
 }
 
 /** The chunk plan: consecutive ranges covering [0, E) exactly once, in order. O(E / size). */

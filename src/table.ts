@@ -219,6 +219,7 @@ const PARAM_HEADERS: Record<string, [latex: string, markdown: string]> = {
   rng: ['rng', 'rng'],
   regime: ['regime', 'regime'],
   fresh: ['$\\lambda$', 'λ'],
+  synthetic: ['$\\lambda$', 'λ'],
   temperature: ['$\\tau$', 'τ'],
   method: ['method', 'method'],
   epsilon: ['$\\varepsilon$', 'ε'],

@@ -115,8 +115,9 @@ export interface TheorySpec {
   samples: number;
   ddof: number;
   sd0: number;
-  regime: 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample';
+  regime: 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample' | 'augment';
   fresh: number;
+  synthetic: number;
   temperature: number;
   epsilon: number;
 }
@@ -158,6 +159,10 @@ function replaceRow(spec: TheorySpec, g: number): RowTheory {
  *   b_{t+1} = (kA s0² + kB² b_t + kB τ a_t)/n²;
  *   a_{t+1} = [s0²(kA−1) + τ a_t (kB−1) + (kA kB/n)(s0²/kA + b_t + τ a_t/kB)]/(n − ddof)   (kB ≥ 1),
  *   and with kB = 0 every generation is a fresh sample: a = s0²(n−1)/(n−ddof), b = s0²/n.
+ * augment (the n original draws A kept, k = round(λn) model draws B, merged; docs/theory.md §augment):
+ *   with D_t = E[(m_t − m_A)²], independent of m_A because the chain sees A only through its ss,
+ *   D_1 = 0,  D_{t+1} = (k/(n+k))² (D_t + τ a_t/k),  b_t = s0²/n + D_t,
+ *   a_{t+1} = [s0²(n−1) + τ a_t (k−1) + (n k/(n+k))(D_t + τ a_t/k)]/(n + k − ddof)   (k ≥ 1).
  */
 function secondMoments(spec: TheorySpec, gens: readonly number[]): { a: number; b: number }[] {
   const n = spec.samples;
@@ -166,6 +171,7 @@ function secondMoments(spec: TheorySpec, gens: readonly number[]): { a: number; 
   const s02 = spec.sd0 * spec.sd0;
   const kA = Math.round(spec.fresh * n);
   const kB = n - kA;
+  const k = Math.round(spec.synthetic * n);
   const out: { a: number; b: number }[] = [];
   let S = s02 * (n - 1);
   let a = S / (n - ddof);
@@ -182,6 +188,12 @@ function secondMoments(spec: TheorySpec, gens: readonly number[]): { a: number; 
       S += tau * a * (n - 1 + t / (t + 1));
       a = S / ((t + 1) * n - ddof);
       b = b2;
+    } else if (spec.regime === 'augment') {
+      // b − s0²/n is D_t; k = 0 is handled by the caller (the fit never changes)
+      const D = b - s02 / n;
+      const spread = D + (tau * a) / k; // E[(m_B − m_A)²]
+      a = (s02 * (n - 1) + tau * a * (k - 1) + ((n * k) / (n + k)) * spread) / (n + k - ddof);
+      b = s02 / n + ((k * k) / ((n + k) * (n + k))) * spread;
     } else if (kB === 0) {
       a = (s02 * (n - 1)) / (n - ddof);
       b = s02 / n;
@@ -204,6 +216,14 @@ export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeT
       reasons['aboveEpsilon.suresh'] = 'the bound of Suresh et al. (2024) is stated for ddof 1 and temperature 1';
     }
     return { regime: 'replace', rows: gens.map((g) => replaceRow(spec, g)), reasons };
+  }
+  if (spec.regime === 'augment' && Math.round(spec.synthetic * spec.samples) === 0) {
+    // no synthetic draws: every fit is generation 1's, whose law is replace's after one generation
+    const reasons: Record<string, string> = {};
+    if (spec.ddof !== 1 || spec.temperature !== 1) {
+      reasons['aboveEpsilon.suresh'] = 'the bound of Suresh et al. (2024) is stated for ddof 1 and temperature 1';
+    }
+    return { regime: 'augment', rows: gens.map(() => replaceRow(spec, 1)), reasons };
   }
   const noLaw = 'no closed form for the law of the sd in this regime; its exact second moment is in sdSq';
   const reasons: Record<string, string> = {

@@ -5,7 +5,7 @@
 import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
 import { chunkMoments } from '../src/stats.js';
-import { recordCount } from '../src/plan.js';
+import { recordCount, workPerExperiment } from '../src/plan.js';
 import { runChains } from './chains.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
@@ -30,6 +30,6 @@ export default function runChunk(task: ChunkTask): ChunkResult {
     moments: m.data,
     lnSd,
     finalMean,
-    draws: chunk.count * spec.generations * (spec.method === 'stats' ? 1 : spec.samples),
+    draws: chunk.count * workPerExperiment(spec),
   };
 }

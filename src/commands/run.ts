@@ -40,10 +40,12 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
       type: 'string',
       describe:
         'what each fit is trained on: replace (the n new samples; the article), accumulate (every sample so far), ' +
-        'fresh (round(λn) draws from the original, the rest from the model; needs --fresh) or accumulate-subsample ' +
-        '(a random n of the accumulated pool; holds n·T values per experiment) [default:\u00a0replace]',
+        'fresh (round(λn) draws from the original, the rest from the model; needs --fresh), accumulate-subsample ' +
+        '(a random n of the accumulated pool; holds n·T values per experiment) or augment (generation 1\'s n originals ' +
+        'kept, plus round(λn) model draws; needs --synthetic) [default:\u00a0replace]',
     })
     .option('fresh', { type: 'string', describe: 'λ from 0 to 1: share of fresh original data per generation (only and always with --regime fresh)' })
+    .option('synthetic', { type: 'string', describe: 'λ ≥ 0: synthetic draws per generation, round(λn), added to the n kept originals (only and always with --regime augment)' })
     .option('temperature', { type: 'string', describe: 'τ > 0: from generation 2 on the model samples N(mean, τ·sd²); τ < 1 favours typical outputs [default:\u00a01]' })
     .option('method', {
       type: 'string',
@@ -140,7 +142,11 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const regime =
-    spec.regime === 'fresh' ? `fresh regime (λ = ${spec.fresh})` : `${spec.regime} regime`;
+    spec.regime === 'fresh'
+      ? `fresh regime (λ = ${spec.fresh})`
+      : spec.regime === 'augment'
+        ? `augment regime (λ = ${spec.synthetic})`
+        : `${spec.regime} regime`;
   const extras = [spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
     .filter((x) => x !== '')
     .join(', ');

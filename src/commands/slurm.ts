@@ -24,6 +24,7 @@ export function specFlags(spec: RunSpec): string[] {
   const flags: string[] = [];
   for (const [k, v] of Object.entries(c)) {
     if (k === 'fresh' && spec.regime !== 'fresh') continue;
+    if (k === 'synthetic' && spec.regime !== 'augment') continue;
     flags.push(`--${k}`, String(v));
   }
   return flags;

@@ -51,7 +51,7 @@ export function readRunInfo(dir: string): RunInfo {
   return { params, theoryLog10Mean: typeof m === 'number' && Number.isFinite(m) ? m : null };
 }
 
-/** "replace regime": how titles name a run's regime (the subtitle gives λ for fresh). */
+/** "replace regime": how titles name a run's regime (the subtitle gives λ for fresh and augment). */
 function regimeName(p: Params): string {
   return `${String(p['regime'] ?? 'replace')} regime`;
 }

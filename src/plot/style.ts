@@ -91,6 +91,7 @@ export const PARAM_SYMBOL: Record<string, string> = {
   rng: 'rng',
   regime: 'regime',
   fresh: 'λ',
+  synthetic: 'λ',
   temperature: 'τ',
   method: 'method',
   epsilon: 'ε',
@@ -108,6 +109,7 @@ export const PARAM_AXIS: Record<string, string> = {
   rng: 'generator',
   regime: 'regime',
   fresh: 'fresh share λ',
+  synthetic: 'synthetic draws per original λ',
   temperature: 'temperature τ',
   method: 'method',
   epsilon: 'threshold ε',
@@ -147,6 +149,7 @@ export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()):
   if (Number(p['sd0']) !== 1) add('sd0');
   if (Number(p['mean0']) !== 0) add('mean0');
   if (p['regime'] === 'fresh') add('fresh');
+  if (p['regime'] === 'augment') add('synthetic');
   if (p['temperature'] !== null && Number(p['temperature']) !== 1) add('temperature');
   if (p['method'] !== undefined && p['method'] !== null && p['method'] !== 'resample') add('method');
   return parts;

@@ -45,6 +45,7 @@ export const SWEEP_PARAMS = [
   'rng',
   'regime',
   'fresh',
+  'synthetic',
   'temperature',
   'method',
   'epsilon',
@@ -54,12 +55,12 @@ const CATEGORICAL = new Set(['rng', 'regime', 'method']);
 
 /**
  * Parameters whose default follows from others (every from T, epsilon from σ₀, λ only with the
- * fresh regime): they vary with a swept parameter without being swept themselves.
+ * fresh regime, synthetic only with augment): they vary with a swept parameter without being swept themselves.
  */
-const DERIVED = ['every', 'epsilon', 'fresh'];
+const DERIVED = ['every', 'epsilon', 'fresh', 'synthetic'];
 
 /** Regimes in the order the README lists them (panels follow it). */
-const REGIME_ORDER = ['replace', 'accumulate', 'fresh', 'accumulate-subsample'];
+const REGIME_ORDER = ['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment'];
 
 const TINY = 1e-300;
 const SIM = 'simulated mean ± s.e.';
