@@ -104,7 +104,8 @@ export function compareGrid(grid: Grid, doc: Record<string, unknown>, out: strin
   const refuse = (what: string) =>
     new UsageError(`--out ${out} holds a different sweep: ${what} in ${file} (use the same flags to resume it, or another --out)`);
   const hereParams = grid.points.map((p) => canonicalSpec(p.spec));
-  const thereParams = prevPoints.map((p) => (p['params'] ?? {}) as Record<string, unknown>);
+  // sweeps made before the augment regime record no synthetic, which means 0
+  const thereParams = prevPoints.map((p) => ({ synthetic: 0, ...((p['params'] ?? {}) as Record<string, unknown>) }));
   const here = valuesByFlag(hereParams);
   const there = valuesByFlag(thereParams);
   if (prevGrid['replicates'] !== grid.replicates) {

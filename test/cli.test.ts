@@ -54,6 +54,8 @@ describe('usage errors: exit 2, one line naming the flag, the rule and the value
     [['--regime', 'fresh'], '--fresh', 'fresh'],
     [['--regime', 'fresh', '--fresh', '1.5'], '--fresh', '"1.5"'],
     [['--regime', 'fresh', '--fresh', '-0.1'], '--fresh', '"-0.1"'],
+    [['--synthetic', '1'], '--synthetic', 'replace'],
+    [['--regime', 'augment', '--synthetic', '-1'], '--synthetic', '"-1"'],
     [['--temperature', '0'], '--temperature', '"0"'],
     [['--temperature', 'hot'], '--temperature', '"hot"'],
     [['--method', 'exact'], '--method', '"exact"'],
