@@ -56,7 +56,7 @@ describe('stats and resample agree in distribution', () => {
     ['replace, τ = 0.8, ddof 1', { temperature: '0.8', ddof: '1' }],
     ['accumulate', { regime: 'accumulate' }],
     ['fresh λ = 0.2', { regime: 'fresh', fresh: '0.2' }],
-    ['augment λ = 1, τ = 0.8', { regime: 'augment', synthetic: '1', temperature: '0.8', generations: '20' }],
+    ['augment λ = 1, τ = 0.8', { regime: 'augment', synthetic: '1', temperature: '0.8', samples: '10', generations: '20' }],
     ['augment λ = 0.05 (one synthetic draw), ddof 1', { regime: 'augment', synthetic: '0.05', ddof: '1' }],
     ['replace, n = 2 (gamma shape ½)', { samples: '2', generations: '20' }],
     ['replace, stdlib generator', { rng: 'stdlib' }],
@@ -195,6 +195,16 @@ describe('augment', () => {
       expect(r.theory.mean!.var).toBeCloseTo(1 / 10 + 9 / 310, 12);
       expect(Math.abs((r.sdSq.mean - 27 / 31) / (r.sdSq.sd / Math.sqrt(2000))), `E[s²] at ${r.generation}`).toBeLessThan(Z_BOUND);
       expect(r.sd['p05']!).toBeGreaterThan(0.4);
+    }
+  });
+
+  it('gives the same bytes on the worker pool and on the calling thread', async () => {
+    const s = resolveRunSpec({ regime: 'augment', synthetic: '2.5', samples: '6', generations: '40', experiments: '300', every: '7', seed: '4', temperature: '0.9' });
+    const a = await runSpec(s, 2, undefined, undefined, 'pool');
+    const c = await runSpec(s, 2, undefined, undefined, 'inline');
+    for (const o of [c]) {
+      expect(Buffer.from(o.moments.data.buffer).equals(Buffer.from(a.moments.data.buffer))).toBe(true);
+      expect(Buffer.from(o.finalMean.buffer).equals(Buffer.from(a.finalMean.buffer))).toBe(true);
     }
   });
 
