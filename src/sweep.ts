@@ -105,7 +105,7 @@ export function compareGrid(grid: Grid, doc: Record<string, unknown>, out: strin
     new UsageError(`--out ${out} holds a different sweep: ${what} in ${file} (use the same flags to resume it, or another --out)`);
   const hereParams = grid.points.map((p) => canonicalSpec(p.spec));
   // sweeps made before the augment regime record no synthetic, which means 0
-  const thereParams = prevPoints.map((p) => ({ synthetic: 0, ...((p['params'] ?? {}) as Record<string, unknown>) }));
+  const thereParams = prevPoints.map((p): Record<string, unknown> => ({ synthetic: 0, ...((p['params'] ?? {}) as Record<string, unknown>) }));
   const here = valuesByFlag(hereParams);
   const there = valuesByFlag(thereParams);
   if (prevGrid['replicates'] !== grid.replicates) {

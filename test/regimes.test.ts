@@ -173,14 +173,15 @@ describe('augment', () => {
 
   it('its recursion equals the numpy-checked one of test/fixtures/augment_mc.py', () => {
     // recursion() of the fixture at t = 8 (t = 3 for the last); its brute force agrees within |z| < 3
-    const th = (n: number, lambda: number, tau: number, ddof: number, s0: number, t: number) =>
-      regimeTheory({ samples: n, ddof, sd0: s0, regime: 'augment', fresh: 0, synthetic: lambda, temperature: tau, epsilon: 0.1 }, [t]).rows[0]!;
-    for (const [args, a, b] of [
+    // (n, λ, τ, ddof, s0, t), E[s_t²], E[(m_t − m0)²]
+    const cases: [number[], number, number][] = [
       [[8, 1, 1.5, 0, 1, 8], 1.480407448370073, 0.21484666743927505],
       [[6, 4, 0.7, 1, 1, 8], 0.4115970837916548, 0.1902585198325444],
       [[10, 0.5, 1, 0, 2, 3], 3.5128888888888885, 0.4871111111111111],
-    ] as const) {
-      const r = th(...args);
+    ];
+    for (const [[n, lambda, tau, ddof, s0, t], a, b] of cases) {
+      const spec = { samples: n!, ddof: ddof!, sd0: s0!, regime: 'augment' as const, fresh: 0, synthetic: lambda!, temperature: tau!, epsilon: 0.1 };
+      const r = regimeTheory(spec, [t!]).rows[0]!;
       expect(r.sdSq!.mean / a - 1).toBeCloseTo(0, 13);
       expect(r.mean!.var / b - 1).toBeCloseTo(0, 13);
     }
