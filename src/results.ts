@@ -120,6 +120,26 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
+ * Creates `file` with `content`, failing with EEXIST if it exists. The content is written under a
+ * temporary name and hard-linked into place, so that no other process ever reads the file empty
+ * (with open(O_EXCL) and then write, a second run started at the same instant read an empty lock
+ * as stale and took it over). Where hard links are not supported, falls back to O_EXCL.
+ */
+function createWithContent(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content);
+  try {
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    fs.writeFileSync(file, content, { flag: 'wx' });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
  * Takes the lock `file` (its content: pid and host) for `out`, so that two collapse processes never
  * write the same result; `who` names the command in messages. A lock left by a process that is gone
  * (kill -9) is taken over; one held on another host is refused, naming the file to delete. The lock
@@ -129,7 +149,7 @@ export function acquireLock(file: string, out: string, who: string, flag = 'out'
   const me = `${process.pid} ${os.hostname()}\n`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, me, { flag: 'wx' });
+      createWithContent(file, me);
       const release = (): void => {
         process.removeListener('exit', release);
         try {

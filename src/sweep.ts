@@ -54,7 +54,7 @@ function errorText(err: unknown): string {
 
 /** Entries a sweep directory may hold before its first sweep.json (a crash right after mkdir). */
 function isSweepEntry(name: string): boolean {
-  return name === POINTS_DIR || name === SWEEP_CSV || name === LOCK_FILE || /^\.sweep\.(json|csv)\.tmp-\d+$/.test(name);
+  return name === POINTS_DIR || name === SWEEP_CSV || name === LOCK_FILE || /^\.(sweep\.json|sweep\.csv|lock)\.tmp-\d+$/.test(name);
 }
 
 function showAxis(values: readonly unknown[] | undefined): string {
