@@ -52,7 +52,8 @@ export function runOptions<T>(y: Argv<T>) {
 /**
  * Parses --workers: an integer from 1 to 1024, default the available parallelism. More workers than
  * that are allowed (the bytes do not depend on it) but warned about: each worker holds its own
- * buffers and the threads only take turns (256 workers on 2 cores: 6x the time, 8x the memory).
+ * buffers and the threads only take turns (-n 100 -t 300 -e 20000 on 2 cores: -w 2 37 s and 0.2 GB,
+ * -w 64 137 s and 1.1 GB, same bytes).
  */
 export function resolveWorkers(raw: unknown): number {
   if (raw === undefined) return defaultWorkers();
