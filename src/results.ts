@@ -11,6 +11,9 @@ import { SCHEMA_VERSION } from './summary.js';
 /** Marker file of a finished result directory. */
 export const SUMMARY_FILE = 'summary.json';
 
+/** The probe file that checks a directory takes new files. */
+const PROBE = `.collapse-probe-${process.pid}`;
+
 /** The first line of an error's message. */
 function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
@@ -78,7 +81,7 @@ export function removeMade(made: readonly string[]): void {
 export function probeDir(dir: string, flag: string, given: string): void {
   const made = makeDirs(dir, flag, given);
   try {
-    const probe = path.join(dir, `.collapse-probe-${process.pid}`);
+    const probe = path.join(dir, PROBE);
     fs.writeFileSync(probe, 'x');
     fs.rmSync(probe);
   } catch (err) {
@@ -95,9 +98,17 @@ export function probeDir(dir: string, flag: string, given: string): void {
  */
 export function checkOutDir(out: string, marker: string = SUMMARY_FILE, flag = 'out'): void {
   const abs = path.resolve(out);
-  if (fs.existsSync(abs)) {
-    const st = fs.statSync(abs);
-    if (!st.isDirectory()) throw new UsageError(`--${flag} must be a directory, got ${JSON.stringify(out)} (a file)`);
+  let entry: fs.Stats | undefined;
+  try {
+    entry = fs.lstatSync(abs);
+  } catch {
+    // absent, or a parent is not a directory: makeDirs below says which
+  }
+  if (entry !== undefined) {
+    if (!isDirectory(abs)) {
+      const what = entry.isSymbolicLink() ? 'a symbolic link to no directory' : 'a file';
+      throw new UsageError(`--${flag} must be a directory, got ${JSON.stringify(out)} (${what})`);
+    }
     const entries = fs.readdirSync(abs);
     if (entries.length > 0 && !entries.includes(marker)) {
       throw new UsageError(
@@ -105,8 +116,23 @@ export function checkOutDir(out: string, marker: string = SUMMARY_FILE, flag = '
       );
     }
   }
-  // the result is written beside `out` and renamed into place: its parent must take new entries
-  probeDir(path.dirname(abs), flag, out);
+  // The result is written into its temporary sibling and renamed into place: making that very
+  // directory (and a file in it) checks the parent's permissions and the name's length at once.
+  const made = makeDirs(path.dirname(abs), flag, out);
+  const tmp = tempDirFor(out);
+  try {
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, PROBE), 'x');
+  } catch (err) {
+    throw new UsageError(`${flagName(flag)} must be in a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
+  } finally {
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // never made (a name too long, a read-only parent): nothing to remove
+    }
+    removeMade(made);
+  }
 }
 
 /** Whether a process with this id exists here (EPERM: it exists but is another user's). */

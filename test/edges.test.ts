@@ -57,16 +57,20 @@ function pathCases(): [string, string[], string][] {
     ['a file as parent', path.join(FILE, 'x', 'y')],
     ['under /dev/null', '/dev/null/x'],
     ['under /sys (read-only even for root)', '/sys/x/y'],
+    // 250 bytes is a valid name (NAME_MAX 255) but its temporary sibling .<name>.tmp-<pid> is not
+    ['a name too long for its temporary sibling', path.join(TMP, 'n'.repeat(250))],
   ];
   const cases: [string, string[], string][] = [];
   for (const [what, p] of bad) {
     if (!linux && /^\/(proc|sys|dev)/.test(p)) continue;
     cases.push([`run --out ${what}`, ['run', ...SMALL, '-o', p], '--out']);
-    cases.push([`slurm --write ${what}`, ['slurm', '--shards', '4', '--write', path.join(p, 'job.sh')], '--write']);
+    const script = what.startsWith('a name too long') ? p : path.join(p, 'job.sh');
+    cases.push([`slurm --write ${what}`, ['slurm', '--shards', '4', '--write', script], '--write']);
     // /proc and a file as parent for every command; /dev/null and /sys go through the same checks, so two commands suffice (each case costs a node start)
-    if (!/^(\/proc|.*plain-file)/.test(p)) continue;
+    if (!/^(\/proc|.*plain-file|.*nnnnn)/.test(p)) continue;
     cases.push([`run --shard --out ${what}`, ['run', ...SMALL, '--shard', '0/2', '-o', p], '--out']);
-    cases.push([`sweep --out ${what}`, ['sweep', ...SMALL, '-o', p], '--out']);
+    // a sweep writes inside its directory, with no sibling: a 250-byte name is fine there
+    if (!what.startsWith('a name too long')) cases.push([`sweep --out ${what}`, ['sweep', ...SMALL, '-o', p], '--out']);
     cases.push([`merge --out ${what} (run parts)`, ['merge', path.join(TMP, 'part-0'), path.join(TMP, 'part-1'), '--no-plot', '-o', p], '--out']);
     cases.push([`merge --out ${what} (sweep parts)`, ['merge', path.join(TMP, 'sweep-0'), path.join(TMP, 'sweep-1'), '--no-plot', '-o', p], '--out']);
   }
@@ -87,12 +91,22 @@ describe('path flags end in bounded time with exit 2 and one line', () => {
       const r = collapse(args);
       expect(r.signal, 'killed after 20 s: the command hung').toBeNull();
       expect(r.code, r.stderr).toBe(2);
-      const lines = r.stderr.trimEnd().split('\n');
+      // merge warns first when this checkout has uncommitted changes; the refusal is one line
+      const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('collapse: warning:'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(flag);
       expect(tree(TMP)).toEqual(before);
     });
   }
+
+  it('run --out a symbolic link to nowhere', () => {
+    const link = path.join(TMP, 'dangling');
+    fs.symlinkSync(path.join(TMP, 'nowhere'), link);
+    const r = collapse(['run', ...SMALL, '-o', link]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--out must be a directory, got .*dangling.* \(a symbolic link to no directory\)/);
+    fs.rmSync(link);
+  });
 
   it('makeDirs refuses a file as parent, and makes and reports every missing level', () => {
     expect(() => makeDirs(path.join(FILE, 'a'), 'out')).toThrow(/--out must be a path under a directory, got .* is not a directory/);
