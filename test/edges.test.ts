@@ -160,6 +160,16 @@ describe('runs lock --out and do not silently replace another spec', () => {
     expect(fs.readdirSync(TMP).filter((n) => n.startsWith('.spec'))).toEqual([]); // lock released
   });
 
+  it('merge into a run result of another spec needs --force as well', () => {
+    const out = path.join(TMP, 'spec'); // seed 2 after the test above; the parts are seed 1
+    const parts = [path.join(TMP, 'part-0'), path.join(TMP, 'part-1')];
+    const r = collapse(['merge', ...parts, '--no-plot', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .* holds a result of another spec: seed is 1 here but 2 in .*summary\.json/);
+    expect(collapse(['merge', ...parts, '--no-plot', '--force', '-o', out]).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).params.seed).toBe(1);
+  });
+
   it('the same holds for a shard part', () => {
     const out = path.join(TMP, 'part-spec');
     expect(collapse(['run', ...SMALL, '--shard', '0/2', '-o', out]).code).toBe(0);

@@ -9,16 +9,18 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { outcomeFromChunks } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
-import { checkOutDir } from '../results.js';
-import { checkParts, readPart } from '../shard.js';
-import { specFromCanonical, specHash } from '../spec.js';
-import { drawFigures, humanTable } from './run.js';
+import { checkOutDir, SUMMARY_FILE } from '../results.js';
+import { checkParts, readPart, type Part } from '../shard.js';
+import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
+import type { ChunkResult } from '../protocol.js';
+import { drawFigures, humanTable, withClaim } from './run.js';
 
 interface MergeArgs {
   parts: string[];
   out?: string;
   json?: boolean;
   plot?: boolean;
+  force?: boolean;
 }
 
 /** Merges parts into one result directory; returns its path. */
@@ -42,6 +44,18 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
   const results = checkParts(parts, spec);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
   checkOutDir(out);
+  await withClaim(out, spec, argv.force === true, SUMMARY_FILE, () => mergeInto(out, spec, parts, results, startedAt, argv));
+}
+
+/** The merge once its --out is claimed: rebuild the outcome in chunk order, write it, report. */
+async function mergeInto(
+  out: string,
+  spec: RunSpec,
+  parts: readonly Part[],
+  results: ChunkResult[],
+  startedAt: Date,
+  argv: ArgumentsCamelCase<MergeArgs>,
+): Promise<void> {
   const outcome = outcomeFromChunks(spec, results);
   const wall = Math.max(...parts.map((p) => p.timing.wallSeconds));
   const threads = parts.reduce((a, p) => a + p.provenance.threads, 0);
@@ -75,6 +89,7 @@ export function registerMerge<T>(y: Argv<T>): Argv<T> {
         .option('out', { alias: 'o', type: 'string', describe: 'result directory [default: results/run-<spec hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
         .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result (--no-plot to skip)' })
+        .option('force', { type: 'boolean', default: false, describe: 'replace a run result in --out of another spec (one of the same spec is replaced without it)' })
         .example('$0 merge parts/part-* -o results/article', 'after a job array of collapse run --shard auto'),
     (argv) => mergeCommand(argv as unknown as ArgumentsCamelCase<MergeArgs>),
   ) as Argv<T>;

@@ -215,21 +215,29 @@ export function claimOut(out: string, spec: RunSpec, force: boolean, marker: str
   throw new UsageError(`--out ${out} holds a result of another spec: ${why}; add --force to replace it, or choose another --out`);
 }
 
-/** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
-async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
-  const shard = parseShard(argv.shard);
-  const out = argv.out ?? path.join('results', `run-${specHash(spec)}.part-${shard.index}-of-${shard.count}`);
-  checkOutDir(out, PART_FILE);
-  const claim = claimOut(out, spec, argv.force === true, PART_FILE);
+/** Runs `work` holding the claim on `out` (claimOut); a failure releases it and removes what it made. */
+export async function withClaim<T>(out: string, spec: RunSpec, force: boolean, marker: string, work: () => Promise<T>): Promise<T> {
+  const claim = claimOut(out, spec, force, marker);
+  let result: T;
   try {
-    await runShardInto(out, spec, shard, workers, argv);
+    result = await work();
   } catch (err) {
     claim.done(false);
     throw err;
   }
   claim.done(true);
+  return result;
 }
 
+/** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
+async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
+  const shard = parseShard(argv.shard);
+  const out = argv.out ?? path.join('results', `run-${specHash(spec)}.part-${shard.index}-of-${shard.count}`);
+  checkOutDir(out, PART_FILE);
+  await withClaim(out, spec, argv.force === true, PART_FILE, () => runShardInto(out, spec, shard, workers, argv));
+}
+
+/** The shard's work once its --out is claimed: run its chunks, write the part, report. */
 async function runShardInto(out: string, spec: RunSpec, shard: Shard, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const chunks = shardChunks(spec, shard);
   const startedAt = new Date();
@@ -259,17 +267,10 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkOutDir(out);
   // results plus about 1 MiB of figures
   checkFreeSpace(out, resultBytes(spec) + (argv.plot === false ? 0 : 2 ** 20));
-  const claim = claimOut(out, spec, argv.force === true, SUMMARY_FILE);
-  let r: Awaited<ReturnType<typeof executeRun>>;
-  let figures: string[];
-  try {
-    r = await executeRun(spec, workers, out);
-    figures = argv.plot === false ? [] : await drawFigures(out);
-  } catch (err) {
-    claim.done(false);
-    throw err;
-  }
-  claim.done(true);
+  const [r, figures] = await withClaim(out, spec, argv.force === true, SUMMARY_FILE, async () => {
+    const executed = await executeRun(spec, workers, out);
+    return [executed, argv.plot === false ? [] : await drawFigures(out)] as const;
+  });
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
