@@ -248,3 +248,16 @@ export function specFromCanonical(doc: Record<string, unknown>, where: string): 
   }
   return spec;
 }
+
+/** The first canonical field (in canonicalSpec's order) where two recorded specs differ, with both values. */
+export function specDifference(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): { field: string; a: unknown; b: unknown } | null {
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const field of fields) {
+    if (field === 'workers') continue; // a run's params carry it; it changes no result byte
+    if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) return { field, a: a[field], b: b[field] };
+  }
+  return null;
+}

@@ -269,7 +269,7 @@ describe('sweep refusals, before any work', () => {
     fs.writeFileSync(at('plain-file'), 'x');
     const r = collapse(['sweep', '-n', '10', '-e', '10', '-o', at('plain-file', 'sub')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--out must be a writable directory/);
+    expect(r.stderr).toMatch(/--out must be a path under a directory, got .*plain-file.*is not a directory/);
     fs.mkdirSync(at('foreign'));
     fs.writeFileSync(at('foreign', 'notes.txt'), 'mine');
     const f = collapse(['sweep', '-n', '10', '-e', '10', '-o', at('foreign')]);

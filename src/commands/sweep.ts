@@ -2,7 +2,6 @@
  * `collapse sweep`: runs the Cartesian product of lists and ranges of run flags, one full run per
  * point, resumably, into one directory with sweep.json and a tidy sweep.csv; prints a compact table.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
@@ -10,6 +9,7 @@ import { RuntimeError, UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
 import { Progress } from '../progress.js';
 import { canonicalSpec } from '../spec.js';
+import { makeDirs } from '../results.js';
 import {
   acquireLock,
   checkDiskSpace,
@@ -159,7 +159,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   const state = checkSweepDir(dir, grid);
   if (!state.exists) checkDiskSpace(state.root, dir, grid.points);
 
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir, 'out');
   const release = acquireLock(dir);
   let finished = 0;
   const control: SweepControl = {};

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { RuntimeError, UsageError } from '../errors.js';
-import { SUMMARY_FILE } from '../results.js';
+import { UsageError } from '../errors.js';
+import { makeDirs, SUMMARY_FILE } from '../results.js';
 import { writeFigure, type Figure, type ImageFormat } from './render.js';
 import { runFigures } from './run.js';
 import { DEFAULT_WIDTH } from './style.js';
@@ -59,11 +59,7 @@ export async function plotDirectory(dir: string, opts: PlotOptions = {}): Promis
   if (!(Number.isFinite(scale) && scale > 0 && scale <= 16)) throw new UsageError(`scale must be in (0, 16], got ${scale}`);
   const figures: Figure[] = directoryKind(dir) === 'run' ? runFigures(dir, width) : sweepFigures(dir, width, opts.x);
   const outDir = path.join(dir, FIGURES_DIR);
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-  } catch (err) {
-    throw new RuntimeError(`cannot create ${outDir}: ${(err as Error).message}`);
-  }
+  makeDirs(outDir, 'DIR', dir);
   const written: string[] = [];
   for (const fig of figures) {
     const r = await writeFigure(fig, outDir, { formats, scale });
