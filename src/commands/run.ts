@@ -191,25 +191,28 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkFreeSpace(out, resultBytes(spec) + (argv.plot === false ? 0 : 2 ** 20));
 
   const r = await executeRun(spec, workers, out);
-  const figures = argv.plot === false ? [] : await drawFigures(out);
+  // the results first, then the figures, whose failure is one line on stderr (drawFigures)
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
     process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
-    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
   }
+  const figures = argv.plot === false ? [] : await drawFigures(out);
+  if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
 }
 
 /**
  * Draws a result directory's figures (Vega is loaded only here: about 2 s). The results are
- * already safe on disk, so a failure here is reported on stderr and does not fail the run.
+ * already safe on disk, so a failure here is reported in one line on stderr and does not fail
+ * the run, sweep or merge (exit 0).
  */
 export async function drawFigures(dir: string): Promise<string[]> {
   try {
     const { plotDirectory } = await import('../plot/index.js');
     return await plotDirectory(dir);
   } catch (err) {
-    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${(err as Error).message}; retry with collapse plot ${dir}\n`);
+    const why = String((err as Error).message ?? err).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${why}; retry with collapse plot ${dir}\n`);
     return [];
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Turns a Vega-Lite spec into SVG (Vega, headless, no browser or canvas) and PNG (resvg with the
- * bundled DejaVu Sans), and writes a figure's files atomically.
+ * Turns a Vega-Lite spec into SVG (Vega, headless, no browser or canvas), PNG (resvg) and PDF
+ * (PDFKit), all in the bundled DejaVu Sans, and writes a figure's files atomically.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { RuntimeError } from '../errors.js';
 import { writeFileAtomic } from '../results.js';
 import { FONT_FAMILY, fontFiles, useFontMetrics } from './fonts.js';
+import { svgToPdf } from './pdf.js';
 import { figureConfig } from './style.js';
 
 /** One figure: its file name (without extension) and its Vega-Lite spec (data inline). */
@@ -24,7 +25,10 @@ export interface Figure {
 }
 
 /** The image formats a figure can be written in besides its spec. */
-export type ImageFormat = 'svg' | 'png';
+export type ImageFormat = 'svg' | 'png' | 'pdf';
+
+/** Every image format, in the order they are written. */
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['svg', 'png', 'pdf'];
 
 /** A rendered figure. */
 export interface Rendered {
@@ -65,17 +69,53 @@ function collectingLogger(warnings: string[]) {
   return logger;
 }
 
-async function layout(spec: TopLevelSpec, warnings: string[]): Promise<{ svg: string; width: number; height: number }> {
+interface Layout {
+  svg: string;
+  width: number;
+  height: number;
+  /** Px by which the drawn content (legends, titles, labels) reaches past the SVG's left or right edge. */
+  overflow: number;
+}
+
+/** Vega's scenegraph root, whose bounds are those of everything drawn, relative to the origin. */
+interface SceneRoot {
+  bounds: { x1: number; x2: number };
+}
+
+async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
   const logger = collectingLogger(warnings);
-  const vg = compile(spec, { logger: logger as never }).spec;
-  const view = new vega.View(vega.parse(vg), { renderer: 'none', logger: logger as never, logLevel: vega.Warn });
+  let view: vega.View | undefined;
   try {
+    const vg = compile(spec, { logger: logger as never }).spec;
+    view = new vega.View(vega.parse(vg), { renderer: 'none', logger: logger as never, logLevel: vega.Warn });
     const svg = await view.toSVG();
     const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
-    return { svg, width: m ? Number(m[1]) : NaN, height: m ? Number(m[2]) : NaN };
+    const width = m ? Number(m[1]) : NaN;
+    // vega's typings omit scenegraph(); its root's bounds are what autosize could not fit
+    const root = (view as unknown as { scenegraph(): { root: SceneRoot } }).scenegraph().root;
+    const [ox] = view.origin();
+    const overflow = Math.max(0, -(ox + root.bounds.x1), ox + root.bounds.x2 - width);
+    return { svg, width, height: m ? Number(m[2]) : NaN, overflow };
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError(`figure rendering failed: ${(err as Error).message ?? String(err)}`);
   } finally {
-    view.finalize();
+    view?.finalize();
   }
+}
+
+/** Every `legend.columns` in a spec, to be narrowed when a legend would overflow. */
+function legendColumnSlots(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(node)) for (const x of node) legendColumnSlots(x, out);
+  else if (node !== null && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    const legend = o['legend'];
+    if (legend !== null && typeof legend === 'object' && typeof (legend as Record<string, unknown>)['columns'] === 'number') {
+      out.push(legend as Record<string, unknown>);
+    }
+    for (const [k, v] of Object.entries(o)) if (k !== 'data' && k !== 'legend') legendColumnSlots(v, out);
+  }
+  return out;
 }
 
 /**
@@ -89,18 +129,40 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
     metricsInstalled = true;
   }
   const warnings: string[] = [];
-  let spec = { ...fig.spec, config: figureConfig() } as TopLevelSpec;
+  let spec = structuredClone({ ...fig.spec, config: figureConfig() }) as TopLevelSpec;
   let out = await layout(spec, warnings);
-  if (fig.fit && Math.abs(out.width - fig.fit.width) > 1) {
-    const s = spec as TopLevelSpec & { spec?: { width?: number } };
-    const panel = s.spec?.width;
-    if (typeof panel === 'number') {
-      const width = Math.max(40, Math.round(panel - (out.width - fig.fit.width) / fig.fit.panels));
-      spec = { ...s, spec: { ...s.spec, width } } as TopLevelSpec;
-      out = await layout(spec, warnings);
+  // Text may not be cut at the figure's edge: a legend wider than the figure loses a column at a
+  // time (legendColumns estimates them without the y axis's width), then a faceted figure's
+  // panels are refitted to the width.
+  for (let tries = 0; tries < 12; tries++) {
+    if (out.overflow > 1) {
+      const slots = legendColumnSlots(spec).filter((l) => (l['columns'] as number) > 1);
+      if (slots.length > 0) {
+        const widest = slots.reduce((a, b) => ((b['columns'] as number) > (a['columns'] as number) ? b : a));
+        widest['columns'] = (widest['columns'] as number) - 1;
+        out = await layout(spec, warnings);
+        continue;
+      }
     }
+    if (fig.fit && Math.abs(out.width - fig.fit.width) > 1) {
+      const s = spec as TopLevelSpec & { spec?: { width?: number } };
+      const panel = s.spec?.width;
+      if (typeof panel === 'number') {
+        const width = Math.max(40, Math.round(panel - (out.width - fig.fit.width) / fig.fit.panels));
+        if (width !== panel) {
+          spec = { ...s, spec: { ...s.spec, width } } as TopLevelSpec;
+          out = await layout(spec, warnings);
+          continue;
+        }
+      }
+    }
+    break;
   }
-  return { spec, ...out, warnings };
+  if (process.env['COLLAPSE_DEBUG_FIT']) process.stderr.write(`${fig.name}: overflow ${out.overflow}\n`);
+  if (out.overflow > 1) {
+    throw new RuntimeError(`figure ${fig.name} does not fit in ${Math.round(out.width)} px: its text reaches ${Math.ceil(out.overflow)} px past the edge; use a larger --width`);
+  }
+  return { spec, svg: out.svg, width: out.width, height: out.height, warnings };
 }
 
 /**
@@ -137,10 +199,17 @@ export interface WriteOptions {
 
 /**
  * Renders `fig` and writes `<name>.vl.json` and the requested images into `outDir` (which must
- * exist), each atomically. Returns the written paths and the rendering warnings.
+ * exist), each atomically, and removes its images in the formats not requested, which an earlier
+ * plot left and which would no longer match. Returns the written paths and the rendering warnings.
  */
 export async function writeFigure(fig: Figure, outDir: string, opts: WriteOptions): Promise<{ paths: string[]; warnings: string[] }> {
-  const r = await renderSvg(fig);
+  let r: Rendered;
+  try {
+    r = await renderSvg(fig);
+  } catch (err) {
+    if (err instanceof RuntimeError) throw new RuntimeError(`figure ${fig.name}: ${err.message}`);
+    throw new RuntimeError(`figure ${fig.name}: rendering failed: ${(err as Error).message ?? String(err)}`);
+  }
   const base = path.join(outDir, fig.name);
   const paths: string[] = [];
   writeFileAtomic(`${base}.vl.json`, JSON.stringify(r.spec, null, 2) + '\n');
@@ -153,5 +222,10 @@ export async function writeFigure(fig: Figure, outDir: string, opts: WriteOption
     writeFileAtomic(`${base}.png`, svgToPng(r.svg, opts.scale));
     paths.push(`${base}.png`);
   }
+  if (opts.formats.includes('pdf')) {
+    writeFileAtomic(`${base}.pdf`, await svgToPdf(r.svg, r.width, r.height));
+    paths.push(`${base}.pdf`);
+  }
+  for (const f of IMAGE_FORMATS) if (!opts.formats.includes(f)) fs.rmSync(`${base}.${f}`, { force: true });
   return { paths, warnings: r.warnings };
 }
