@@ -75,11 +75,16 @@ interface Layout {
   height: number;
   /** Px by which the drawn content (legends, titles, labels) reaches past the SVG's left or right edge. */
   overflow: number;
+  /** The same past its top or bottom edge. */
+  overflowY: number;
+  /** Width and height of the plot itself (a single view's), which `autosize: fit` chose. */
+  plotWidth: number;
+  plotHeight: number;
 }
 
 /** Vega's scenegraph root, whose bounds are those of everything drawn, relative to the origin. */
 interface SceneRoot {
-  bounds: { x1: number; x2: number };
+  bounds: { x1: number; x2: number; y1: number; y2: number };
 }
 
 async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
@@ -93,9 +98,11 @@ async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
     const width = m ? Number(m[1]) : NaN;
     // vega's typings omit scenegraph(); its root's bounds are what autosize could not fit
     const root = (view as unknown as { scenegraph(): { root: SceneRoot } }).scenegraph().root;
-    const [ox] = view.origin();
+    const [ox, oy] = view.origin();
+    const height = m ? Number(m[2]) : NaN;
     const overflow = Math.max(0, -(ox + root.bounds.x1), ox + root.bounds.x2 - width);
-    return { svg, width, height: m ? Number(m[2]) : NaN, overflow };
+    const overflowY = Math.max(0, -(oy + root.bounds.y1), oy + root.bounds.y2 - height);
+    return { svg, width, height, overflow, overflowY, plotWidth: view.width(), plotHeight: view.height() };
   } catch (err) {
     if (err instanceof RuntimeError) throw err;
     throw new RuntimeError(`figure rendering failed: ${(err as Error).message ?? String(err)}`);
@@ -144,6 +151,26 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
         continue;
       }
     }
+    // a fitted figure's height is fixed: a wrapped title or a stacked legend gets the room it needs
+    const h = (spec as { height?: unknown }).height;
+    if (out.overflowY > 1 && typeof h === 'number') {
+      spec = { ...spec, height: Math.ceil(h + out.overflowY + 2) } as TopLevelSpec;
+      out = await layout(spec, warnings);
+      continue;
+    }
+    // A legend entry wider than the figure allows even in one column: the figure grows (autosize
+    // pad around the plot fit chose) rather than cut it; --width is then a lower bound.
+    const auto = (spec as { autosize?: { type?: string } }).autosize;
+    if (out.overflow > 1 && auto?.type === 'fit') {
+      spec = {
+        ...spec,
+        autosize: { type: 'pad' },
+        width: Math.max(40, Math.round(out.plotWidth)),
+        height: Math.max(40, Math.round(out.plotHeight)),
+      } as TopLevelSpec;
+      out = await layout(spec, warnings);
+      continue;
+    }
     if (fig.fit && Math.abs(out.width - fig.fit.width) > 1) {
       const s = spec as TopLevelSpec & { spec?: { width?: number } };
       const panel = s.spec?.width;
@@ -158,9 +185,9 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
     }
     break;
   }
-  if (process.env['COLLAPSE_DEBUG_FIT']) process.stderr.write(`${fig.name}: overflow ${out.overflow}\n`);
-  if (out.overflow > 1) {
-    throw new RuntimeError(`figure ${fig.name} does not fit in ${Math.round(out.width)} px: its text reaches ${Math.ceil(out.overflow)} px past the edge; use a larger --width`);
+  if (out.overflow > 1 || out.overflowY > 1) {
+    const past = Math.ceil(Math.max(out.overflow, out.overflowY));
+    throw new RuntimeError(`figure ${fig.name} does not fit in ${Math.round(out.width)} px: its text reaches ${past} px past the edge; use a larger --width`);
   }
   return { spec, svg: out.svg, width: out.width, height: out.height, warnings };
 }

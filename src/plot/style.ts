@@ -36,6 +36,8 @@ export function figureConfig(): Config {
       tickColor: '#555555',
       gridColor: '#e8e8e8',
       labelLimit: 0,
+      // a label that would overlap its neighbour is left out (swept values 10 and 100 on a narrow panel)
+      labelOverlap: 'greedy',
       titlePadding: 6,
     },
     legend: {
@@ -323,13 +325,14 @@ export function logAxis(values: readonly number[]): Record<string, unknown> {
 
 /**
  * Ticks for a symlog axis of log10 values spanning many decades (0, ±1, ±10, ±100 …): the
- * powers of ten within [lo, hi] in magnitude from `constant` up, and 0 when it is inside.
+ * powers of ten within [lo, hi] in magnitude from 10 × `constant` up, and 0 when it is inside.
  */
 export function symlogTicks(lo: number, hi: number, constant: number): number[] {
   const out: number[] = [];
   const top = Math.max(Math.abs(lo), Math.abs(hi));
   const mags: number[] = [];
-  for (let k = Math.ceil(Math.log10(constant) - 1e-9); 10 ** k <= top * (1 + 1e-9); k++) mags.push(Number((10 ** k).toPrecision(12)));
+  // from 10 × constant: ticks at ±constant would crowd the one at 0
+  for (let k = Math.ceil(Math.log10(constant) - 1e-9) + 1; 10 ** k <= top * (1 + 1e-9); k++) mags.push(Number((10 ** k).toPrecision(12)));
   for (const m of [...mags].reverse()) if (-m >= lo) out.push(-m);
   if (lo <= 0 && hi >= 0) out.push(0);
   for (const m of mags) if (m <= hi) out.push(m);

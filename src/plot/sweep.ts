@@ -11,6 +11,7 @@ import { readResultDocument } from '../results.js';
 import { numberCell, readCsv, type Table } from './csv.js';
 import type { Figure } from './render.js';
 import { VL_SCHEMA } from './run.js';
+import { CARRIERS_MIN, meanCarriers } from './carriers.js';
 import { textWidth } from './fonts.js';
 import {
   ASPECT,
@@ -293,31 +294,6 @@ interface Row {
 
 type Quantity = 'sd' | 'log10sd';
 
-/** Standard normal upper tail, Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). */
-export function normalUpperTail(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erfc = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
-}
-
-/**
- * Fewest experiments expected among those that carry half of E[s_T] before a simulated mean is
- * trusted to meet it. When log s_T is normal with sd σ (it is a sum of T independent terms in
- * the replace regime), half of E[s_T] comes from chains more than σ above the median
- * (E[X; ln X > μ + σ²] = E[X]/2 for lognormal X), a share Φ(−σ) of them.
- */
-export const CARRIERS_MIN = 10;
-
-/**
- * How many of `experiments` chains are expected to lie where half of E[s_T] comes from, given
- * the sd of log10 s_T (theory's where known); null without one.
- */
-export function meanCarriers(experiments: number, log10SdSd: number | null): number | null {
-  if (log10SdSd === null || !Number.isFinite(log10SdSd) || log10SdSd < 0) return null;
-  return experiments * normalUpperTail(log10SdSd * Math.LN10);
-}
-
 /**
  * The y scale of log10 values: linear, or symlog (linear within ±`constant` decades of 0,
  * logarithmic beyond) when they span over 30 decades and some lie within a thirtieth of that
@@ -469,7 +445,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     layers.push({
       transform: [sim, { filter: 'datum.rare' }],
       mark: { type: 'point', filled: false, fill: 'white', fillOpacity: 1, size: 42, strokeWidth: 1.6, opacity: 1 },
-      encoding: { x, y: { field: 'y', type: 'quantitative' }, color: oneGroup ? { value: PALETTE[0] } : { ...color, legend: null } },
+      encoding: { x, y: { field: 'y', type: 'quantitative' }, color },
     });
   }
   // error bars, where there are any
@@ -489,9 +465,9 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const byWhat = faceted ? ` by ${lay.panels.map((p) => PARAM_SYMBOL[p] ?? p).join(' and ')}` : '';
   const notes = [
     ...(useLog10 ? ['log10 of the mean sd (sd below 1e-300)'] : []),
-    ...(symlog ? ['symlog axis: linear near 0, logarithmic beyond'] : []),
+    ...(symlog ? ['symlog axis: linear near 0, log beyond'] : []),
     ...(rareCount > 0
-      ? [`open points: half of E[s_T] comes from chains too rare for E runs (fewer than ${CARRIERS_MIN} expected), so the simulated mean is unreliable there, typically low`]
+      ? [`open points: E[s_T] rests on chains too rare for E runs, so the simulated mean misses it (typically low)`]
       : []),
   ];
   const title = figureTitle(`${what} against ${PARAM_SYMBOL[lay.x] ?? lay.x}${byWhat}${context}`, [...settingsParts(first, fixed), ...notes], width);
@@ -504,9 +480,8 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   let fit: Figure['fit'];
   if (faceted) {
     const panelWidth = Math.max(60, Math.round(plotWidth));
-    const rowsOfPanels = Math.ceil(panels.length / columns);
-    // one y title per row of panels: a row must be as tall as it when there is one row
-    const panelHeight = Math.max(Math.round(panelWidth * 0.75), rowsOfPanels === 1 ? minPlot : 100);
+    // each row of panels has its y title, which must not reach into the next row
+    const panelHeight = Math.max(Math.round(panelWidth * 0.75), minPlot);
     spec = {
       $schema: VL_SCHEMA,
       title,
