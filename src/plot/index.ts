@@ -1,17 +1,21 @@
 /**
  * `plotDirectory`: the figures of a run or sweep directory, written into DIR/figures/. The run and
- * sweep commands import this module dynamically, so Vega loads only when figures are made.
+ * sweep commands import this module dynamically, and it loads the renderer (Vega) only once a
+ * directory's figures are specified, so a refused plot costs no Vega start-up.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError, UsageError } from '../errors.js';
 import { SUMMARY_FILE } from '../results.js';
-import { IMAGE_FORMATS, writeFigure, type Figure, type ImageFormat } from './render.js';
+import type { Figure, ImageFormat } from './render.js';
 import { runFigures } from './run.js';
 import { DEFAULT_WIDTH } from './style.js';
 import { SWEEP_CSV, SWEEP_JSON, sweepFigures } from './sweep.js';
 
-export { IMAGE_FORMATS, type ImageFormat } from './render.js';
+export type { ImageFormat } from './render.js';
+
+/** Every image format, in the order they are written (here, so that it is known without loading Vega). */
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['svg', 'png', 'pdf'];
 export { DEFAULT_WIDTH } from './style.js';
 
 /** Options of plotDirectory; every field has a default. */
@@ -69,6 +73,8 @@ export async function plotDirectory(dir: string, opts: PlotOptions = {}): Promis
   } catch (err) {
     throw new RuntimeError(`cannot create ${outDir}: ${(err as Error).message}`);
   }
+  // Vega, resvg and PDFKit load only once the directory and flags have passed their checks
+  const { writeFigure } = await import('./render.js');
   const written: string[] = [];
   for (const fig of figures) {
     const r = await writeFigure(fig, outDir, { formats, scale });

@@ -10,6 +10,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { RuntimeError } from '../errors.js';
 import { writeFileAtomic } from '../results.js';
 import { FONT_FAMILY, fontFiles, useFontMetrics } from './fonts.js';
+import { IMAGE_FORMATS } from './index.js';
 import { svgToPdf } from './pdf.js';
 import { figureConfig } from './style.js';
 
@@ -24,11 +25,8 @@ export interface Figure {
   fit?: { width: number; panels: number };
 }
 
-/** The image formats a figure can be written in besides its spec. */
+/** The image formats a figure can be written in besides its spec (IMAGE_FORMATS lists them). */
 export type ImageFormat = 'svg' | 'png' | 'pdf';
-
-/** Every image format, in the order they are written. */
-export const IMAGE_FORMATS: readonly ImageFormat[] = ['svg', 'png', 'pdf'];
 
 /** A rendered figure. */
 export interface Rendered {
@@ -146,7 +144,9 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
       const slots = legendColumnSlots(spec).filter((l) => (l['columns'] as number) > 1);
       if (slots.length > 0) {
         const widest = slots.reduce((a, b) => ((b['columns'] as number) > (a['columns'] as number) ? b : a));
-        widest['columns'] = (widest['columns'] as number) - 1;
+        // columns share the width about evenly: drop as many as the overflow is wide
+        const cols = widest['columns'] as number;
+        widest['columns'] = Math.max(1, cols - Math.max(1, Math.ceil((cols * out.overflow) / out.width)));
         out = await layout(spec, warnings);
         continue;
       }

@@ -242,17 +242,21 @@ export function logDomain(ys: readonly number[]): [number, number] {
 export function logTicks(ys: readonly number[]): number[] {
   const [a, b] = logDomain(ys);
   const decades = Math.log10(b / a);
-  const mantissas = decades <= 1.2 ? [1, 2, 3, 5] : decades <= 2.5 ? [1, 2, 5] : [1];
+  // 1-3 only where decades alone give fewer than three ticks (2.5 to 4 decades)
+  const sets = decades <= 1.2 ? [[1, 2, 3, 5]] : decades <= 2.5 ? [[1, 2, 5]] : [[1], [1, 3]];
   // every k-th decade, k a whole 1, 2 or 5 × 10^j (a step of 2.5 decades would put ticks at 10^-2.5)
   const every = decades <= 7 ? 1 : wholeStep(decades / 6);
-  const ticks: number[] = [];
-  for (let k = Math.ceil(Math.floor(Math.log10(a)) / every) * every; k <= Math.ceil(Math.log10(b)); k += every) {
-    for (const m of mantissas) {
-      const v = Number((m * 10 ** k).toPrecision(12));
-      if (v >= a && v <= b) ticks.push(v);
+  for (const mantissas of sets) {
+    const ticks: number[] = [];
+    for (let k = Math.ceil(Math.floor(Math.log10(a)) / every) * every; k <= Math.ceil(Math.log10(b)); k += every) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** k).toPrecision(12));
+        if (v >= a && v <= b) ticks.push(v);
+      }
     }
+    if (ticks.length >= 3) return ticks;
   }
-  return ticks.length >= 3 ? ticks : linearTicks(a, b, 4);
+  return linearTicks(a, b, 4);
 }
 
 /** The smallest of 1, 2, 5, 10, 20, 50 … at or above `x`. */
