@@ -109,6 +109,13 @@ async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
   }
 }
 
+/**
+ * Vertical overflow (px) that cuts nothing: Vega bounds text by an estimated ascent above the ink
+ * of DejaVu Sans (a fitted accumulate run's 15 px title: its bound 1.4 px above the SVG's top edge,
+ * its capitals inside).
+ */
+const SLACK_Y = 3;
+
 /** Every `legend.columns` in a spec, to be narrowed when a legend would overflow. */
 function legendColumnSlots(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
   if (Array.isArray(node)) for (const x of node) legendColumnSlots(x, out);
@@ -153,7 +160,7 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
     }
     // a fitted figure's height is fixed: a wrapped title or a stacked legend gets the room it needs
     const h = (spec as { height?: unknown }).height;
-    if (out.overflowY > 1 && typeof h === 'number') {
+    if (out.overflowY > SLACK_Y && typeof h === 'number') {
       spec = { ...spec, height: Math.ceil(h + out.overflowY + 2) } as TopLevelSpec;
       out = await layout(spec, warnings);
       continue;
@@ -185,7 +192,7 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
     }
     break;
   }
-  if (out.overflow > 1 || out.overflowY > 1) {
+  if (out.overflow > 1 || out.overflowY > SLACK_Y) {
     const past = Math.ceil(Math.max(out.overflow, out.overflowY));
     throw new RuntimeError(`figure ${fig.name} does not fit in ${Math.round(out.width)} px: its text reaches ${past} px past the edge; use a larger --width`);
   }
