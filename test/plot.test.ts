@@ -508,9 +508,9 @@ describe('a sweep with four swept flags (the figures once failed: Undefined data
     expect((await svgToPdf(svg, Number(w), Number(h))).equals(b)).toBe(true);
   });
 
-  it('plot --format svg removes the PNG and PDF an earlier plot left; --x-axis must name a swept flag', () => {
-    const r = collapse(['plot', dir, '--format', 'svg', '--x-axis', 'samples']);
-    expect(r.code, r.stderr).toBe(0);
+  it('plot --format svg removes the PNG and PDF an earlier plot left; --x-axis must name a swept flag', async () => {
+    // in-process (what `collapse plot DIR --format svg --x-axis samples` runs): no second Vega start-up
+    await plotDirectory(dir, { formats: ['svg'], x: 'samples' });
     expect(fs.readdirSync(path.join(dir, 'figures')).sort()).toEqual(['sweep-log10sd.svg', 'sweep-log10sd.vl.json', 'sweep-sd.svg', 'sweep-sd.vl.json']);
     expect(texts(parseSvg(path.join(dir, 'figures', 'sweep-sd.svg')))).toContain('samples per generation n');
     const before = fs.readdirSync(path.join(dir, 'figures')).map((f) => fs.statSync(path.join(dir, 'figures', f)).mtimeMs);
@@ -539,8 +539,7 @@ describe('a deep run (-n 100 -t 2000): decades on the log axis, E[log10 s_t] ove
   });
 
   it('labels the y axis 10ᵏ at whole decades and says why it shows the geometric mean', async () => {
-    const r = collapse(['plot', dir, '--format', 'svg']);
-    expect(r.code, r.stderr).toBe(0);
+    await plotDirectory(dir, { formats: ['svg'] });
     const file = path.join(dir, 'figures', 'sd-trajectory.svg');
     const doc = parseSvg(file);
     const axis = Array.from(doc.getElementsByTagName('g')).find((g) => g.getAttribute('aria-label')?.startsWith('Y-axis'))!;
@@ -561,8 +560,7 @@ describe('a deep run (-n 100 -t 2000): decades on the log axis, E[log10 s_t] ove
   });
 
   it('cuts no legend or title at the narrowest --width; --x-axis on a run is refused', async () => {
-    const r = collapse(['plot', dir, '--format', 'svg', '--width', '150']);
-    expect(r.code, r.stderr).toBe(0);
+    await plotDirectory(dir, { formats: ['svg'], width: 150 });
     const file = path.join(dir, 'figures', 'sd-trajectory.svg');
     expect(await contentOverflow(path.join(dir, 'figures', 'sd-trajectory.vl.json'), file)).toBeLessThanOrEqual(1);
     expect(texts(parseSvg(file))).toContain('exact geometric mean');
