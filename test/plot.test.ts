@@ -520,6 +520,14 @@ describe('a sweep with four swept flags (the figures once failed: Undefined data
     expect(fs.readdirSync(path.join(dir, 'figures')).map((f) => fs.statSync(path.join(dir, 'figures', f)).mtimeMs)).toEqual(before);
   });
 
+  it('fits four panels and their legends in a 320 px figure: legends stack rather than widen it', async () => {
+    await plotDirectory(dir, { formats: ['svg'], width: 320 });
+    const file = path.join(dir, 'figures', 'sweep-sd.svg');
+    expect(Number(/width="([\d.]+)"/.exec(fs.readFileSync(file, 'utf8'))![1])).toBeLessThanOrEqual(321);
+    expect(await contentOverflow(path.join(dir, 'figures', 'sweep-sd.vl.json'), file)).toBeLessThanOrEqual(1);
+    expect(texts(parseSvg(file))).toContain('exact theory');
+  });
+
   it('a figure that fails never withholds the results: the table first, then one warning line, exit 0', () => {
     fs.rmSync(path.join(dir, 'figures'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'figures'), 'not a directory\n');

@@ -75,6 +75,8 @@ interface Layout {
   overflow: number;
   /** The same past its top or bottom edge. */
   overflowY: number;
+  /** Right edge of the rightmost legend, in SVG px. */
+  legendRight: number;
   /** Width and height of the plot itself (a single view's), which `autosize: fit` chose. */
   plotWidth: number;
   plotHeight: number;
@@ -100,7 +102,8 @@ async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
     const height = m ? Number(m[2]) : NaN;
     const overflow = Math.max(0, -(ox + root.bounds.x1), ox + root.bounds.x2 - width);
     const overflowY = Math.max(0, -(oy + root.bounds.y1), oy + root.bounds.y2 - height);
-    return { svg, width, height, overflow, overflowY, plotWidth: view.width(), plotHeight: view.height() };
+    const legendRight = ox + rightmostLegend(root as unknown as SceneNode, 0);
+    return { svg, width, height, overflow, overflowY, legendRight, plotWidth: view.width(), plotHeight: view.height() };
   } catch (err) {
     if (err instanceof RuntimeError) throw err;
     throw new RuntimeError(`figure rendering failed: ${(err as Error).message ?? String(err)}`);
@@ -115,6 +118,28 @@ async function layout(spec: TopLevelSpec, warnings: string[]): Promise<Layout> {
  * its capitals inside).
  */
 const SLACK_Y = 3;
+
+/** A scenegraph node: a mark (marktype, role, items) or an item (x, bounds, and items when a group). */
+interface SceneNode {
+  marktype?: string;
+  role?: string;
+  x?: number;
+  bounds?: { x2: number };
+  items?: SceneNode[];
+}
+
+/** Rightmost x of any legend under `node`, whose items sit `dx` px right of the origin. */
+function rightmostLegend(node: SceneNode, dx: number): number {
+  let right = -Infinity;
+  for (const child of node.items ?? []) {
+    if (node.marktype !== undefined) {
+      // an item of a mark: its bounds are in `dx`'s frame; a group item shifts its children
+      if (node.role === 'legend' && child.bounds) right = Math.max(right, dx + child.bounds.x2);
+      right = Math.max(right, rightmostLegend(child, dx + (child.x ?? 0)));
+    } else right = Math.max(right, rightmostLegend(child, dx));
+  }
+  return right;
+}
 
 /** Every `legend.columns` in a spec, to be narrowed when a legend would overflow. */
 function legendColumnSlots(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
@@ -147,13 +172,15 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
   // time (legendColumns estimates them without the y axis's width), then a faceted figure's
   // panels are refitted to the width.
   for (let tries = 0; tries < 12; tries++) {
-    if (out.overflow > 1) {
+    // a faceted figure is as wide as its content: a legend past the width asked for is too wide
+    const legendPast = fig.fit ? out.legendRight - fig.fit.width : 0;
+    if (out.overflow > 1 || legendPast > 1) {
       const slots = legendColumnSlots(spec).filter((l) => (l['columns'] as number) > 1);
       if (slots.length > 0) {
         const widest = slots.reduce((a, b) => ((b['columns'] as number) > (a['columns'] as number) ? b : a));
         // columns share the width about evenly: drop as many as the overflow is wide
         const cols = widest['columns'] as number;
-        widest['columns'] = Math.max(1, cols - Math.max(1, Math.ceil((cols * out.overflow) / out.width)));
+        widest['columns'] = Math.max(1, cols - Math.max(1, Math.ceil((cols * Math.max(out.overflow, legendPast)) / out.width)));
         out = await layout(spec, warnings);
         continue;
       }
@@ -182,7 +209,9 @@ export async function renderSvg(fig: Figure): Promise<Rendered> {
       const s = spec as TopLevelSpec & { spec?: { width?: number } };
       const panel = s.spec?.width;
       if (typeof panel === 'number') {
-        const width = Math.max(40, Math.round(panel - (out.width - fig.fit.width) / fig.fit.panels));
+        // only the panels' own excess: a legend wider than the figure stays wider whatever the panels
+        const excess = out.width - Math.max(fig.fit.width, out.legendRight);
+        const width = Math.max(40, Math.round(panel - excess / fig.fit.panels));
         if (width !== panel) {
           spec = { ...s, spec: { ...s.spec, width } } as TopLevelSpec;
           out = await layout(spec, warnings);

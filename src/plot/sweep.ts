@@ -430,7 +430,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
           field: 'series',
           type: 'nominal',
           scale: { domain: seriesDomain, range: [[1, 0], [5, 3]].slice(0, seriesDomain.length) },
-          legend: { title: null, symbolType: 'stroke', symbolStrokeColor: '#444444', order: 1 },
+          legend: { title: null, symbolType: 'stroke', symbolStrokeColor: '#444444', order: 1, columns: seriesDomain.length },
         },
       },
     },
