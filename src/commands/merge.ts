@@ -34,9 +34,9 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
     if (sweeps.length !== paths.length) throw new UsageError(`cannot merge sweep parts with run parts: ${paths.find((p) => !isSweep(p))} is not a sweep part`);
     if (argv.out === undefined) throw new UsageError('collapse merge of sweep parts needs --out DIR for the assembled sweep');
     const r = mergeSweepParts(paths, argv.out);
-    if (argv.plot !== false) await drawFigures(argv.out);
     if (argv.json === true) process.stdout.write(r.document);
     else process.stdout.write(`collapse merge: ${paths.length} sweep parts, ${r.grid.points.length} points; sweep in ${argv.out}\n`);
+    if (argv.plot !== false) await drawFigures(argv.out);
     return;
   }
   const startedAt = new Date();
@@ -69,14 +69,14 @@ async function mergeInto(
       .sort((a, b) => a.shard.index - b.shard.index)
       .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
   });
-  const figures = argv.plot === false ? [] : await drawFigures(out);
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
     process.stdout.write(`collapse merge: ${parts.length} part${parts.length === 1 ? '' : 's'} of spec ${specHash(spec)}\n`);
     process.stdout.write(humanTable(spec, threads, r.final, wall, rate, out));
-    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
   }
+  const figures = argv.plot === false ? [] : await drawFigures(out);
+  if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
 }
 
 /** yargs registration. */

@@ -281,28 +281,32 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkOutDir(out);
   // results plus about 1 MiB of figures
   checkFreeSpace(out, resultBytes(spec) + (argv.plot === false ? 0 : 2 ** 20));
-  const [r, figures] = await withClaim(out, spec, argv.force === true, SUMMARY_FILE, async () => {
-    const executed = await executeRun(spec, workers, out);
-    return [executed, argv.plot === false ? [] : await drawFigures(out)] as const;
+  // the results first, then the figures (whose failure is one line on stderr, see drawFigures),
+  // all under the claim on --out so that no other collapse writes there meanwhile
+  const figures = await withClaim(out, spec, argv.force === true, SUMMARY_FILE, async () => {
+    const r = await executeRun(spec, workers, out);
+    if (argv.json === true) process.stdout.write(r.summary);
+    else {
+      const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
+      process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
+    }
+    return argv.plot === false ? [] : await drawFigures(out);
   });
-  if (argv.json === true) process.stdout.write(r.summary);
-  else {
-    const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
-    process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
-    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
-  }
+  if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
 }
 
 /**
  * Draws a result directory's figures (Vega is loaded only here: about 2 s). The results are
- * already safe on disk, so a failure here is reported on stderr and does not fail the run.
+ * already safe on disk, so a failure here is reported in one line on stderr and does not fail
+ * the run, sweep or merge (exit 0).
  */
 export async function drawFigures(dir: string): Promise<string[]> {
   try {
     const { plotDirectory } = await import('../plot/index.js');
     return await plotDirectory(dir);
   } catch (err) {
-    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${(err as Error).message}; retry with collapse plot ${dir}\n`);
+    const why = String((err as Error).message ?? err).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${why}; retry with collapse plot ${dir}\n`);
     return [];
   }
 }

@@ -3,9 +3,8 @@
  * point, resumably, into one directory with sweep.json and a tidy sweep.csv; prints a compact table.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { RuntimeError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
 import { Progress } from '../progress.js';
 import { canonicalSpec } from '../spec.js';
@@ -24,7 +23,7 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, fmt, resolveWorkers, runOptions, tiny } from './run.js';
+import { checkMemory, drawFigures, fmt, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard, shardRange } from '../shard.js';
 import { example } from './help.js';
 
@@ -46,31 +45,6 @@ interface SweepArgs extends RawGridFlags {
   json?: boolean;
   plot?: boolean;
   shard?: unknown;
-}
-
-/**
- * The figures hook: `plotDirectory(dir)` from ../plot/index.js when that module exists; returns the
- * files it wrote, or null without it. Its absence (ERR_MODULE_NOT_FOUND for that very file) is not
- * an error; any other failure is.
- */
-async function plotHook(dir: string): Promise<string[] | null> {
-  const url = new URL('../plot/index.js', import.meta.url);
-  let mod: { plotDirectory?: (dir: string) => Promise<unknown> };
-  try {
-    mod = (await import(url.href)) as typeof mod;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(fileURLToPath(url))) return null;
-    throw err;
-  }
-  if (typeof mod.plotDirectory !== 'function') return null;
-  try {
-    const written = await mod.plotDirectory(dir);
-    return Array.isArray(written) ? written.map(String) : [];
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof RuntimeError) throw err;
-    throw new RuntimeError(`the sweep is complete in ${dir}, but its figures failed: ${(err as Error).message ?? String(err)}`);
-  }
 }
 
 /** How the sweep header counts each flag's values: `3 regimes`, not `3 regime`. */
@@ -180,15 +154,13 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   // Ahead of cli.ts's own handler, whose message ("no result directory was written") fits `run` only.
   process.prependListener('SIGINT', onSignal);
   process.prependListener('SIGTERM', onSignal);
-  let outcome: SweepOutcome;
-  let figures: string[] | null = null;
   try {
     removeStale(dir);
     const known = grid.points.map((p) => finishedPoint(dir, p));
     finished = known.filter((f) => f).length;
     if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
     if (shard !== undefined) control.shard = shard;
-    outcome = await runSweep(
+    const outcome = await runSweep(
       grid,
       dir,
       workers,
@@ -197,40 +169,50 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
       control,
     );
     progress.done();
-    if (argv.plot !== false && shard === undefined) figures = await plotHook(dir);
+    // The results first: a figure that fails to draw must not withhold them (drawFigures reports
+    // it in one line on stderr, and the exit status stays 0: collapse plot DIR retries).
+    process.stdout.write(report(argv, grid, outcome, workers, dir, shard));
+    if (argv.plot !== false && shard === undefined) {
+      const figures = await drawFigures(dir);
+      if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
+    }
   } finally {
     progress.done();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     release();
   }
-  if (argv.json === true) {
-    process.stdout.write(outcome.document);
-    return;
-  }
+}
+
+/** What stdout gets once the points are done: sweep.json with --json, the shard's line, or the table. */
+function report(
+  argv: ArgumentsCamelCase<SweepArgs>,
+  grid: Grid,
+  outcome: SweepOutcome,
+  workers: number,
+  dir: string,
+  shard: ReturnType<typeof parseShard> | undefined,
+): string {
+  if (argv.json === true) return outcome.document;
   if (shard !== undefined) {
     const [from, to] = shardRange(grid.points.length, shard);
-    process.stdout.write(
+    return (
       `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: points ${from}..${to - 1} of ${grid.points.length} ` +
-        `finished in ${dir}; assemble the sweep with collapse merge\n`,
+      `finished in ${dir}; assemble the sweep with collapse merge\n`
     );
-    return;
   }
   const shown = grid.points.slice(0, MAX_TABLE_ROWS);
   const more = grid.points.length - shown.length;
-  process.stdout.write(
-    [
-      `collapse sweep: ${shape(grid)}`,
-      '',
-      sweepTable(grid, outcome.done, shown.length),
-      ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
-      '',
-      'z: (simulated − theory) / s.e. of the mean log10 sd',
-      footer(grid, outcome, workers, dir),
-      ...(figures !== null && figures.length > 0 ? [`figures in ${path.dirname(figures[0]!)}`] : []),
-      '',
-    ].join('\n'),
-  );
+  return [
+    `collapse sweep: ${shape(grid)}`,
+    '',
+    sweepTable(grid, outcome.done, shown.length),
+    ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
+    '',
+    'z: (simulated − theory) / s.e. of the mean log10 sd',
+    footer(grid, outcome, workers, dir),
+    '',
+  ].join('\n');
 }
 
 /** yargs registration. */
