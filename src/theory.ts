@@ -45,8 +45,9 @@ export interface ReplaceTheory {
   log10SdSd: number;
   /** Var[m_T]. */
   meanVar: number;
-  /** E[s_T²]. */
+  /** E[s_T²] and its log10. */
   sdSqMean: number;
+  sdSqLog10: number;
   /** E[W2²] = Var[m_T] + E[s_T²] − 2 s0 E[s_T] + s0². */
   w2sqMean: number;
   /** c = E[R] and r = E[R²] per generation, and ln c. */
@@ -92,6 +93,7 @@ export function replaceTheory(n: number, ddof: number, s0: number, T: number, ta
     log10SdSd: Math.sqrt(varLn) * Math.LOG10E,
     meanVar,
     sdSqMean,
+    sdSqLog10: (2 * lnS0 + T * lnR) * Math.LOG10E,
     w2sqMean: meanVar + sdSqMean - 2 * s0 * sdMean + s0 * s0,
     c: Math.exp(lnC),
     r: Math.exp(lnR),
@@ -104,9 +106,30 @@ export interface RowTheory {
   sd: { mean: number; sd: number; log10Mean: number; log10Sd: number } | null;
   log10Sd: { mean: number; sd: number } | null;
   mean: { var: number } | null;
-  sdSq: { mean: number } | null;
+  /** E[s_T²] and its log10; its sd (and log10) where the fourth moment is known (replace), else NaN. */
+  sdSq: { mean: number; log10Mean: number; sd: number; log10Sd: number } | null;
   w2sq: { mean: number } | null;
-  aboveEpsilon: { markov: number | null; suresh: number | null };
+  aboveEpsilon: { markov: number | null; suresh: number | null; markovLog10: number | null; sureshLog10: number | null };
+  /** Shapes of the laws behind the z-scores (replace only); not part of the summary document. */
+  laws: ReplaceLaws | null;
+}
+
+/** Skewness and excess kurtosis of one quantity's law across experiments. */
+export interface Shape {
+  skew: number;
+  exKurt: number;
+}
+
+/**
+ * What the z-scores need beyond the means (replace): the shapes of s_T, s_T² and ln s_T, the
+ * kurtosis E[(m_T − m0)⁴]/Var[m_T]² of the model mean, and Var[W2²].
+ */
+export interface ReplaceLaws {
+  sd: Shape;
+  sdSq: Shape;
+  log10Sd: Shape;
+  meanKurtosis: number;
+  w2sqVar: number;
 }
 
 /** The spec fields theory depends on. */
@@ -129,19 +152,152 @@ export interface RegimeTheory {
   reasons: Record<string, string>;
 }
 
+/**
+ * ρ(x, h) = ln Γ(x + h) − ln Γ(x) − h ln x for h a multiple of ½: by Γ(x + 1) = xΓ(x), a sum of
+ * log1p terms (plus g(x) for half-integers), so that differences of moments stay exact at large x.
+ */
+export function lnGammaShift(x: number, h: number): number {
+  const m = Math.floor(h);
+  const half = h - m === 0.5;
+  let s = half ? lnGammaRatioCorrection(x) : 0;
+  for (let i = 0; i < m; i++) s += Math.log1p((i + (half ? 0.5 : 0)) / x);
+  return s;
+}
+
+/**
+ * ψ″(x) and ψ‴(x): shifted to x ≥ 20 by ψ⁽ᵐ⁾(x) = ψ⁽ᵐ⁾(x + 1) + (−1)^(m+1) m!/x^(m+1), then the
+ * derivatives of ψ′(x) ~ 1/x + 1/(2x²) + Σ B_2k/x^(2k+1); the first omitted terms are below 1e-17.
+ */
+export function polygamma23(x: number): [number, number] {
+  let p2 = 0;
+  let p3 = 0;
+  while (x < SERIES_FROM) {
+    const x2 = x * x;
+    p2 -= 2 / (x2 * x);
+    p3 += 6 / (x2 * x2);
+    x += 1;
+  }
+  const y = 1 / x;
+  const y2 = y * y;
+  p2 += -y2 * (1 + y * (1 + y * (0.5 + y2 * (-1 / 6 + y2 * (1 / 6 + y2 * (-3 / 10))))));
+  p3 += y2 * y * (2 + y * (3 + y * (2 + y2 * (-1 + y2 * (4 / 3 + y2 * -3)))));
+  return [p2, p3];
+}
+
+/**
+ * Skewness and excess kurtosis of X from u_j = ln E[X^j] − j ln E[X] (j = 2, 3, 4), through
+ * expm1 so that a nearly constant X keeps its digits; infinite where the moments overflow.
+ */
+function shapeOf(u2: number, u3: number, u4: number): Shape {
+  const c = Math.expm1(u2);
+  const e3 = Math.expm1(u3);
+  const m3 = e3 - 3 * c;
+  const m4 = Math.expm1(u4) - 4 * e3 + 6 * c;
+  const skew = m3 / c ** 1.5;
+  const exKurt = m4 / (c * c) - 3;
+  return { skew: Number.isFinite(skew) ? skew : Infinity, exKurt: Number.isFinite(exKurt) ? exKurt : Infinity };
+}
+
+/** ln(e^a + e^b). */
+function lnAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const hi = Math.max(a, b);
+  return hi + Math.log1p(Math.exp(Math.min(a, b) - hi));
+}
+
+/**
+ * The laws behind the z-scores of the replace chain at each generation of ascending `gens`, with
+ * s_T² = s0² V_1 Π_{t=2..T} τV_t, V = χ²_k/(n − ddof), k = n − 1, x = k/2, and
+ * m_T − m0 = Σ_{t<T} σ_t Z_t/√n, Z_t standard normal and independent of every s (the mean and
+ * the sum of squares of a normal sample are independent), σ_0 = s0, σ_t² = τ s_t²:
+ * - ln E[V^p] − p ln(k/(n − ddof)) = ρ(x, p), so the shape of s_T^q has u_j = T(ρ(x, jq/2) − jρ(x, q/2));
+ * - ln s_T has cumulants κ_j = T ψ⁽ʲ⁻¹⁾(x)/2^j (j ≥ 2);
+ * - with R = τr and Q = τ²E[V²]: E[m_T²]·n/s0² = Σ_{t<T} R^t and
+ *   E[m_T⁴]·n²/s0⁴ = 3 Σ_{t<T} Q^t + 6 Σ_{t<u<T} Q^t R^(u−t) (E[σ_t²σ_u²] = E[σ_t⁴]R^(u−t));
+ * - W2² = A + B with A = (m_T − m0)², B = (s_T − s0)²: E[A²] = E[m_T⁴], E[B²] from E[s_T^p],
+ *   E[AB] = Σ_{t<T} E[σ_t² B]/n with E[σ_t² s_T^j] = s0^(2+j) H_j, H_j built up generation by generation.
+ * One pass in log space up to the last generation: O(T).
+ */
+export function replaceLaws(n: number, ddof: number, s0: number, tau: number, gens: readonly number[]): ReplaceLaws[] {
+  const k = n - 1;
+  const x = k / 2;
+  const lnR0 = Math.log1p((ddof - 1) / (n - ddof)); // ln(k/(n − ddof))
+  const lnTau = Math.log(tau);
+  const rho = (h: number) => lnGammaShift(x, h);
+  // ln E[V^(p/2)], p = 0..4
+  const lnM = [0, 0.5 * lnR0 + rho(0.5), lnR0, 1.5 * lnR0 + rho(1.5), 2 * lnR0 + rho(2)];
+  const lnR = lnTau + lnM[2]!;
+  const lnQ = 2 * lnTau + lnM[4]!;
+  const [p2, p3] = polygamma23(x);
+  const p1 = trigamma(x);
+  const out: ReplaceLaws[] = [];
+  let lnA = -Infinity; // Σ_{t<T} R^t
+  let lnB = -Infinity; // Σ_{t<T} Q^t
+  let lnC = -Infinity; // Σ_{t<u<T} Q^t R^(u−t)
+  let lnP = -Infinity; // Σ_{t<T} Q^t R^(T−t)
+  const lnH = [0, -Infinity, -Infinity]; // ln H_1, ln H_2
+  let gi = 0;
+  for (let T = 0; gi < gens.length; T++) {
+    while (gi < gens.length && gens[gi] === T) {
+      const lnEs = (p: number) => p * Math.log(s0) + (p * (T - 1) * lnTau) / 2 + T * lnM[p]!;
+      const u = (q: number, j: number) => T * (rho((j * q) / 2) - j * rho(q / 2));
+      const lnFourth = lnAdd(Math.log(3) + lnB, Math.log(6) + lnC);
+      const eA = (s0 * s0 * Math.exp(lnA)) / n;
+      const eA2 = (s0 ** 4 * Math.exp(lnFourth)) / (n * n);
+      const es = [1, Math.exp(lnEs(1)), Math.exp(lnEs(2)), Math.exp(lnEs(3)), Math.exp(lnEs(4))];
+      const eB = es[2]! - 2 * s0 * es[1]! + s0 * s0;
+      const eB2 = es[4]! - 4 * s0 * es[3]! + 6 * s0 * s0 * es[2]! - 4 * s0 ** 3 * es[1]! + s0 ** 4;
+      const eAB = (s0 ** 4 * (Math.exp(lnH[2]!) - 2 * Math.exp(lnH[1]!) + Math.exp(lnA))) / n;
+      const eW = eA + eB;
+      const k2 = (T * p1) / 4;
+      out.push({
+        sd: shapeOf(u(1, 2), u(1, 3), u(1, 4)),
+        sdSq: shapeOf(u(2, 2), u(2, 3), u(2, 4)),
+        log10Sd: { skew: (T * p2) / 8 / k2 ** 1.5, exKurt: (T * p3) / 16 / (k2 * k2) },
+        meanKurtosis: Math.exp(lnFourth - 2 * lnA),
+        w2sqVar: eA2 + 2 * eAB + eB2 - eW * eW,
+      });
+      gi++;
+    }
+    if (gi >= gens.length) break;
+    // T → T + 1: the terms of index t = T
+    lnC = lnAdd(lnC, lnP);
+    lnP = lnR + lnAdd(lnP, T * lnQ);
+    lnA = lnAdd(lnA, T * lnR);
+    lnB = lnAdd(lnB, T * lnQ);
+    for (const j of [1, 2]) {
+      lnH[j] =
+        T === 0
+          ? lnM[j]!
+          : (j / 2) * lnTau + lnM[j]! + lnAdd(lnH[j]!, lnTau + ((2 + j) * (T - 1) * lnTau) / 2 + T * lnM[2 + j]!);
+    }
+  }
+  return out;
+}
+
 function replaceRow(spec: TheorySpec, g: number): RowTheory {
   const th = replaceTheory(spec.samples, spec.ddof, spec.sd0, g, spec.temperature);
   const suresh =
     spec.ddof === 1 && spec.temperature === 1
       ? Math.min(1, (spec.sd0 / spec.epsilon) * Math.exp(-g / (4 * spec.samples - 1)))
       : null;
+  // E[s_T⁴]/E[s_T²]² = (1 + 2/k)^T: ln sd[s_T²] = ln E[s_T²] + ½ ln expm1(T log1p(2/k)).
+  const lnSq = th.sdSqLog10 * Math.LN10;
+  const v = g * Math.log1p(2 / (spec.samples - 1));
+  const lnSqSd = lnSq + 0.5 * (v > 30 ? v + Math.log1p(-Math.exp(-v)) : Math.log(Math.expm1(v)));
+  const log10Eps = Math.log10(spec.epsilon);
+  const markovLog10 = Math.min(0, th.sdMeanLog10 - log10Eps);
+  const sureshLog10 =
+    suresh === null ? null : Math.min(0, Math.log10(spec.sd0) - log10Eps - g / ((4 * spec.samples - 1) * Math.LN10));
   return {
     sd: { mean: th.sdMean, sd: th.sdSd, log10Mean: th.sdMeanLog10, log10Sd: th.sdSdLog10 },
     log10Sd: { mean: th.log10SdMean, sd: th.log10SdSd },
     mean: { var: th.meanVar },
-    sdSq: { mean: th.sdSqMean },
+    sdSq: { mean: th.sdSqMean, log10Mean: th.sdSqLog10, sd: Math.exp(lnSqSd), log10Sd: lnSqSd / Math.LN10 },
     w2sq: { mean: th.w2sqMean },
-    aboveEpsilon: { markov: Math.min(1, Math.exp(th.sdMeanLog10 * Math.LN10 - Math.log(spec.epsilon))), suresh },
+    aboveEpsilon: { markov: Math.min(1, Math.exp(th.sdMeanLog10 * Math.LN10 - Math.log(spec.epsilon))), suresh, markovLog10, sureshLog10 },
+    laws: null,
   };
 }
 
@@ -202,7 +358,8 @@ export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeT
     if (!(spec.ddof === 1 && spec.temperature === 1)) {
       reasons['aboveEpsilon.suresh'] = 'the bound of Suresh et al. (2024) is stated for ddof 1 and temperature 1';
     }
-    return { regime: 'replace', rows: gens.map((g) => replaceRow(spec, g)), reasons };
+    const laws = replaceLaws(spec.samples, spec.ddof, spec.sd0, spec.temperature, gens);
+    return { regime: 'replace', rows: gens.map((g, i) => ({ ...replaceRow(spec, g), laws: laws[i]! })), reasons };
   }
   const noLaw = 'no closed form for the law of the sd in this regime; its exact second moment is in sdSq';
   const reasons: Record<string, string> = {
@@ -223,7 +380,8 @@ export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeT
         mean: null,
         sdSq: null,
         w2sq: null,
-        aboveEpsilon: { markov: null, suresh: null },
+        aboveEpsilon: { markov: null, suresh: null, markovLog10: null, sureshLog10: null },
+        laws: null,
       })),
       reasons,
     };
@@ -235,9 +393,10 @@ export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeT
       sd: null,
       log10Sd: null,
       mean: { var: b },
-      sdSq: { mean: a },
+      sdSq: { mean: a, log10Mean: Math.log10(a), sd: NaN, log10Sd: NaN },
       w2sq: null,
-      aboveEpsilon: { markov: null, suresh: null },
+      aboveEpsilon: { markov: null, suresh: null, markovLog10: null, sureshLog10: null },
+      laws: null,
     })),
     reasons,
   };
