@@ -171,7 +171,7 @@ export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array, t
 export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
   const gens: number[] = [];
   for (let r = 0; r < rows; r++) gens.push(recordedGeneration(r, spec.generations, spec.every));
-  return regimeTheory(spec, gens);
+  return regimeTheory(spec, gens, true);
 }
 
 /** Per-row statistics for every recorded generation; sorts a copy of each row. O(R · E log E). */

@@ -198,6 +198,13 @@ function shapeOf(u2: number, u3: number, u4: number): Shape {
   return { skew: Number.isFinite(skew) ? skew : Infinity, exKurt: Number.isFinite(exKurt) ? exKurt : Infinity };
 }
 
+/** ln Σ_{t<N} e^(t·l), through expm1 so that l near 0 keeps its digits. */
+function lnGeometric(l: number, N: number): number {
+  if (l === 0) return Math.log(N);
+  if (l > 0) return (N - 1) * l + Math.log(-Math.expm1(-N * l)) - Math.log(-Math.expm1(-l));
+  return Math.log(-Math.expm1(N * l)) - Math.log(-Math.expm1(l));
+}
+
 /** ln(e^a + e^b). */
 function lnAdd(a: number, b: number): number {
   if (a === -Infinity) return b;
@@ -232,15 +239,33 @@ export function replaceLaws(n: number, ddof: number, s0: number, tau: number, ge
   const [p2, p3] = polygamma23(x);
   const p1 = trigamma(x);
   const out: ReplaceLaws[] = [];
-  let lnA = -Infinity; // Σ_{t<T} R^t
-  let lnB = -Infinity; // Σ_{t<T} Q^t
-  let lnC = -Infinity; // Σ_{t<u<T} Q^t R^(u−t)
-  let lnP = -Infinity; // Σ_{t<T} Q^t R^(T−t)
-  const lnH = [0, -Infinity, -Infinity]; // ln H_1, ln H_2
+  // Linear recursions on values scaled by Ms^T, Ms = max(Q, R, 1), so that they stay within range
+  // without a log per step (T can be 10^7): c = C/Ms^T, p = P/Ms^T, with C = Σ_{t<u<T} Q^t R^(u−t)
+  // and P = Σ_{t<T} Q^t R^(T−t); A = Σ_{t<T} R^t and B = Σ_{t<T} Q^t are geometric sums.
+  const lnMs = Math.max(lnQ, lnR, 0);
+  const f = Math.exp(-lnMs);
+  const rStep = Math.exp(lnR - lnMs);
+  const qStep = Math.exp(lnQ - lnMs);
+  let c = 0, p = 0, qPow = 1;
+  // H_j = Σ_{t<T} E[σ_t² s_T^j]/s0^(2+j): H_j(1) = M_j, H_j(T+1) = g_j (H_j(T) + τ e_j(T)) with
+  // g_j = τ^(j/2) M_j and e_j(T) = E[s_T^(2+j)]/s0^(2+j) = τ^(−(2+j)/2) (τ^((2+j)/2) M_(2+j))^T; scaled by S_j^T.
+  const lnG = [0, 0.5 * lnTau + lnM[1]!, lnTau + lnM[2]!];
+  const lnE = [0, 1.5 * lnTau + lnM[3]!, 2 * lnTau + lnM[4]!];
+  const lnS = [0, Math.max(lnG[1]!, lnE[1]!, 0), Math.max(lnG[2]!, lnE[2]!, 0)];
+  const h = [0, 0, 0];
+  const [g1, g2] = [Math.exp(lnG[1]! - lnS[1]!), Math.exp(lnG[2]! - lnS[2]!)];
+  const [eStep1, eStep2] = [Math.exp(lnE[1]! - lnS[1]!), Math.exp(lnE[2]! - lnS[2]!)];
+  const [tau1, tau2] = [Math.exp(-0.5 * lnTau), Math.exp(-lnTau)]; // τ·τ^(−(2+j)/2)
+  let ePow1 = 1;
+  let ePow2 = 1;
   let gi = 0;
   for (let T = 0; gi < gens.length; T++) {
     while (gi < gens.length && gens[gi] === T) {
-      const lnEs = (p: number) => p * Math.log(s0) + (p * (T - 1) * lnTau) / 2 + T * lnM[p]!;
+      const lnA = lnGeometric(lnR, T);
+      const lnB = lnGeometric(lnQ, T);
+      const lnC = Math.log(c) + T * lnMs;
+      const lnH = (j: number) => Math.log(h[j]!) + T * lnS[j]!;
+      const lnEs = (q: number) => q * Math.log(s0) + (q * (T - 1) * lnTau) / 2 + T * lnM[q]!;
       const u = (q: number, j: number) => T * (rho((j * q) / 2) - j * rho(q / 2));
       const lnFourth = lnAdd(Math.log(3) + lnB, Math.log(6) + lnC);
       const eA = (s0 * s0 * Math.exp(lnA)) / n;
@@ -248,7 +273,7 @@ export function replaceLaws(n: number, ddof: number, s0: number, tau: number, ge
       const es = [1, Math.exp(lnEs(1)), Math.exp(lnEs(2)), Math.exp(lnEs(3)), Math.exp(lnEs(4))];
       const eB = es[2]! - 2 * s0 * es[1]! + s0 * s0;
       const eB2 = es[4]! - 4 * s0 * es[3]! + 6 * s0 * s0 * es[2]! - 4 * s0 ** 3 * es[1]! + s0 ** 4;
-      const eAB = (s0 ** 4 * (Math.exp(lnH[2]!) - 2 * Math.exp(lnH[1]!) + Math.exp(lnA))) / n;
+      const eAB = (s0 ** 4 * (Math.exp(lnH(2)) - 2 * Math.exp(lnH(1)) + Math.exp(lnA))) / n;
       const eW = eA + eB;
       const k2 = (T * p1) / 4;
       out.push({
@@ -261,16 +286,19 @@ export function replaceLaws(n: number, ddof: number, s0: number, tau: number, ge
       gi++;
     }
     if (gi >= gens.length) break;
-    // T → T + 1: the terms of index t = T
-    lnC = lnAdd(lnC, lnP);
-    lnP = lnR + lnAdd(lnP, T * lnQ);
-    lnA = lnAdd(lnA, T * lnR);
-    lnB = lnAdd(lnB, T * lnQ);
-    for (const j of [1, 2]) {
-      lnH[j] =
-        T === 0
-          ? lnM[j]!
-          : (j / 2) * lnTau + lnM[j]! + lnAdd(lnH[j]!, lnTau + ((2 + j) * (T - 1) * lnTau) / 2 + T * lnM[2 + j]!);
+    // T → T + 1: the terms of index t = T (qPow = (Q/Ms)^T)
+    c = (c + p) * f;
+    p = rStep * (p + qPow);
+    qPow *= qStep;
+    if (T === 0) {
+      h[1] = Math.exp(lnM[1]! - lnS[1]!);
+      h[2] = Math.exp(lnM[2]! - lnS[2]!);
+    } else {
+      // ePow_j = (τ^((2+j)/2) M_(2+j) / S_j)^T
+      ePow1 *= eStep1;
+      ePow2 *= eStep2;
+      h[1] = g1 * (h[1]! + tau1 * ePow1);
+      h[2] = g2 * (h[2]! + tau2 * ePow2);
     }
   }
   return out;
@@ -350,16 +378,19 @@ function secondMoments(spec: TheorySpec, gens: readonly number[]): { a: number; 
   return out;
 }
 
-/** Theory for each generation in ascending `gens` under the spec's regime. */
-export function regimeTheory(spec: TheorySpec, gens: readonly number[]): RegimeTheory {
+/**
+ * Theory for each generation in ascending `gens` under the spec's regime; with `laws`, also the
+ * shapes the z-scores need (replace: one O(T) pass, so only for runs, not for `collapse theory`).
+ */
+export function regimeTheory(spec: TheorySpec, gens: readonly number[], laws = false): RegimeTheory {
   const isReplace = spec.regime === 'replace' || (spec.regime === 'fresh' && Math.round(spec.fresh * spec.samples) === 0);
   if (isReplace) {
     const reasons: Record<string, string> = {};
     if (!(spec.ddof === 1 && spec.temperature === 1)) {
       reasons['aboveEpsilon.suresh'] = 'the bound of Suresh et al. (2024) is stated for ddof 1 and temperature 1';
     }
-    const laws = replaceLaws(spec.samples, spec.ddof, spec.sd0, spec.temperature, gens);
-    return { regime: 'replace', rows: gens.map((g, i) => ({ ...replaceRow(spec, g), laws: laws[i]! })), reasons };
+    const shapes = laws ? replaceLaws(spec.samples, spec.ddof, spec.sd0, spec.temperature, gens) : null;
+    return { regime: 'replace', rows: gens.map((g, i) => ({ ...replaceRow(spec, g), laws: shapes?.[i] ?? null })), reasons };
   }
   const noLaw = 'no closed form for the law of the sd in this regime; its exact second moment is in sdSq';
   const reasons: Record<string, string> = {

@@ -117,7 +117,7 @@ export function tiny(x: number, log10: number, digits = 5): string {
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
   const th = f.theory;
-  const se = (k: ZKey) => (Number.isNaN(f.z.se[k]) ? '' : tiny(f.z.se[k], f.z.seLog10[k], 3));
+  const se = (k: ZKey) => (Number.isNaN(f.z.se[k]) || f.z.se[k] === Infinity ? '' : tiny(f.z.se[k], f.z.seLog10[k], 3));
   const z = (k: ZKey) => f.z.cells[k] ?? (Number.isNaN(f.z[k]) ? '' : fmt(f.z[k], 3));
   const val = (x: number | undefined, log10?: number) => (x === undefined ? 'n/a' : tiny(x, log10 ?? NaN));
   const bound = th.aboveEpsilon.suresh !== null

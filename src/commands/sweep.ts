@@ -83,7 +83,7 @@ function shape(grid: Grid): string {
 
 /** Why a point's log10 z is left out (src/zscore.ts), as its table cell: a function of the spec alone. */
 function zOmissionCell(spec: RunSpec): string {
-  const th = regimeTheory(spec, [spec.generations]);
+  const th = regimeTheory(spec, [spec.generations], true);
   return specOmissions(th.rows[0]!, spec.experiments, th.reasons).log10SdMean?.cell ?? '';
 }
 
