@@ -15,6 +15,7 @@ import { defaultWorkers } from '../pool.js';
 import { acquireLock, checkFreeSpace, checkOutDir, makeDirs, readResultDocument, removeMade, resultBytes, SUMMARY_FILE } from '../results.js';
 import { canonicalSpec, DEFAULTS, parseIntegerFlag, resolveRunSpec, specDifference, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import type { RowStats } from '../summary.js';
+import type { ZKey } from '../zscore.js';
 import { executeRun } from '../execute.js';
 import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
 import { NF } from '../stats.js';
@@ -127,30 +128,39 @@ export function fmt(x: number, digits = 5): string {
   return x.toExponential(digits - 1);
 }
 
-/** A value that may have underflowed to 0: shown through its log10 then. */
-export function tiny(x: number, log10: number): string {
+/**
+ * A value that may have underflowed to 0: shown through its log10 then (at least 5 significant
+ * digits, two decimals at the depths where doubles underflow, whatever `digits` the value gets).
+ */
+export function tiny(x: number, log10: number, digits = 5): string {
   if (Number.isNaN(x)) return 'n/a';
-  return x > 0 || !Number.isFinite(log10) ? fmt(x) : `10^${fmt(log10)}`;
+  return x > 0 || !Number.isFinite(log10) ? fmt(x, digits) : `10^${fmt(log10, Math.max(digits, 5))}`;
 }
 
-/** The human-readable table: simulated beside theory, with z-scores. */
+/** The human-readable table: simulated beside theory, with z-scores (or why each is left out). */
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
   const th = f.theory;
-  const se = (sd: number | undefined) => (sd === undefined ? '' : fmt(sd / Math.sqrt(E), 3));
-  const z = (x: number) => (Number.isNaN(x) ? '' : fmt(x, 3));
-  const val = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
+  const se = (k: ZKey) => (Number.isNaN(f.z.se[k]) || f.z.se[k] === Infinity ? '' : tiny(f.z.se[k], f.z.seLog10[k], 3));
+  const z = (k: ZKey) => f.z.cells[k] ?? (Number.isNaN(f.z[k]) ? '' : fmt(f.z[k], 3));
+  const val = (x: number | undefined, log10?: number) => (x === undefined ? 'n/a' : tiny(x, log10 ?? NaN));
+  const bound = th.aboveEpsilon.suresh !== null
+    ? `≤ ${tiny(th.aboveEpsilon.suresh, th.aboveEpsilon.sureshLog10 ?? NaN, 3)} (Suresh)`
+    : th.aboveEpsilon.markov !== null
+      ? `≤ ${tiny(th.aboveEpsilon.markov, th.aboveEpsilon.markovLog10 ?? NaN, 3)} (Markov)`
+      : 'n/a';
+  const q = (p: string, digits: number) => tiny(f.sd[p]!, f.sd[`log10P${p.slice(1)}`]!, digits);
   const rows: string[][] = [
     ['statistic (final generation)', 'simulated', '± s.e.', 'theory', 'z'],
-    ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se(th.sd?.sd), th.sd ? tiny(th.sd.mean, th.sd.log10Mean) : 'n/a', z(f.z.sdMean)],
-    ['sd: sd', fmt(f.sd['sd']!), '', val(th.sd?.sd), ''],
-    ['sd: median [p05, p95]', `${fmt(f.sd['p50']!, 4)} [${fmt(f.sd['p05']!, 3)}, ${fmt(f.sd['p95']!, 3)}]`, '', '', ''],
-    ['sd²: mean', fmt(f.sdSq.mean), se(f.sdSq.sd), val(th.sdSq?.mean), z(f.z.sdSqMean)],
-    ['log10 sd: mean', fmt(f.log10Sd['mean']!), se(th.log10Sd?.sd), val(th.log10Sd?.mean), z(f.z.log10SdMean)],
+    ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se('sdMean'), val(th.sd?.mean, th.sd?.log10Mean), z('sdMean')],
+    ['sd: sd', tiny(f.sd['sd']!, f.sd['log10Sd']!), '', val(th.sd?.sd, th.sd?.log10Sd), ''],
+    ['sd: median [p05, p95]', `${q('p50', 4)} [${q('p05', 3)}, ${q('p95', 3)}]`, '', '', ''],
+    ['sd²: mean', tiny(f.sdSq.mean, f.sdSq.log10Mean), se('sdSqMean'), val(th.sdSq?.mean, th.sdSq?.log10Mean), z('sdSqMean')],
+    ['log10 sd: mean', fmt(f.log10Sd['mean']!), se('log10SdMean'), val(th.log10Sd?.mean), z('log10SdMean')],
     ['log10 sd: sd', fmt(f.log10Sd['sd']!), '', val(th.log10Sd?.sd), ''],
-    ['model mean: var', fmt(f.mean.var), '', val(th.mean?.var), z(f.z.meanVar)],
-    ['W2² to original: mean', fmt(f.w2sq.mean), se(f.w2sq.sd), val(th.w2sq?.mean), z(f.z.w2sqMean)],
-    [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', th.aboveEpsilon.suresh !== null ? `≤ ${fmt(th.aboveEpsilon.suresh, 3)} (Suresh)` : th.aboveEpsilon.markov !== null ? `≤ ${fmt(th.aboveEpsilon.markov, 3)} (Markov)` : 'n/a', ''],
+    ['model mean: var', fmt(f.mean.var), se('meanVar'), val(th.mean?.var), z('meanVar')],
+    ['W2² to original: mean', fmt(f.w2sq.mean), se('w2sqMean'), val(th.w2sq?.mean), z('w2sqMean')],
+    [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', bound, ''],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
@@ -165,12 +175,19 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     .filter((x) => x !== '')
     .join(', ');
   const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';
+  const fewE = Object.values(f.z.cells).some((c) => c.startsWith('E '));
+  const left = Object.keys(f.z.reasons).length > 0 && Object.values(f.z.cells).some((c) => c !== 'n/a');
   return [
     `collapse run: ${regime}, n=${spec.samples} samples, T=${spec.generations} generations, ` +
       `E=${E} experiments, ddof=${spec.ddof}, rng=${spec.rng}, seed=${spec.seed}${extras ? `, ${extras}` : ''}`,
     '',
     ...lines,
     '',
+    ...(fewE
+      ? [`E=${E} experiments are too few for some z-scores (cells "E < N"): their means are not yet near-normal; z.reasons in summary.json says why`]
+      : left
+        ? ['z left out where the statistic is far from normal ("heavy tail"); z.reasons in summary.json says why']
+        : []),
     `${fmt(wall, 3)} s on ${workers} worker${workers === 1 ? '' : 's'}, ${fmt(rate / 1e6, 4)}M ${unit}; results in ${out}`,
     '',
   ].join('\n');

@@ -7,8 +7,10 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
 import { Progress } from '../progress.js';
-import { canonicalSpec } from '../spec.js';
+import { canonicalSpec, type RunSpec } from '../spec.js';
 import { makeDirs } from '../results.js';
+import { regimeTheory } from '../theory.js';
+import { specOmissions } from '../zscore.js';
 import {
   acquireLock,
   checkDiskSpace,
@@ -74,6 +76,12 @@ function shape(grid: Grid): string {
   return `${n} point${n === 1 ? '' : 's'}${dims.length > 0 ? `: ${dims.join(' × ')}` : ''}`;
 }
 
+/** Why a point's log10 z is left out (src/zscore.ts), as its table cell: a function of the spec alone. */
+function zOmissionCell(spec: RunSpec): string {
+  const th = regimeTheory(spec, [spec.generations], true);
+  return specOmissions(th.rows[0]!, spec.experiments, th.reasons).log10SdMean?.cell ?? '';
+}
+
 /** The human table prints at most this many points; sweep.csv and `collapse table` have them all. */
 const MAX_TABLE_ROWS = 200;
 
@@ -86,6 +94,7 @@ export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = g
     const f = done[p.index]!;
     const c = canonicalSpec(p.spec);
     const z = finalValue(f, 'z_log10_sd_mean');
+    const why = Number.isNaN(z) ? zOmissionCell(p.spec) : '';
     rows.push([
       String(p.index),
       ...(grid.replicates > 1 ? [String(p.replicate)] : []),
@@ -94,7 +103,7 @@ export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = g
       tiny(finalValue(f, 'theory_sd_mean'), finalValue(f, 'theory_sd_mean_log10')),
       fmt(finalValue(f, 'log10_sd_mean')),
       Number.isNaN(finalValue(f, 'theory_log10_sd_mean')) ? 'n/a' : fmt(finalValue(f, 'theory_log10_sd_mean')),
-      Number.isNaN(z) ? '' : fmt(z, 3),
+      Number.isNaN(z) ? why : fmt(z, 3),
     ]);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
