@@ -76,6 +76,12 @@ const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const verbose = argv.includes('--verbose');
+  // A reader that stopped early (collapse theory … | head) wants nothing more: end quietly, as a
+  // SIGPIPE would end a C tool, instead of an EPIPE stack. Results are on disk before any printing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.exitCode = report(err, verbose);
+  });
   process.on('SIGINT', () => {
     process.stderr.write('\ncollapse: interrupted; no result directory was written\n');
     process.exit(130);
