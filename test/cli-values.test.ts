@@ -1,7 +1,7 @@
 /**
  * What yargs lets through and a command would misread, found by test/fuzz.test.ts: on/off flags
  * given a value other than true or false, value flags negated, dotted or repeated, words after
- * `--`, and a reader that closes stdout early. Each must be a one-line refusal (exit 2) that
+ * `--`, an empty `slurm --collapse`, and a reader that closes stdout early. Each must be a one-line refusal (exit 2) that
  * leaves nothing behind, or, for the closed pipe, a quiet end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -37,6 +37,11 @@ describe('refused: exit 2, one line naming the flag and what was typed, nothing 
     [['slurm', '--write', 'a.sh', '--write', 'b.sh'], '"a.sh", "b.sh"'],
     [['slurm', '--parts', 'p', '--parts', 'q'], '--parts'],
     [['table', 'x', '--digits', '3', '--digits', '4'], '--digits'],
+    // the script runs `COLLAPSE run …`: an empty command ran `run`, a newline split the line
+    [['slurm', '--collapse', ''], '--collapse'],
+    [['slurm', '--collapse', 'a\nb'], '--collapse'],
+    // the note on shards without work came before the refusal: two lines
+    [['slurm', '-e', '3', '--shards', '100', '--time', 'soon'], '--time'],
     // words after -- were dropped unread: this ran with the default n
     [['run', ...TINY.slice(2), '-o', 'out', '--', '-n', '5'], '"-n", "5"'],
   ];

@@ -379,7 +379,7 @@ const GRAMMAR: Record<string, CommandGrammar> = {
       account: slurmName,
       parts: clusterText,
       out: clusterText,
-      collapse: clusterText,
+      collapse: pool([v('collapse', 'ok'), v('node /x/cli.js', 'ok'), v('', 'bad'), v(' ', 'bad'), v('a\nb', 'bad')]),
       chdir: pool([v('.', 'ok'), v('/scratch/x', 'ok'), v('日本', 'ok'), v('', 'either')]),
       wait: bool,
       write: pathRule('write'),

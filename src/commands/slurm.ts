@@ -120,9 +120,6 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
   const spec = resolveRunSpec(argv);
   const chunks = planChunks(spec).length;
   const shards = argv.shards === undefined ? Math.min(4, chunks) : parseIntegerFlag('shards', argv.shards, 1, 100000);
-  if (shards > chunks) {
-    process.stderr.write(`collapse: note: ${shards} shards for ${chunks} chunks; ${shards - chunks} shard(s) will have no work\n`);
-  }
   const hash = specHash(spec);
   const root = packageRoot();
   const o: SlurmOptions = {
@@ -139,6 +136,10 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     wait: argv.wait === true,
   };
   if (o.parts.trim() === '' || o.out.trim() === '') throw new UsageError('--parts and --out must be directory paths, got ""');
+  // the script runs `COLLAPSE run …` as a shell line: an empty one would run `run`, a newline splits it
+  if (o.collapse.trim() === '' || /[\n\r]/.test(o.collapse)) {
+    throw invalidFlag('collapse', 'a command on one line, such as collapse or node /path/to/dist/src/cli.js', o.collapse);
+  }
   const script = slurmScript(spec, o);
   if (argv.write !== undefined) {
     const file = String(argv.write);
@@ -152,6 +153,10 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     process.stderr.write(`collapse: wrote ${file}; submit with: bash ${shq(file)}\n`);
   } else {
     process.stdout.write(script);
+  }
+  // after the checks, so that a refusal stays one line
+  if (shards > chunks) {
+    process.stderr.write(`collapse: note: ${shards} shards for ${chunks} chunks; ${shards - chunks} shard(s) will have no work\n`);
   }
 }
 
