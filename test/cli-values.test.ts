@@ -40,6 +40,9 @@ describe('refused: exit 2, one line naming the flag and what was typed, nothing 
     // the script runs `COLLAPSE run …`: an empty command ran `run`, a newline split the line
     [['slurm', '--collapse', ''], '--collapse'],
     [['slurm', '--collapse', 'a\nb'], '--collapse'],
+    // slurm took --workers (from the shared run options) and ignored any value, even -2
+    [['slurm', '--workers', '0'], '--workers'],
+    [['slurm', '-w', '4'], '--cpus-per-task'],
     // the note on shards without work came before the refusal: two lines
     [['slurm', '-e', '3', '--shards', '100', '--time', 'soon'], '--time'],
     // words after -- were dropped unread: this ran with the default n

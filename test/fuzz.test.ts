@@ -383,6 +383,8 @@ const GRAMMAR: Record<string, CommandGrammar> = {
       chdir: pool([v('.', 'ok'), v('/scratch/x', 'ok'), v('日本', 'ok'), v('', 'either')]),
       wait: bool,
       write: pathRule('write'),
+      // each array task runs --cpus-per-task workers: --workers is refused whatever its value
+      workers: intRule(1, 1024).map((x) => v(x.text, 'bad')),
     },
     positionals: {},
     tiny: {},
@@ -591,7 +593,8 @@ export const KNOWN_EDGES_FAILURES: Known[] = [
   {
     name: 'merge of a path that is not a part (missing, empty, a file) exits 1, not 2',
     hang: false,
-    matches: (c) => c.cmd === 'merge' && (c.given['parts'] ?? []).some((p) => !['part0', 'part1', 'sweepPart0', 'sweepPart1'].includes(p.key!)),
+    matches: (c) =>
+      c.cmd === 'merge' && ((c.given['parts'] ?? []).some((p) => !['part0', 'part1', 'sweepPart0', 'sweepPart1'].includes(p.key!)) || c.argv.includes('extra')),
   },
 ];
 

@@ -118,6 +118,10 @@ function str(flag: string, v: unknown, rule: RegExp, what: string): string {
 /** Validates the flags, then prints or writes the script. */
 export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
   const spec = resolveRunSpec(argv);
+  // runOptions gives slurm --workers too, but each array task runs --cpus-per-task workers
+  if ((argv as { workers?: unknown }).workers !== undefined) {
+    throw new UsageError('--workers does not apply to collapse slurm: each array task runs --cpus-per-task worker threads');
+  }
   const chunks = planChunks(spec).length;
   const shards = argv.shards === undefined ? Math.min(4, chunks) : parseIntegerFlag('shards', argv.shards, 1, 100000);
   const hash = specHash(spec);
