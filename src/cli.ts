@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { RuntimeError, UsageError } from './errors.js';
+import { invalidFlag, RuntimeError, shown, UsageError } from './errors.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTable } from './commands/table.js';
@@ -27,6 +27,42 @@ export function report(err: unknown, verbose: boolean): number {
   return 1;
 }
 
+/** The option types yargs keeps for the command being parsed (`getOptions()`; its typings omit them). */
+interface OptionTypes {
+  string: string[];
+  boolean: string[];
+  array: string[];
+}
+
+/**
+ * Refuses what yargs lets through and a command would misread: a value flag given twice, or as
+ * --no-x (yargs sets it to false); an on/off flag written --x=VALUE with VALUE other than true or
+ * false (yargs reads --plot=yes and --plot=1 as false); and words after `--`, which yargs sets
+ * aside unread. `raw` is the command line as typed, since yargs keeps no trace of `=yes`.
+ */
+export function checkValues(argv: Record<string, unknown>, options: OptionTypes, raw: readonly string[]): void {
+  const end = raw.indexOf('--');
+  const typed = end < 0 ? raw : raw.slice(0, end);
+  for (const word of typed) {
+    const m = /^--(no-)?([^=]+)=(.*)$/s.exec(word);
+    if (!m || !options.boolean.includes(m[2]!)) continue;
+    if (m[1] !== undefined || (m[3] !== 'true' && m[3] !== 'false')) {
+      throw new UsageError(`--${m[2]} is on or off (--${m[2]}, --no-${m[2]}, or --${m[2]}=true or false), got ${shown(word)}`);
+    }
+  }
+  for (const flag of options.string) {
+    if (options.array.includes(flag)) continue;
+    const v = argv[flag];
+    if (v === undefined || typeof v === 'string') continue;
+    if (Array.isArray(v)) throw invalidFlag(flag, 'given once', v);
+    throw invalidFlag(flag, `given a value (--no-${flag} is only for on/off flags)`, v);
+  }
+  const rest = argv['--'];
+  if (Array.isArray(rest) && rest.length > 0) {
+    throw new UsageError(`collapse takes nothing after --, got ${shown(rest.map(String))} (write a path that starts with - as ./-name)`);
+  }
+}
+
 /** Every command, in the order --help lists them; each file registers its own options. */
 const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
   registerRun,
@@ -41,6 +77,12 @@ const COMMANDS: (<T>(y: Argv<T>) => Argv<T>)[] = [
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const verbose = argv.includes('--verbose');
+  // A reader that stopped early (collapse theory … | head) wants nothing more: end quietly, as a
+  // SIGPIPE would end a C tool, instead of an EPIPE stack. Results are on disk before any printing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.exitCode = report(err, verbose);
+  });
   process.on('SIGINT', () => {
     process.stderr.write('\ncollapse: interrupted; no result directory was written\n');
     process.exit(130);
@@ -61,7 +103,18 @@ async function main(): Promise<void> {
       .strictCommands()
       .demandCommand(1, 'a command is required (see collapse --help)')
       .recommendCommands()
-      .parserConfiguration({ 'duplicate-arguments-array': true, 'strip-aliased': true, 'parse-numbers': false, 'parse-positional-numbers': false })
+      // no dot notation: --samples.x=5 is an unknown flag, not an object in place of a value
+      .parserConfiguration({
+        'duplicate-arguments-array': true,
+        'strip-aliased': true,
+        'parse-numbers': false,
+        'parse-positional-numbers': false,
+        'dot-notation': false,
+        'populate--': true,
+      })
+      .middleware(function (this: unknown, args: Record<string, unknown>, y?: { getOptions(): OptionTypes }) {
+        if (y !== undefined) checkValues(args, y.getOptions(), argv);
+      } as never)
       .fail((msg, err) => {
         throw err ?? new UsageError(msg.replace(/\s+/g, ' ').trim());
       })

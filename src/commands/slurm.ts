@@ -124,11 +124,12 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     throw new UsageError(`--workers is not a slurm flag (each array task runs with -w $SLURM_CPUS_PER_TASK; set --cpus-per-task), got --workers ${shown(argv.workers)}`);
   }
   const spec = resolveRunSpec(argv);
+  // runOptions gives slurm --workers too, but each array task runs --cpus-per-task workers
+  if ((argv as { workers?: unknown }).workers !== undefined) {
+    throw new UsageError('--workers does not apply to collapse slurm: each array task runs --cpus-per-task worker threads');
+  }
   const chunks = planChunks(spec).length;
   const shards = argv.shards === undefined ? Math.min(4, chunks) : parseIntegerFlag('shards', argv.shards, 1, 100000);
-  if (shards > chunks) {
-    process.stderr.write(`collapse: note: ${shards} shards for ${chunks} chunks; ${shards - chunks} shard(s) will have no work\n`);
-  }
   const hash = specHash(spec);
   const root = packageRoot();
   const o: SlurmOptions = {
@@ -145,6 +146,10 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     wait: argv.wait === true,
   };
   if (o.parts.trim() === '' || o.out.trim() === '') throw new UsageError('--parts and --out must be directory paths, got ""');
+  // the script runs `COLLAPSE run …` as a shell line: an empty one would run `run`, a newline splits it
+  if (o.collapse.trim() === '' || /[\n\r]/.test(o.collapse)) {
+    throw invalidFlag('collapse', 'a command on one line, such as collapse or node /path/to/dist/src/cli.js', o.collapse);
+  }
   const script = slurmScript(spec, o);
   if (argv.write !== undefined) {
     const file = String(argv.write);
@@ -161,6 +166,10 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     process.stderr.write(`collapse: wrote ${file}; submit with: bash ${shq(file)}\n`);
   } else {
     process.stdout.write(script);
+  }
+  // after the checks, so that a refusal stays one line
+  if (shards > chunks) {
+    process.stderr.write(`collapse: note: ${shards} shards for ${chunks} chunks; ${shards - chunks} shard(s) will have no work\n`);
   }
 }
 
