@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { RuntimeError, UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
-import { Progress } from '../progress.js';
+import { Progress, resolveProgress } from '../progress.js';
+import { estimateSeconds, longNotice } from '../estimate.js';
 import { canonicalSpec } from '../spec.js';
 import {
   acquireLock,
@@ -18,14 +19,15 @@ import {
   finishedPoint,
   removeStale,
   runSweep,
+  shardPoints,
   SWEEP_CSV,
   SWEEP_FILE,
   type FinishedPoint,
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, fmt, resolveWorkers, runOptions, tiny } from './run.js';
-import { parseShard, shardRange } from '../shard.js';
+import { checkMemory, fmt, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
+import { parseShard } from '../shard.js';
 
 /** The list-and-range syntax, for --help. */
 export const GRID_SYNTAX =
@@ -44,6 +46,7 @@ interface SweepArgs extends RawGridFlags {
   json?: boolean;
   plot?: boolean;
   shard?: unknown;
+  progress?: unknown;
 }
 
 /**
@@ -132,6 +135,8 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
   }
   const shard = argv.shard === undefined ? undefined : parseShard(argv.shard);
+  const mode = resolveProgress(argv.progress);
+  const owned = shard === undefined ? grid.points.map((p) => p.index) : shardPoints(grid, shard);
   const dir =
     (argv.out as string | undefined) ??
     path.join('results', shard === undefined ? `sweep-${grid.hash}` : `sweep-${grid.hash}.part-${shard.index}-of-${shard.count}`);
@@ -142,7 +147,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   const release = acquireLock(dir);
   let finished = 0;
   const control: SweepControl = {};
-  const progress = new Progress('collapse sweep');
+  const progress = new Progress(shard === undefined ? 'collapse sweep' : `collapse sweep, shard ${shard.index}/${shard.count}`, mode);
   const onSignal = (signal: NodeJS.Signals): void => {
     progress.done();
     try {
@@ -167,15 +172,25 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     finished = known.filter((f) => f).length;
     if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
     if (shard !== undefined) control.shard = shard;
+    const todo = owned.filter((i) => known[i] === null);
+    let mine = owned.length - todo.length;
+    const what = `${shard === undefined ? 'this sweep' : `shard ${shard.index}/${shard.count}`} (${todo.length} point${todo.length === 1 ? '' : 's'} to run)`;
+    process.stderr.write(longNotice(what, todo.reduce((a, i) => a + estimateSeconds(grid.points[i]!.spec, workers), 0), workers) ?? '');
     outcome = await runSweep(
       grid,
       dir,
       workers,
-      { onWork: (d, t) => progress.update(d, t), onPoint: (_p, _f, n) => (finished = n) },
+      {
+        onWork: (d, t) => progress.update(d, t, `${mine}/${owned.length} points`),
+        onPoint: (_p, _f, n) => {
+          finished = n;
+          mine++;
+        },
+      },
       known,
       control,
     );
-    progress.done();
+    progress.done(`${mine}/${owned.length} points`);
     if (argv.plot !== false && shard === undefined) figures = await plotHook(dir);
   } finally {
     progress.done();
@@ -188,9 +203,10 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     return;
   }
   if (shard !== undefined) {
-    const [from, to] = shardRange(grid.points.length, shard);
+    const list = owned.length <= 8 ? owned.join(', ') : `${owned.slice(0, 6).join(', ')}, … (${owned.length} points)`;
     process.stdout.write(
-      `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: points ${from}..${to - 1} of ${grid.points.length} ` +
+      `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: ` +
+        `${owned.length === 0 ? 'no points (more shards than points)' : `point${owned.length === 1 ? '' : 's'} ${list}`} of ${grid.points.length} ` +
         `finished in ${dir}; assemble the sweep with collapse merge\n`,
     );
     return;
@@ -223,10 +239,12 @@ export function registerSweep<T>(y: Argv<T>): Argv<T> {
         .option('out', { alias: 'o', type: 'string', describe: 'sweep directory [default: results/sweep-<grid hash>]' })
         .option('json', { type: 'boolean', default: false, describe: 'print sweep.json on stdout and nothing else there' })
         .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep (--no-plot to skip)' })
+        .option('progress', { type: 'string', describe: PROGRESS_HELP })
         .option('shard', {
           type: 'string',
           describe:
-            'run only shard i of N of the points (contiguous, in grid order): i/N, auto or auto/N as for run; ' +
+            'run only shard i of N of the points (dealt out by estimated work, largest first, so that the shards take about ' +
+            'equal time; fixed by the grid and N): i/N, auto or auto/N as for run; ' +
             'collapse merge then assembles the sweep [default --out: results/sweep-<grid hash>.part-<i>-of-<N>]',
         })
         .example('$0 sweep -n 10,100,1000 -t 1..10000:log:5 -e 200', '15 points: three sample sizes by five depths')
