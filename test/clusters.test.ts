@@ -358,6 +358,7 @@ describe('a long request says so up front', () => {
     });
     let err = '';
     const t0 = Date.now();
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await new Promise<void>((resolve) => {
       child.stderr.on('data', (b: Buffer) => {
         err += b.toString();
@@ -365,6 +366,7 @@ describe('a long request says so up front', () => {
       });
       child.on('close', () => resolve());
     });
+    clearTimeout(guard);
     expect(err).toMatch(/^collapse: note: this run will take about \d+m\d\ds on 1 worker by the engine's estimate/);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const r = collapse(['run', '-n', '20', '-t', '10', '-e', '20', '--no-plot', '-o', path.join(TMP, 'short')]);
