@@ -15,7 +15,7 @@ import { balancedShards } from '../src/shard.js';
 import { expandGrid } from '../src/grid.js';
 import { pointShards } from '../src/sweep.js';
 import { estimateSeconds, longNotice, workSeconds } from '../src/estimate.js';
-import { arrayList, parseSbatchArgs } from '../src/commands/slurm.js';
+import { arrayList, parseSbatchArgs, slurmSeconds } from '../src/commands/slurm.js';
 import { resolveRunSpec } from '../src/spec.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -348,6 +348,15 @@ describe('a long request says so up front', () => {
     expect(s).toBeLessThan(160);
     expect(longNotice('this run', s, 2)).toMatch(/^collapse: note: this run will take about 2m\d\ds on 2 workers/);
     expect(longNotice('this run', 59, 2)).toBeNull();
+  });
+
+  it('collapse slurm says when the largest shard would outlast --time (every Slurm time form read)', () => {
+    const forms: [string, number][] = [['30', 1800], ['30:15', 1815], ['2:00:00', 7200], ['1-0', 86400], ['1-2:30', 95400], ['1-2:30:05', 95405]];
+    for (const [t, s] of forms) expect(slurmSeconds(t), t).toBe(s);
+    // n = 1000 × T = 10^4 × E = 10^4 is 10^11 draws: about 2m19s on 4 CPUs at the calibrated rate
+    const r = collapse(['slurm', '--sweep', '-n', '10,100,1000', '-t', '10000', '-e', '10000', '--shards', '2', '--time', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^collapse: note: the largest shard will take about 2m\d\ds on 4 CPUs by the engine's estimate, more than --time 2; raise --time, --shards or --cpus-per-task$/m);
   });
 
   it('collapse run prints the note on stderr before any work, and a short run prints none', async () => {

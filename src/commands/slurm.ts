@@ -9,8 +9,10 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError, invalidFlag } from '../errors.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid } from '../grid.js';
 import { planChunks } from '../plan.js';
-import { partProblem } from '../shard.js';
-import { sweepPartProblem } from '../sweep.js';
+import { partProblem, shardChunks } from '../shard.js';
+import { shardPoints, sweepPartProblem } from '../sweep.js';
+import { estimateSeconds } from '../estimate.js';
+import { formatDuration } from '../progress.js';
 import { packageRoot, toolVersion } from '../provenance.js';
 import { writeFileAtomic } from '../results.js';
 import { canonicalSpec, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
@@ -241,12 +243,25 @@ function str(flag: string, v: unknown, rule: RegExp, what: string): string {
   return v;
 }
 
+/** Seconds in a Slurm time: minutes, m:s, h:m:s, d-h, d-h:m or d-h:m:s (sbatch(1), --time). */
+export function slurmSeconds(t: string): number {
+  const m = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(t);
+  if (!m) return NaN;
+  const [d, a, b, c] = [m[1], m[2], m[3], m[4]].map((x) => (x === undefined ? undefined : Number(x)));
+  if (d !== undefined) return d * 86400 + a! * 3600 + (b ?? 0) * 60 + (c ?? 0);
+  if (c !== undefined) return a! * 3600 + b! * 60 + c;
+  if (b !== undefined) return a! * 60 + b;
+  return a! * 60;
+}
+
 /** The job the flags describe, its unit of work, and the check of one shard's part. */
 interface Resolved {
   job: SlurmJob;
   units: number;
   unit: string;
   problem: (dir: string, shard: { index: number; count: number }) => string | null;
+  /** Estimated seconds of shard i of N on `cpus` threads. */
+  seconds: (shard: { index: number; count: number }, cpus: number) => number;
 }
 
 /** A run (the spec's canonical flags) or, with --sweep, a sweep (the grid's flags as given). */
@@ -254,7 +269,11 @@ function resolveJob(argv: ArgumentsCamelCase<SlurmArgs>): Resolved {
   if (argv.sweep === true) {
     const grid: Grid = expandGrid(argv);
     const flags = Object.entries(grid.given).flatMap(([k, v]) => [`--${k}`, v]);
-    return { job: { command: 'sweep', flags, hash: grid.hash }, units: grid.points.length, unit: 'points', problem: (dir, s) => sweepPartProblem(dir, grid, s) };
+    return { job: { command: 'sweep', flags, hash: grid.hash }, units: grid.points.length,
+      unit: 'points',
+      problem: (dir, s) => sweepPartProblem(dir, grid, s),
+      seconds: (s, cpus) => shardPoints(grid, s).reduce((a, i) => a + estimateSeconds(grid.points[i]!.spec, cpus, cpus), 0),
+    };
   }
   if (argv.replicates !== undefined) throw new UsageError(`--replicates is a sweep flag: add --sweep, got --replicates ${JSON.stringify(argv.replicates)}`);
   let spec: RunSpec;
@@ -265,7 +284,11 @@ function resolveJob(argv: ArgumentsCamelCase<SlurmArgs>): Resolved {
     if (err instanceof UsageError && list !== undefined) throw new UsageError(`${err.message} (a list or range of --${list}: add --sweep to drive a sweep)`);
     throw err;
   }
-  return { job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) }, units: planChunks(spec).length, unit: 'chunks', problem: (dir, s) => partProblem(dir, spec, s) };
+  return { job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) }, units: planChunks(spec).length,
+    unit: 'chunks',
+    problem: (dir, s) => partProblem(dir, spec, s),
+    seconds: (s, cpus) => estimateSeconds({ ...spec, experiments: shardChunks(spec, s).reduce((a, c) => a + c.count, 0) }, cpus, cpus),
+  };
 }
 
 /**
@@ -316,6 +339,14 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
     throttle: sbatch.throttle,
   };
   if (o.parts.trim() === '' || o.out.trim() === '') throw new UsageError('--parts and --out must be directory paths, got ""');
+  let longest = 0;
+  for (let i = 0; i < shards; i++) longest = Math.max(longest, r.seconds({ index: i, count: shards }, o.cpusPerTask));
+  if (longest > slurmSeconds(o.time)) {
+    process.stderr.write(
+      `collapse: note: the largest shard will take about ${formatDuration(longest)} on ${o.cpusPerTask} CPU${o.cpusPerTask === 1 ? '' : 's'} ` +
+        `by the engine's estimate, more than --time ${o.time}; raise --time, --shards or --cpus-per-task\n`,
+    );
+  }
   const script = slurmScript(job, o);
   if (argv.write !== undefined) {
     const file = String(argv.write);
