@@ -9,7 +9,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError, invalidFlag } from '../errors.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid } from '../grid.js';
 import { planChunks } from '../plan.js';
-import { partProblem, shardChunks } from '../shard.js';
+import { partProblem, shardRange } from '../shard.js';
 import { shardPoints, sweepPartProblem } from '../sweep.js';
 import { estimateSeconds } from '../estimate.js';
 import { formatDuration } from '../progress.js';
@@ -284,10 +284,15 @@ function resolveJob(argv: ArgumentsCamelCase<SlurmArgs>): Resolved {
     if (err instanceof UsageError && list !== undefined) throw new UsageError(`${err.message} (a list or range of --${list}: add --sweep to drive a sweep)`);
     throw err;
   }
-  return { job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) }, units: planChunks(spec).length,
+  const plan = planChunks(spec);
+  return { job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) }, units: plan.length,
     unit: 'chunks',
     problem: (dir, s) => partProblem(dir, spec, s),
-    seconds: (s, cpus) => estimateSeconds({ ...spec, experiments: shardChunks(spec, s).reduce((a, c) => a + c.count, 0) }, cpus, cpus),
+    seconds: (s, cpus) => {
+      const [from, to] = shardRange(plan.length, s);
+      const experiments = to > from ? plan[to - 1]!.start + plan[to - 1]!.count - plan[from]!.start : 0;
+      return estimateSeconds({ ...spec, experiments }, cpus, cpus);
+    },
   };
 }
 
