@@ -283,9 +283,10 @@ describe('--sbatch-arg', () => {
       ['--qos high', /--sbatch-arg must be one sbatch option .* got "--qos high"/],
       ['%0', /--sbatch-arg must be a throttle %K with K ≥ 1, got "%0"/],
       ['--array=0-3%2', /must not set sbatch's --array: .*--sbatch-arg=%K/],
-      ['-t5', /must not set sbatch's --time: collapse slurm sets it; use --time/],
+      ['-t5', /must not set sbatch's -t: collapse slurm sets --time; use --time, got "-t5"/],
       ['--dependency=afterok:1', /must not set sbatch's --dependency/],
-      ['--mem-per-cpu=2G', /must not set sbatch's --mem/],
+      ['--mem-per-cpu=2G', /must not set sbatch's --mem-per-cpu: collapse slurm sets --mem; use --mem/],
+      ['--output=x.log', /--output: collapse slurm sets --output; use --parts \(the logs go there\)/],
     ];
     for (const [v, msg] of cases) expect(() => parseSbatchArgs([v]), v).toThrow(msg);
     // through the command line: exit 2, one line, and no script written

@@ -212,7 +212,10 @@ export function parseSbatchArgs(raw: unknown): { args: string[]; throttle: numbe
     const name = OWN_OPTIONS[m[1]!] ?? m[1]!;
     if (['array', 'dependency', 'wait', 'parsable', 'output', 'cpus-per-task', 'time', 'partition', 'account', 'chdir', 'mem'].includes(name)) {
       const own = OWN_FLAG[name];
-      throw new UsageError(`--sbatch-arg must not set sbatch's --${name}: collapse slurm sets it${own ? `; use ${own}` : ''}, got ${JSON.stringify(v)}`);
+      const given = m[1]!.length === 1 ? `-${m[1]}` : `--${m[1]}`;
+      throw new UsageError(
+        `--sbatch-arg must not set sbatch's ${given}: collapse slurm sets --${name}${own ? `; use ${own}` : ''}, got ${JSON.stringify(v)}`,
+      );
     }
     args.push(v);
   }
@@ -269,7 +272,9 @@ function resolveJob(argv: ArgumentsCamelCase<SlurmArgs>): Resolved {
   if (argv.sweep === true) {
     const grid: Grid = expandGrid(argv);
     const flags = Object.entries(grid.given).flatMap(([k, v]) => [`--${k}`, v]);
-    return { job: { command: 'sweep', flags, hash: grid.hash }, units: grid.points.length,
+    return {
+      job: { command: 'sweep', flags, hash: grid.hash },
+      units: grid.points.length,
       unit: 'points',
       problem: (dir, s) => sweepPartProblem(dir, grid, s),
       seconds: (s, cpus) => shardPoints(grid, s).reduce((a, i) => a + estimateSeconds(grid.points[i]!.spec, cpus, cpus), 0),
@@ -285,7 +290,9 @@ function resolveJob(argv: ArgumentsCamelCase<SlurmArgs>): Resolved {
     throw err;
   }
   const plan = planChunks(spec);
-  return { job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) }, units: plan.length,
+  return {
+    job: { command: 'run', flags: specFlags(spec), hash: specHash(spec) },
+    units: plan.length,
     unit: 'chunks',
     problem: (dir, s) => partProblem(dir, spec, s),
     seconds: (s, cpus) => {
@@ -375,7 +382,7 @@ export function registerSlurm<T>(y: Argv<T>): Argv<T> {
     'Print a Slurm driver script: a job array over the shards of a run (or, with --sweep, a sweep), and a dependent merge job',
     (b) =>
       runOptions(b)
-        .option('shards', { type: 'string', describe: 'array size: number of shards [default: min(4, chunks)]' })
+        .option('shards', { type: 'string', describe: 'array size: number of shards [default: min(4, chunks), with --sweep min(4, points)]' })
         .option('cpus-per-task', { type: 'string', describe: 'CPUs (worker threads) per array task [default: 4]' })
         .option('time', { type: 'string', describe: 'time limit per job, Slurm syntax [default: 01:00:00]' })
         .option('mem', { type: 'string', describe: 'memory per job, Slurm syntax [default: 4G]' })
