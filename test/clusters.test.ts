@@ -6,7 +6,7 @@
  * lines for job logs, and the up-front notice of a long request. test/slurm.test.ts runs the real
  * thing on a single-node Slurm cluster.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,12 @@ import { resolveRunSpec } from '../src/spec.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-clusters-'));
-afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+/** Children a test started in the background, killed at the end whatever the test's outcome. */
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fs.rmSync(TMP, { recursive: true, force: true });
+});
 
 /** Environment without Slurm's variables, so that a test run inside a Slurm job behaves the same. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -366,6 +371,7 @@ describe('a long request says so up front', () => {
       cwd: TMP,
       env: cleanEnv(),
     });
+    children.push(child);
     let err = '';
     const t0 = Date.now();
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
