@@ -23,7 +23,7 @@ function startCluster(): string | null {
   const r = spawnSync('bash', [CLUSTER, 'start', STATE], { encoding: 'utf8', timeout: 600_000 });
   if (r.status === 77) return `cluster.sh cannot run here: ${r.stderr.trim().split('\n').pop()}`;
   if (r.status !== 0) {
-    // thrown before afterAll is registered: clean up here (cluster.sh stopped what it had started)
+    // thrown before afterAll is registered, so the temporary directory goes here
     fs.rmSync(TMP, { recursive: true, force: true });
     throw new Error(`cluster.sh start failed (${r.status}):\n${r.stderr}`);
   }
