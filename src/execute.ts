@@ -4,7 +4,7 @@
  */
 import type { RunOutcome } from './engine.js';
 import { runSpec } from './engine.js';
-import { Progress } from './progress.js';
+import { Progress, type ProgressMode } from './progress.js';
 import { provenance } from './provenance.js';
 import { writeResultDir } from './results.js';
 import type { RunSpec } from './spec.js';
@@ -52,12 +52,18 @@ export function finishRun(
   return { doc, summary, final, timing };
 }
 
-/** Runs `spec` on `workers` threads into `out`, with a progress bar labelled `label` on a terminal. */
-export async function executeRun(spec: RunSpec, workers: number, out: string, label = 'collapse run'): Promise<Executed> {
+/** Runs `spec` on `workers` threads into `out`, with progress labelled `label` in the form `mode` (--progress). */
+export async function executeRun(
+  spec: RunSpec,
+  workers: number,
+  out: string,
+  label = 'collapse run',
+  mode?: Exclude<ProgressMode, 'auto'>,
+): Promise<Executed> {
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
-  const progress = new Progress(label);
-  const outcome = await runSpec(spec, workers, (d, t) => progress.update(d, t));
+  const progress = new Progress(label, mode);
+  const outcome = await runSpec(spec, workers, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   progress.done();
   return finishRun(outcome, workers, timingOf(spec, wall, outcome.draws), startedAt, out);

@@ -5,7 +5,9 @@
  * A part is a directory with part.json (spec, shard, chunk list, byte layout, provenance) and
  * part.bin (each chunk's moments, recorded ln sd and final means as little-endian float64, in
  * chunk order). Shard i of N takes chunks [⌊iC/N⌋, ⌊(i+1)C/N⌋) of the C chunks: contiguous,
- * balanced, and fixed by the spec, so any scheduler can start the shards in any order.
+ * balanced, and fixed by the spec, so any scheduler can start the shards in any order. A sweep's
+ * points differ in cost by orders of magnitude, so they are dealt out by estimated work instead
+ * (balancedShards), fixed by the grid and N alone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -86,6 +88,38 @@ export function parseShard(raw: unknown, env: NodeJS.ProcessEnv = process.env): 
 /** The contiguous range [from, to) of `total` items that shard i of N takes. */
 export function shardRange(total: number, shard: Shard): [number, number] {
   return [Math.floor((shard.index * total) / shard.count), Math.floor(((shard.index + 1) * total) / shard.count)];
+}
+
+/**
+ * Deals items of the given costs out to `count` shards, longest first (ties: lower index first),
+ * each to the shard with the least cost so far (ties: lower shard first): Graham's LPT rule, whose
+ * largest shard is at most (4/3 − 1/(3N)) times the best possible (Graham 1969). Depends only on the
+ * costs and N, never on timing. Returns the shard of each item. O(P log P + P log N).
+ */
+export function balancedShards(costs: readonly number[], count: number): number[] {
+  const order = costs.map((_, i) => i).sort((a, b) => costs[b]! - costs[a]! || a - b);
+  const shardOf = new Array<number>(costs.length);
+  // a binary min-heap of shards by (load, index)
+  const load = new Float64Array(count);
+  const heap = Array.from({ length: count }, (_, i) => i);
+  const less = (a: number, b: number) => load[a]! < load[b]! || (load[a] === load[b] && a < b);
+  for (const item of order) {
+    const s = heap[0]!;
+    shardOf[item] = s;
+    load[s]! += costs[item]!;
+    // sift the root down: only its load grew
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < count && less(heap[l]!, heap[m]!)) m = l;
+      if (r < count && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+  return shardOf;
 }
 
 /** The chunks of `spec` that `shard` runs (empty when there are more shards than chunks). */
@@ -187,6 +221,39 @@ export function readPart(p: string): Part {
   };
 }
 
+/** Whether a part's chunks are exactly its shard's slice of `plan`. */
+function sameSlice(p: Part, plan: readonly Chunk[]): boolean {
+  const [from, to] = shardRange(plan.length, p.shard);
+  const want = plan.slice(from, to);
+  const got = p.results;
+  return want.length === got.length && want.every((c, i) => c.index === got[i]!.index && c.start === got[i]!.start && c.count === got[i]!.count);
+}
+
+/**
+ * Why the part in `dir` is not a complete, valid part of shard `shard` of `spec` by this collapse
+ * (missing, unfinished, damaged, of another spec, shard or version), or null when it is: the checks
+ * of merge, for one part, so that a resubmitted job runs only the shards that merge would refuse.
+ */
+export function partProblem(dir: string, spec: RunSpec, shard: Shard): string | null {
+  if (!fs.existsSync(path.join(dir, PART_FILE))) return `no ${PART_FILE} in ${dir}`;
+  let p: Part;
+  try {
+    p = readPart(dir);
+  } catch (err) {
+    return (err as Error).message.split('\n')[0]!;
+  }
+  if (p.toolVersion !== toolVersion()) return `${dir} was written by collapse ${p.toolVersion}, this is ${toolVersion()}`;
+  const want = canonicalSpec(spec);
+  for (const key of new Set([...Object.keys(want), ...Object.keys(p.spec)])) {
+    if (show(want[key]) !== show(p.spec[key])) return `${dir} is of another spec: ${key} is ${show(p.spec[key])} there, ${show(want[key])} here`;
+  }
+  if (p.shard.index !== shard.index || p.shard.count !== shard.count) {
+    return `${dir} is shard ${p.shard.index}/${p.shard.count}, not ${shard.index}/${shard.count}`;
+  }
+  if (!sameSlice(p, planChunks(spec))) return `${dir}: its chunks are not shard ${shard.index}/${shard.count} of this spec's plan`;
+  return null;
+}
+
 /**
  * Checks that parts with the same shard count cover every shard exactly once, naming a shard given
  * twice or the missing ones.
@@ -277,12 +344,8 @@ export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[]
   const ordered = [...parts].sort((a, b) => a.shard.index - b.shard.index);
   const results: ChunkResult[] = [];
   for (const p of ordered) {
-    const [from, to] = shardRange(plan.length, p.shard);
-    const want = plan.slice(from, to);
-    const got = p.results;
-    const same = want.length === got.length && want.every((c, i) => c.index === got[i]!.index && c.start === got[i]!.start && c.count === got[i]!.count);
-    if (!same) throw new RuntimeError(`${p.path}: its chunks are not shard ${p.shard.index}/${N} of this spec's plan (a part from another version?)`);
-    results.push(...got);
+    if (!sameSlice(p, plan)) throw new RuntimeError(`${p.path}: its chunks are not shard ${p.shard.index}/${N} of this spec's plan (a part from another version?)`);
+    results.push(...p.results);
   }
   return results;
 }

@@ -9,8 +9,9 @@ import { runSpec, workOf } from './engine.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
-import { checkBuilds, checkShardSet, shardRange, type Shard } from './shard.js';
-import { provenance, type Provenance } from './provenance.js';
+import { balancedShards, checkBuilds, checkShardSet, type Shard } from './shard.js';
+import { workSeconds } from './estimate.js';
+import { provenance, toolVersion, type Provenance } from './provenance.js';
 import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specDifference, specHash, type RunSpec } from './spec.js';
@@ -274,7 +275,7 @@ export function sweepDocument(
     schemaVersion: SCHEMA_VERSION,
     kind: SWEEP_KIND,
     gridHash: grid.hash,
-    ...(shard === undefined ? {} : { shard }),
+    ...(shard === undefined ? {} : { shard: { index: shard.index, count: shard.count }, shardPoints: shardPoints(grid, shard) }),
     grid: {
       given: grid.given,
       order: [...SWEEP_FLAG_NAMES, 'replicate'],
@@ -344,11 +345,33 @@ export interface SweepControl {
   shard?: Shard;
 }
 
-/** Whether shard `s` (all points when undefined) runs point `index` of `total`. */
-export function inShard(index: number, total: number, s: Shard | undefined): boolean {
-  if (s === undefined) return true;
-  const [from, to] = shardRange(total, s);
-  return index >= from && index < to;
+const assignments = new WeakMap<Grid, Map<number, { shardOf: number[]; groups: number[][] }>>();
+
+function assignment(grid: Grid, count: number): { shardOf: number[]; groups: number[][] } {
+  let byCount = assignments.get(grid);
+  if (byCount === undefined) assignments.set(grid, (byCount = new Map()));
+  let a = byCount.get(count);
+  if (a === undefined) {
+    const shardOf = balancedShards(grid.points.map((p) => workSeconds(p.spec)), count);
+    const groups: number[][] = Array.from({ length: count }, () => []);
+    for (const p of grid.points) groups[shardOf[p.index]!]!.push(p.index);
+    byCount.set(count, (a = { shardOf, groups }));
+  }
+  return a;
+}
+
+/**
+ * The shard of each point when the grid is split N ways: dealt out by estimated work (workSeconds:
+ * draws or generation steps at calibrated rates, plus recording), largest first, so that a grid
+ * of n = 10, 100, 1000 over 2 shards gives one shard the n = 1000 point and the other the rest.
+ */
+export function pointShards(grid: Grid, count: number): readonly number[] {
+  return assignment(grid, count).shardOf;
+}
+
+/** The indices of the points shard `s` runs, in grid order. */
+export function shardPoints(grid: Grid, s: Shard): readonly number[] {
+  return assignment(grid, s.count).groups[s.index]!;
 }
 
 /** At most this share of a sweep's time goes to rewriting its files (which grow with the grid). */
@@ -374,7 +397,8 @@ export async function runSweep(
   const t0 = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const done: (FinishedPoint | null)[] = [...known];
-  const pending = grid.points.filter((p) => done[p.index] === null && inShard(p.index, grid.points.length, control.shard));
+  const shardOf = control.shard === undefined ? null : pointShards(grid, control.shard.count);
+  const pending = grid.points.filter((p) => done[p.index] === null && (shardOf === null || shardOf[p.index] === control.shard!.index));
   const timing: SweepTiming = { wallSeconds: 0, pointsRun: 0, pointsReused: grid.points.length - pending.length };
   let finished = timing.pointsReused;
   // git is asked once per invocation, not once per rewrite.
@@ -436,6 +460,42 @@ export async function runSweep(
   return { done: done as FinishedPoint[], document, timing };
 }
 
+/** Why a part's recorded points are not the ones shard `s` owns under this collapse's assignment. */
+function assignmentProblem(doc: Record<string, unknown>, grid: Grid, s: Shard): string | null {
+  const want = shardPoints(grid, s);
+  if (JSON.stringify(doc['shardPoints']) === JSON.stringify(want)) return null;
+  return `its points are not those shard ${s.index}/${s.count} runs here (written by a collapse that dealt points to shards differently?); run that shard again`;
+}
+
+function unfinishedText(grid: Grid, p: GridPoint, dir: string, s: Shard): string {
+  return `point ${p.index} (${pointLabel(grid, p)}) is not finished in ${dir} (shard ${s.index}/${s.count})`;
+}
+
+/**
+ * Why the sweep part in `dir` is not a complete, valid part of shard `s` of `grid` by this collapse
+ * (missing, another grid, shard or version, points dealt otherwise, a point unfinished), or null
+ * when it is: the checks of merge, for one part. An unfinished part of this grid resumes.
+ */
+export function sweepPartProblem(dir: string, grid: Grid, s: Shard): string | null {
+  const file = path.join(dir, SWEEP_FILE);
+  if (!fs.existsSync(file)) return `no ${SWEEP_FILE} in ${dir}`;
+  let doc: Record<string, unknown>;
+  try {
+    doc = readResultDocument(file, SWEEP_KIND);
+    compareGrid(grid, doc, dir);
+  } catch (err) {
+    return errorText(err);
+  }
+  const version = ((doc['provenance'] ?? {}) as Record<string, unknown>)['version'];
+  if (version !== toolVersion()) return `${dir} was written by collapse ${String(version)}, this is ${toolVersion()}`;
+  const shard = (doc['shard'] ?? {}) as Partial<Shard>;
+  if (shard.index !== s.index || shard.count !== s.count) return `${dir} is shard ${String(shard.index)}/${String(shard.count)}, not ${s.index}/${s.count}`;
+  const why = assignmentProblem(doc, grid, s);
+  if (why !== null) return `${dir}: ${why}`;
+  for (const i of shardPoints(grid, s)) if (finishedPoint(dir, grid.points[i]!) === null) return unfinishedText(grid, grid.points[i]!, dir, s);
+  return null;
+}
+
 /** A sweep directory written by `collapse sweep --shard`, as `collapse merge` reads it. */
 interface SweepPart {
   path: string;
@@ -480,15 +540,17 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
   }
   checkShardSet(parts);
   checkBuilds(parts.map((p) => ({ path: p.path, provenance: p.doc['provenance'] })));
-  const owner = (index: number) => parts.find((p) => inShard(index, grid.points.length, p.shard))!;
+  const byIndex = new Map(parts.map((p) => [p.shard.index, p]));
+  const shardOf = pointShards(grid, first.shard.count);
+  const owner = (index: number) => byIndex.get(shardOf[index]!)!;
+  for (const p of parts) {
+    const why = assignmentProblem(p.doc, grid, p.shard);
+    if (why !== null) throw new RuntimeError(`${p.path}: ${why}`);
+  }
   const done: FinishedPoint[] = grid.points.map((p) => {
     const o = owner(p.index);
     const f = finishedPoint(o.path, p);
-    if (f === null) {
-      throw new RuntimeError(
-        `point ${p.index} (${pointLabel(grid, p)}) is not finished in ${o.path} (shard ${o.shard.index}/${o.shard.count}): resume that shard with its command first`,
-      );
-    }
+    if (f === null) throw new RuntimeError(`${unfinishedText(grid, p, o.path, o.shard)}: resume that shard with its command first`);
     return f;
   });
   const abs = path.resolve(out);

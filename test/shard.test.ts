@@ -164,10 +164,12 @@ describe('collapse slurm', () => {
   it('prints a job array of N tasks and a merge that depends on it', () => {
     const r = collapse(['slurm', ...SPEC, '--shards', '6', '--time', '2:00:00', '--mem', '2G', '--partition', 'short']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('--array=0-5');
+    // the array lists the shards `slurm --pending` reports; test/clusters.test.ts runs the script
+    expect(r.stdout).toMatch(/pending=\$\(.* slurm .*--seed 8 .*--shards 6 --parts \S+ --pending\)/);
+    expect(r.stdout).toContain('--array="$pending"');
     expect(r.stdout).toContain('--partition=short');
-    expect(r.stdout).toMatch(/--dependency=afterok:"\$array_id"/);
-    expect(r.stdout).toMatch(/run .*--seed 8 .*--shard auto/);
+    expect(r.stdout).toMatch(/dependency=--dependency=afterok:\$array_id/);
+    expect(r.stdout).toMatch(/run .*--seed 8 .*--shard "\$SLURM_ARRAY_TASK_ID\/6"/);
     expect(r.stdout).toMatch(/merge .*part-\{0\.\.5\}/);
     const check = spawnSync('bash', ['-n'], { input: r.stdout, encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0); // the script parses

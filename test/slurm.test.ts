@@ -2,8 +2,8 @@
  * End to end on a real Slurm cluster: test/slurm/cluster.sh installs Debian's slurmctld, slurmd
  * and munge, starts a single-node cluster on this machine, and the script from `collapse slurm
  * --wait` runs a job array of shards and the dependent merge. The merged result must equal the
- * single-machine run. Skipped, visibly, where the cluster cannot run (not root, no apt-get) or
- * with COLLAPSE_SKIP_SLURM=1.
+ * single-machine run or sweep, and a resubmitted driver runs only the shards whose part is gone.
+ * Skipped, visibly, where the cluster cannot run (not root, no apt-get) or with COLLAPSE_SKIP_SLURM=1.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,11 @@ function startCluster(): string | null {
   if (process.env['COLLAPSE_SKIP_SLURM'] === '1') return 'COLLAPSE_SKIP_SLURM=1';
   const r = spawnSync('bash', [CLUSTER, 'start', STATE], { encoding: 'utf8', timeout: 600_000 });
   if (r.status === 77) return `cluster.sh cannot run here: ${r.stderr.trim().split('\n').pop()}`;
-  if (r.status !== 0) throw new Error(`cluster.sh start failed (${r.status}):\n${r.stderr}`);
+  if (r.status !== 0) {
+    // thrown before afterAll is registered, so the temporary directory goes here
+    fs.rmSync(TMP, { recursive: true, force: true });
+    throw new Error(`cluster.sh start failed (${r.status}):\n${r.stderr}`);
+  }
   return null;
 }
 
@@ -69,6 +73,83 @@ describe.skipIf(skipReason !== null)('real Slurm cluster', () => {
       expect(parts).toHaveLength(N);
     });
   }
+
+  it('a sweep over a job array (throttled to 1 task, with an --sbatch-arg) merges to the single-machine sweep; resubmitted after two parts are deleted, only those shards run again', () => {
+    const GRID = ['-n', '10,40,160', '-t', '30', '-e', '60', '--every', '3', '--seed', '5'];
+    const single = path.join(TMP, 'sweep-single');
+    expect(collapse(['sweep', ...GRID, '--no-plot', '-o', single]).status).toBe(0);
+    const parts = path.join(TMP, 'sweep-parts');
+    const out = path.join(TMP, 'sweep-merged');
+    const script = path.join(TMP, 'job-sweep.sh');
+    const g = collapse(['slurm', '--sweep', ...GRID, ...SLURM, '--shards', '3', '--parts', parts, '-o', out, '--write', script,
+      '--sbatch-arg=--comment=collapse-e2e', '--sbatch-arg=%1']);
+    expect(g.status, g.stderr).toBe(0);
+    const submit = () => {
+      const r = spawnSync('bash', [script], { cwd: TMP, env: { ...env, COLLAPSE_PROGRESS_INTERVAL: '0' }, encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const m = /job array (\d+) \(shards (\S+) of 3\) and merge job (\d+) submitted/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      return { array: m![1]!, shards: m![2]!, merge: m![3]! };
+    };
+    const same = () => {
+      expect(fs.readFileSync(path.join(out, 'sweep.csv')).equals(fs.readFileSync(path.join(single, 'sweep.csv')))).toBe(true);
+      const points = fs.readdirSync(path.join(single, 'points'));
+      expect(points).toHaveLength(3);
+      for (const h of points) {
+        for (const f of ['trajectory.csv', 'finals.csv']) {
+          expect(fs.readFileSync(path.join(out, 'points', h, f)).equals(fs.readFileSync(path.join(single, 'points', h, f))), `${h}/${f}`).toBe(true);
+        }
+        expect(comparableSummary(path.join(out, 'points', h))).toBe(comparableSummary(path.join(single, 'points', h)));
+      }
+    };
+    const first = submit();
+    expect(first.shards).toBe('0-2');
+    same();
+    // the --sbatch-arg reached Slurm (the merge job has just finished: its record is still there)
+    const show = spawnSync('scontrol', ['show', 'job', first.merge], { env, encoding: 'utf8' }).stdout;
+    expect(show).toMatch(/Comment=collapse-e2e/);
+    // %1: the shards ran one after the other (the node has CPUs for all three at once)
+    const spans = [0, 1, 2].map((i) => {
+      const p = JSON.parse(fs.readFileSync(path.join(parts, `part-${i}`, 'sweep.json'), 'utf8')).provenance;
+      return [Date.parse(p.startedAt), Date.parse(p.finishedAt)] as const;
+    });
+    for (const a of spans) for (const b of spans) if (a !== b) expect(a[1] <= b[0] || b[1] <= a[0], JSON.stringify(spans)).toBe(true);
+    // progress lines for the job logs, automatically under Slurm
+    const logs = (id: string) => fs.readdirSync(parts).filter((f) => f.startsWith(`slurm-${id}_`));
+    expect(logs(first.array).sort()).toEqual([0, 1, 2].map((i) => `slurm-${first.array}_${i}.out`));
+    expect(fs.readFileSync(path.join(parts, `slurm-${first.array}_0.out`), 'utf8')).toMatch(/^collapse sweep, shard 0\/3: \d\/\d points, \d+%, elapsed .*, ETA /m);
+
+    // a list with a gap and a throttle: --array=0,2%1
+    const kept = fs.statSync(path.join(parts, 'part-1', 'sweep.json')).mtimeMs;
+    for (const i of [0, 2]) fs.rmSync(path.join(parts, `part-${i}`), { recursive: true });
+    const second = submit();
+    expect(second.shards).toBe('0,2');
+    expect(logs(second.array).sort()).toEqual([`slurm-${second.array}_0.out`, `slurm-${second.array}_2.out`]);
+    expect(fs.statSync(path.join(parts, 'part-1', 'sweep.json')).mtimeMs).toBe(kept);
+    same();
+
+    // every part complete: the driver submits the merge alone
+    const r = spawnSync('bash', [script], { cwd: TMP, env, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/no array job \(all 3 shards complete\) and merge job \d+ submitted/);
+    same();
+  });
+
+  it('a run resubmitted after one part is deleted runs only that shard', () => {
+    const parts = path.join(TMP, 'parts-3');
+    const script = path.join(TMP, 'job-3.sh');
+    const out = path.join(TMP, 'merged-3');
+    const kept = [0, 2].map((i) => fs.statSync(path.join(parts, `part-${i}`, 'part.json')).mtimeMs);
+    fs.rmSync(path.join(parts, 'part-1'), { recursive: true });
+    fs.rmSync(out, { recursive: true });
+    const r = spawnSync('bash', [script], { cwd: TMP, env, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/job array \d+ \(shards 1 of 3\)/);
+    expect([0, 2].map((i) => fs.statSync(path.join(parts, `part-${i}`, 'part.json')).mtimeMs)).toEqual(kept);
+    for (const f of ['trajectory.csv', 'finals.csv']) {
+      expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(TMP, 'single-3', f))), f).toBe(true);
+    }
+  });
 
   it('a failing array task fails the driver with sbatch --wait, and no merged result appears', () => {
     const script = path.join(TMP, 'job-fail.sh');

@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import fs from 'node:fs';
 import { estimateBytes, runChunkResults } from '../engine.js';
-import { Progress } from '../progress.js';
+import { Progress, PROGRESS_MODES, resolveProgress, type ProgressMode } from '../progress.js';
+import { estimateSeconds, longNotice } from '../estimate.js';
 import { provenance } from '../provenance.js';
 import { parseShard, PART_FILE, PART_SCHEMA_VERSION, shardChunks, writePart, type Shard } from '../shard.js';
 import { shown, UsageError } from '../errors.js';
@@ -20,6 +21,11 @@ import { executeRun } from '../execute.js';
 import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
 import { NF } from '../stats.js';
 import { example } from './help.js';
+
+/** --progress, for run and sweep. */
+export const PROGRESS_HELP =
+  `progress on stderr: ${PROGRESS_MODES.join(', ')}; auto is the bar on a terminal, a plain line every 10 s inside a Slurm job ` +
+  '(SLURM_JOB_ID set), none otherwise [default:\u00a0auto]';
 
 /**
  * Options shared by every command that runs experiments. Values stay strings (yargs' type labels
@@ -200,6 +206,7 @@ interface RunArgs extends RawRunFlags {
   shard?: unknown;
   plot?: boolean;
   force?: boolean;
+  progress?: unknown;
 }
 
 /** What claimOut holds: call done(true) after a written result, done(false) on any failure. */
@@ -261,25 +268,33 @@ export async function withClaim<T>(out: string, spec: RunSpec, force: boolean, m
 }
 
 /** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
-async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
+async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase<RunArgs>, mode: Exclude<ProgressMode, 'auto'>): Promise<void> {
   const shard = parseShard(argv.shard);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}.part-${shard.index}-of-${shard.count}`);
   checkOutDir(out, PART_FILE);
-  await withClaim(out, spec, argv.force === true, PART_FILE, () => runShardInto(out, spec, shard, workers, argv));
+  await withClaim(out, spec, argv.force === true, PART_FILE, () => runShardInto(out, spec, shard, workers, argv, mode));
 }
 
 /** The shard's work once its --out is claimed: run its chunks, write the part, report. */
-async function runShardInto(out: string, spec: RunSpec, shard: Shard, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
+async function runShardInto(
+  out: string,
+  spec: RunSpec,
+  shard: Shard,
+  workers: number,
+  argv: ArgumentsCamelCase<RunArgs>,
+  mode: Exclude<ProgressMode, 'auto'>,
+): Promise<void> {
   const chunks = shardChunks(spec, shard);
+  const experiments = chunks.reduce((a, c) => a + c.count, 0);
+  process.stderr.write(longNotice(`shard ${shard.index}/${shard.count}`, estimateSeconds({ ...spec, experiments }, workers), workers) ?? '');
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
-  const progress = new Progress(`collapse run, shard ${shard.index}/${shard.count}`);
-  const results = await runChunkResults(spec, workers, chunks, (d, t) => progress.update(d, t));
+  const progress = new Progress(`collapse run, shard ${shard.index}/${shard.count}`, mode);
+  const results = await runChunkResults(spec, workers, chunks, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   progress.done();
   const draws = results.reduce((a, r) => a + r.draws, 0);
   writePart(out, spec, shard, results, { wallSeconds: wall, draws }, provenance(workers, startedAt, new Date()));
-  const experiments = chunks.reduce((a, c) => a + c.count, 0);
   const range = chunks.length === 0 ? 'no chunks (more shards than chunks)' : `chunks ${chunks[0]!.index}..${chunks[chunks.length - 1]!.index} (${experiments} experiments)`;
   const line = `collapse run: shard ${shard.index}/${shard.count} of spec ${specHash(spec)}: ${range} in ${fmt(wall, 3)} s; partial result in ${out}\n`;
   if (argv.json === true) process.stdout.write(fs.readFileSync(path.join(out, PART_FILE), 'utf8'));
@@ -293,7 +308,8 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkMemory(spec, workers);
   if (argv.out !== undefined && typeof argv.out !== 'string') throw new UsageError(`--out must be a directory path, got ${String(argv.out)}`);
   if (argv.out !== undefined && argv.out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
-  if (argv.shard !== undefined) return runShard(spec, workers, argv);
+  const mode = resolveProgress(argv.progress);
+  if (argv.shard !== undefined) return runShard(spec, workers, argv, mode);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
   checkOutDir(out);
   // results plus about 1 MiB of figures
@@ -301,7 +317,8 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   // the results first, then the figures (whose failure is one line on stderr, see drawFigures),
   // all under the claim on --out so that no other collapse writes there meanwhile
   const figures = await withClaim(out, spec, argv.force === true, SUMMARY_FILE, async () => {
-    const r = await executeRun(spec, workers, out);
+    process.stderr.write(longNotice('this run', estimateSeconds(spec, workers), workers) ?? '');
+    const r = await executeRun(spec, workers, out, 'collapse run', mode);
     if (argv.json === true) process.stdout.write(r.summary);
     else {
       const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
@@ -347,6 +364,7 @@ export function registerRun<T>(y: Argv<T>): Argv<T> {
           default: false,
           describe: 'replace a result in --out of another spec (one of the same spec is replaced without it: a re-run)',
         })
+        .option('progress', { type: 'string', describe: PROGRESS_HELP })
         .option('shard', {
           type: 'string',
           describe:

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
-import { Progress } from '../progress.js';
+import { Progress, resolveProgress } from '../progress.js';
+import { estimateSeconds, longNotice } from '../estimate.js';
 import { canonicalSpec, type RunSpec } from '../spec.js';
 import { makeDirs } from '../results.js';
 import { regimeTheory } from '../theory.js';
@@ -19,14 +20,15 @@ import {
   finishedPoint,
   removeStale,
   runSweep,
+  shardPoints,
   SWEEP_CSV,
   SWEEP_FILE,
   type FinishedPoint,
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, drawFigures, fmt, resolveWorkers, runOptions, tiny } from './run.js';
-import { parseShard, shardRange } from '../shard.js';
+import { checkMemory, drawFigures, fmt, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
+import { parseShard } from '../shard.js';
 import { example } from './help.js';
 
 /** The list-and-range syntax, for --help. */
@@ -47,6 +49,7 @@ interface SweepArgs extends RawGridFlags {
   json?: boolean;
   plot?: boolean;
   shard?: unknown;
+  progress?: unknown;
 }
 
 /** How the sweep header counts each flag's values: `3 regimes`, not `3 regime`. */
@@ -136,6 +139,8 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
   }
   const shard = argv.shard === undefined ? undefined : parseShard(argv.shard);
+  const mode = resolveProgress(argv.progress);
+  const owned = shard === undefined ? grid.points.map((p) => p.index) : shardPoints(grid, shard);
   const dir =
     (argv.out as string | undefined) ??
     path.join('results', shard === undefined ? `sweep-${grid.hash}` : `sweep-${grid.hash}.part-${shard.index}-of-${shard.count}`);
@@ -146,7 +151,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   const release = acquireLock(dir);
   let finished = 0;
   const control: SweepControl = {};
-  const progress = new Progress('collapse sweep');
+  const progress = new Progress(shard === undefined ? 'collapse sweep' : `collapse sweep, shard ${shard.index}/${shard.count}`, mode);
   const onSignal = (signal: NodeJS.Signals): void => {
     progress.done();
     try {
@@ -169,18 +174,28 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
     finished = known.filter((f) => f).length;
     if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
     if (shard !== undefined) control.shard = shard;
+    const todo = owned.filter((i) => known[i] === null);
+    let mine = owned.length - todo.length;
+    const what = `${shard === undefined ? 'this sweep' : `shard ${shard.index}/${shard.count}`} (${todo.length} point${todo.length === 1 ? '' : 's'} to run)`;
+    process.stderr.write(longNotice(what, todo.reduce((a, i) => a + estimateSeconds(grid.points[i]!.spec, workers), 0), workers) ?? '');
     const outcome = await runSweep(
       grid,
       dir,
       workers,
-      { onWork: (d, t) => progress.update(d, t), onPoint: (_p, _f, n) => (finished = n) },
+      {
+        onWork: (d, t) => progress.update(d, t, `${mine}/${owned.length} points`),
+        onPoint: (_p, _f, n) => {
+          finished = n;
+          mine++;
+        },
+      },
       known,
       control,
     );
-    progress.done();
+    progress.done(`${mine}/${owned.length} points`);
     // The results first: a figure that fails to draw must not withhold them (drawFigures reports
     // it in one line on stderr, and the exit status stays 0: collapse plot DIR retries).
-    process.stdout.write(report(argv, grid, outcome, workers, dir, shard));
+    process.stdout.write(report(argv, grid, outcome, workers, dir, shard, owned));
     if (argv.plot !== false && shard === undefined) {
       const figures = await drawFigures(dir);
       if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
@@ -201,12 +216,14 @@ function report(
   workers: number,
   dir: string,
   shard: ReturnType<typeof parseShard> | undefined,
+  owned: readonly number[],
 ): string {
   if (argv.json === true) return outcome.document;
   if (shard !== undefined) {
-    const [from, to] = shardRange(grid.points.length, shard);
+    const list = owned.length <= 8 ? owned.join(', ') : `${owned.slice(0, 6).join(', ')}, … (${owned.length} points)`;
     return (
-      `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: points ${from}..${to - 1} of ${grid.points.length} ` +
+      `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: ` +
+      `${owned.length === 0 ? 'no points (more shards than points)' : `point${owned.length === 1 ? '' : 's'} ${list}`} of ${grid.points.length} ` +
       `finished in ${dir}; assemble the sweep with collapse merge\n`
     );
   }
@@ -240,9 +257,12 @@ export function registerSweep<T>(y: Argv<T>): Argv<T> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'print sweep.json on stdout and nothing else there' })
         .option('plot', { type: 'boolean', default: true, describe: 'draw the figures after the sweep [default:\u00a0on; --no-plot skips them]' })
+        .option('progress', { type: 'string', describe: PROGRESS_HELP })
         .option('shard', {
           type: 'string',
-          describe: 'run only shard i of N of the points (contiguous, in grid order): i/N, auto or auto/N as for run; collapse merge assembles the sweep',
+          describe:
+            'run only shard i of N of the points (dealt out by estimated work, largest first, so that the shards take about ' +
+            'equal time; fixed by the grid and N): i/N, auto or auto/N as for run; collapse merge then assembles the sweep',
         });
       example(c, '9 points: three sample sizes by three depths', 'sweep -n 10,100,1000 -t 10..1000:log:3 -e 200');
       example(c, 'two regimes, three independent seeds each', 'sweep --regime replace,accumulate -t 100 --replicates 3');

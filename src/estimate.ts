@@ -1,0 +1,60 @@
+/**
+ * The engine's own estimate of how long a run takes, from calibrated per-worker rates: used to
+ * balance sweep shards by work and to say up front when a request will take long.
+ */
+import os from 'node:os';
+import { workOf } from './engine.js';
+import { formatDuration } from './progress.js';
+import { planChunks, recordCount } from './plan.js';
+import type { RunSpec } from './spec.js';
+
+/**
+ * Draws (resample) or generation steps (stats) per second on one worker, measured end to end on
+ * the 2-core AMD EPYC development machine (README, Benchmarks): fast resample 180.5 M normals/s,
+ * stdlib 40.6 M/s; stats 78 M steps/s on 2 workers; stats with stdlib measured 6.7x slower than
+ * stats with fast in one session. A faster or busier machine moves every figure together.
+ */
+const RATE: Record<RunSpec['method'], Record<RunSpec['rng'], number>> = {
+  resample: { fast: 180e6, stdlib: 40e6 },
+  stats: { fast: 39e6, stdlib: 5.8e6 },
+};
+
+/**
+ * Recorded values (experiments × recorded generations) summarised per second, on the coordinating
+ * thread: recording all 1000 generations of the article's stats run costs 0.051 s more than
+ * recording one (README: 0.074 s against 0.023 s), about 2e7 values/s.
+ */
+const RECORD_RATE = 2e7;
+
+/** Starting the pool, writing the result files: about 0.1 s per run (README). */
+const FIXED_SECONDS = 0.1;
+
+/** Seconds one worker would take for `spec`: the unit in which sweep shards are balanced. */
+export function workSeconds(spec: RunSpec): number {
+  return workOf(spec) / RATE[spec.method][spec.rng] + (spec.experiments * recordCount(spec.generations, spec.every)) / RECORD_RATE + FIXED_SECONDS;
+}
+
+/**
+ * Estimated wall seconds of `spec` on `workers` threads: the draws spread over the workers that
+ * have chunks and CPUs to run on, the recording on one thread.
+ */
+export function estimateSeconds(spec: RunSpec, workers: number, cpus = os.availableParallelism()): number {
+  const threads = Math.max(1, Math.min(workers, cpus, planChunks(spec).length));
+  const record = (spec.experiments * recordCount(spec.generations, spec.every)) / RECORD_RATE;
+  return (workSeconds(spec) - record - FIXED_SECONDS) / threads + record + FIXED_SECONDS;
+}
+
+/** A request estimated to take longer than this says so before it starts. */
+export const LONG_SECONDS = 60;
+
+/**
+ * The up-front line for a long request (null when it is not long): what it is, the estimate, and
+ * where progress shows. `what` names the request (`this run`, `these 40 points`).
+ */
+export function longNotice(what: string, seconds: number, workers: number): string | null {
+  if (!(seconds > LONG_SECONDS)) return null;
+  return (
+    `collapse: note: ${what} will take about ${formatDuration(seconds)} on ${workers} worker${workers === 1 ? '' : 's'} ` +
+    `by the engine's estimate (calibrated rates; a busy or faster machine differs)\n`
+  );
+}
