@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/provenance.js';
+import { runSpec } from '../src/engine.js';
+import { resolveRunSpec } from '../src/spec.js';
+import { benchExperiments } from './scaling.js';
 import { F, K24, K53, W53, ZIGGURAT_R } from '../workers/ziggurat.js';
 
 /** What article.c prints. */
@@ -78,7 +81,121 @@ export function runNative(binary: string, gen: 'engine' | 'x256', experiments: n
   }
 }
 
+/** One side of the comparison: every repetition's wall, and the best. */
+export interface Side {
+  walls: number[];
+  best: number;
+  meanFinalLnSd: number;
+}
+
+/** The article's workload on the engine (wasm kernel, then the JS kernel) and on both C loops, in turn. */
+export interface NativeFigures {
+  compiler: string;
+  flags: string[];
+  experiments: number;
+  threads: number;
+  repetitions: number;
+  engineWasm: Side;
+  engineJs: Side;
+  cEngine: Side;
+  cX256: Side;
+  /** engine (wasm kernel) ÷ C, best against best: the issue's target is at most 1.15 against x256. */
+  ratioVsX256: number;
+  ratioVsCEngine: number;
+  /** engine with the JS kernel ÷ engine with the wasm kernel. */
+  jsOverWasm: number;
+}
+
+function side(): Side {
+  return { walls: [], best: Infinity, meanFinalLnSd: NaN };
+}
+
+function note(s: Side, wall: number, meanFinalLnSd: number): void {
+  s.walls.push(wall);
+  s.best = Math.min(s.best, wall);
+  s.meanFinalLnSd = meanFinalLnSd;
+}
+
+/** One engine run of the article (n = T = 1000) on `threads` workers; COLLAPSE_KERNEL=js while `js`. */
+async function engineRun(experiments: number, threads: number, js: boolean): Promise<[number, number]> {
+  const spec = resolveRunSpec({ experiments: String(experiments) });
+  const before = process.env['COLLAPSE_KERNEL'];
+  if (js) process.env['COLLAPSE_KERNEL'] = 'js'; // read by each worker when its pool starts
+  else delete process.env['COLLAPSE_KERNEL'];
+  try {
+    const t0 = process.hrtime.bigint();
+    const out = await runSpec(spec, threads);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const last = out.lnSd[out.rows - 1]!;
+    return [wall, last.reduce((a, b) => a + b, 0) / last.length];
+  } finally {
+    if (before === undefined) delete process.env['COLLAPSE_KERNEL'];
+    else process.env['COLLAPSE_KERNEL'] = before;
+  }
+}
+
+/**
+ * The four contenders in turn, `repetitions` rounds (so that a change in the machine's load falls
+ * on all of them), keeping each one's best wall. The engine's walls include its pool start-up.
+ */
+export async function benchNative(
+  binary: string,
+  compiler: string,
+  experiments: number,
+  threads: number,
+  repetitions: number,
+  log: (line: string) => void,
+): Promise<NativeFigures | string> {
+  const f = { engineWasm: side(), engineJs: side(), cEngine: side(), cX256: side() };
+  for (let r = 0; r < repetitions; r++) {
+    const [w1, l1] = await engineRun(experiments, threads, false);
+    note(f.engineWasm, w1, l1);
+    const c1 = runNative(binary, 'x256', experiments, threads);
+    if (typeof c1 === 'string') return c1;
+    note(f.cX256, c1.wallSeconds, c1.meanFinalLnSd);
+    const [w2, l2] = await engineRun(experiments, threads, true);
+    note(f.engineJs, w2, l2);
+    const c2 = runNative(binary, 'engine', experiments, threads);
+    if (typeof c2 === 'string') return c2;
+    note(f.cEngine, c2.wallSeconds, c2.meanFinalLnSd);
+    log(
+      `  round ${r + 1}: engine wasm ${w1.toFixed(2)} s, C x256 ${c1.wallSeconds.toFixed(2)} s, ` +
+        `engine JS kernel ${w2.toFixed(2)} s, C engine stream ${c2.wallSeconds.toFixed(2)} s`,
+    );
+  }
+  return {
+    compiler,
+    flags: NATIVE_FLAGS,
+    experiments,
+    threads,
+    repetitions,
+    ...f,
+    ratioVsX256: f.engineWasm.best / f.cX256.best,
+    ratioVsCEngine: f.engineWasm.best / f.cEngine.best,
+    jsOverWasm: f.engineJs.best / f.engineWasm.best,
+  };
+}
+
+/** Lines for the console. */
+export function formatNative(f: NativeFigures): string {
+  const draws = f.experiments * 1e6;
+  const line = (name: string, s: Side): string =>
+    `  ${name.padEnd(34)} ${s.best.toFixed(2).padStart(7)} s ${(draws / s.best / 1e6).toFixed(1).padStart(8)} M normals/s  mean final ln sd ${s.meanFinalLnSd.toFixed(6)}`;
+  return [
+    line('engine, wasm kernel', f.engineWasm),
+    line('engine, JS kernel (COLLAPSE_KERNEL=js)', f.engineJs),
+    line('C, the engine’s stream', f.cEngine),
+    line('C, xoshiro256+ / 256-region zig.', f.cX256),
+    `  engine ÷ C x256 ${f.ratioVsX256.toFixed(2)}x, ÷ C engine stream ${f.ratioVsCEngine.toFixed(2)}x; JS kernel ÷ wasm kernel ${f.jsOverWasm.toFixed(2)}x`,
+  ].join('\n');
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const b = buildNative();
-  console.log(typeof b === 'string' ? b : `built ${b.binary} with ${b.compiler}`);
+  if (typeof b === 'string') {
+    console.log(b);
+  } else {
+    const f = await benchNative(b.binary, b.compiler, benchExperiments(), 2, 2, (l) => console.log(l));
+    console.log(typeof f === 'string' ? f : formatNative(f));
+  }
 }
