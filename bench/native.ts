@@ -180,7 +180,7 @@ export async function benchNative(
 export function formatNative(f: NativeFigures): string {
   const draws = f.experiments * 1e6;
   const line = (name: string, s: Side): string =>
-    `  ${name.padEnd(34)} ${s.best.toFixed(2).padStart(7)} s ${(draws / s.best / 1e6).toFixed(1).padStart(8)} M normals/s  mean final ln sd ${s.meanFinalLnSd.toFixed(6)}`;
+    `  ${name.padEnd(40)} ${s.best.toFixed(2).padStart(7)} s ${(draws / s.best / 1e6).toFixed(1).padStart(8)} M normals/s  mean final ln sd ${s.meanFinalLnSd.toFixed(6)}`;
   return [
     line('engine, wasm kernel', f.engineWasm),
     line('engine, JS kernel (COLLAPSE_KERNEL=js)', f.engineJs),
