@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../src/results.js';
 import { benchKernel, formatKernel } from './kernel.js';
 import { benchExperiments, benchScaling, formatScaling, workerCounts } from './scaling.js';
 import { benchMethods, formatMethods } from './methods.js';
+import { benchNative, buildNative, formatNative, type NativeFigures } from './native.js';
 
 /** What numpy_peer.py prints. */
 interface PeerRun {
@@ -73,8 +74,25 @@ async function main(): Promise<void> {
   const methods = await benchMethods(maxWorkers, experiments, process.env['BENCH_BIG'] === '1');
   log(formatMethods(methods));
 
-  log('\nnumpy peer (single thread):');
   const notes: string[] = [];
+  log(`\nnative C yardstick (n = T = 1000, E = ${experiments}, 2 threads, in turn, best of 2):`);
+  let native: NativeFigures | null = null;
+  const built = buildNative();
+  if (typeof built === 'string') {
+    notes.push(built);
+    log(`  ${built}`);
+  } else {
+    const f = await benchNative(built.binary, built.compiler, experiments, 2, 2, log);
+    if (typeof f === 'string') {
+      notes.push(f);
+      log(`  ${f}`);
+    } else {
+      native = f;
+      log(formatNative(f));
+    }
+  }
+
+  log('\nnumpy peer (single thread):');
   let vectorised: PeerRun | null = null;
   let literal: PeerRun | null = null;
   const missing = peerUnavailable();
@@ -93,7 +111,7 @@ async function main(): Promise<void> {
       log(`  ${p.impl.padEnd(17)} E=${String(p.experiments).padStart(5)} ${p.wallSeconds.toFixed(2).padStart(8)} s ${mega(p.normalsPerSecond).padStart(10)}  mean final sd ${p.meanFinalSd.toFixed(4)}`);
     }
   }
-  for (const n of notes) log(`  ${n}`);
+  for (const n of notes.filter((x) => x.startsWith('numpy'))) log(`  ${n}`);
 
   const all = scaling.points.find((p) => p.workers === maxWorkers)!;
   const one = scaling.points.find((p) => p.workers === 1)!;
@@ -113,6 +131,7 @@ async function main(): Promise<void> {
   log(`  ÷ numpy best (${best?.impl ?? 'n/a'})   ${fmtRatio(ratios.allCoresVsNumpyBest)}   (1 worker: ${fmtRatio(ratios.oneWorkerVsNumpyBest)})`);
   log(`  ÷ numpy vectorised  ${fmtRatio(ratios.allCoresVsNumpyVectorised)}`);
   log(`  ÷ numpy literal     ${fmtRatio(ratios.allCoresVsNumpyLiteral)}`);
+  if (native !== null) log(`  2 workers ÷ native C (xoshiro256+, 256-region ziggurat, 2 threads) ${fmtRatio(native.ratioVsX256)}, ÷ C on the engine's stream ${fmtRatio(native.ratioVsCEngine)}`);
 
   const finishedAt = new Date();
   const doc = {
@@ -121,6 +140,7 @@ async function main(): Promise<void> {
     kernel,
     scaling,
     methods,
+    native,
     peer: peers.length === 0 ? null : { vectorised, literal },
     ratios,
     notes,

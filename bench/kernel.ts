@@ -4,6 +4,7 @@ import Benchmark from 'benchmark';
 import { drawFast, drawStdlib } from '../workers/kernel.js';
 import { setState } from '../workers/xoshiro.js';
 import { StdlibNormal } from '../workers/stdlib-normal.js';
+import { loadWasmKernel } from '../workers/wasm-kernel.js';
 
 /** Draws per benchmarked call: the article's n, so call overhead weighs as it does in a run. */
 export const DRAWS_PER_CALL = 1000;
@@ -22,6 +23,9 @@ export interface KernelFigures {
   drawsPerCall: number;
   fast: GeneratorFigure;
   stdlib: GeneratorFigure;
+  /** The wasm kernel on one stream, and on four streams per call (SIMD lanes); null when not built. */
+  wasm: GeneratorFigure | null;
+  wasm4: GeneratorFigure | null;
   /** fast ÷ stdlib draws per second. */
   ratio: number;
   /** Sum of every ss the calls produced, reported so that no call can be discarded as dead code. */
@@ -38,6 +42,13 @@ export function benchKernel(): KernelFigures {
   const scratch = new Float64Array(DRAWS_PER_CALL);
   let sink = 0;
 
+  const wasm = loadWasmKernel();
+  const stW = new Int32Array(4);
+  setState(stW, 1, 2, 3, 4);
+  const st4 = new Int32Array(16).fill(1);
+  const out4 = new Float64Array(8);
+  const perCall = new Map<string, number>([['wasm4', 4 * DRAWS_PER_CALL]]);
+
   const figures = new Map<string, GeneratorFigure>();
   const suite = new Benchmark.Suite('kernel');
   suite
@@ -48,14 +59,26 @@ export function benchKernel(): KernelFigures {
     .add('stdlib', () => {
       drawStdlib(gen, DRAWS_PER_CALL, scratch, out);
       sink += out[1]!;
-    })
+    });
+  if (wasm !== null) {
+    suite
+      .add('wasm', () => {
+        wasm.draw(stW, DRAWS_PER_CALL, out);
+        sink += out[1]!;
+      })
+      .add('wasm4', () => {
+        wasm.draw4(st4, DRAWS_PER_CALL, out4);
+        sink += out4[4]!;
+      });
+  }
+  suite
     .on('cycle', (event: Benchmark.Event) => {
       const b = event.target as unknown as Benchmark;
       // An error inside a test only shows up here; a silent zero would read as a result.
       if (b.error !== undefined) throw b.error;
       figures.set(b.name ?? '?', {
         hz: b.hz,
-        drawsPerSecond: b.hz * DRAWS_PER_CALL,
+        drawsPerSecond: b.hz * (perCall.get(b.name ?? '') ?? DRAWS_PER_CALL),
         rme: b.stats.rme,
         samples: b.stats.sample.length,
       });
@@ -65,7 +88,15 @@ export function benchKernel(): KernelFigures {
   const fast = figures.get('fast');
   const stdlib = figures.get('stdlib');
   if (fast === undefined || stdlib === undefined) throw new Error('kernel benchmark produced no figures');
-  return { drawsPerCall: DRAWS_PER_CALL, fast, stdlib, ratio: fast.drawsPerSecond / stdlib.drawsPerSecond, sink };
+  return {
+    drawsPerCall: DRAWS_PER_CALL,
+    fast,
+    stdlib,
+    wasm: figures.get('wasm') ?? null,
+    wasm4: figures.get('wasm4') ?? null,
+    ratio: fast.drawsPerSecond / stdlib.drawsPerSecond,
+    sink,
+  };
 }
 
 /** One line per generator, for the console. */
@@ -75,6 +106,8 @@ export function formatKernel(k: KernelFigures): string {
   return [
     line('fast', k.fast),
     line('stdlib', k.stdlib),
+    k.wasm === null ? '  wasm    not built (npm run build)' : line('wasm', k.wasm),
+    ...(k.wasm4 === null ? [] : [line('wasm4', k.wasm4)]),
     `  ratio   ${k.ratio.toFixed(2)}x fast/stdlib   (sink ${k.sink.toExponential(6)})`,
   ].join('\n');
 }

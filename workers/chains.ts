@@ -15,6 +15,7 @@ import { subsamplePoolLength } from '../src/plan.js';
 import { FastSource, resampleGroup, statsGroup, StdlibSource, type Source } from './sources.js';
 import { nextOpenUnit } from './xoshiro.js';
 import { drawFast } from './kernel.js';
+import { wasmKernels, type Draw4Fn } from './wasm-kernel.js';
 
 /** The part of a run's spec that the workers need. */
 export type KernelSpec = Omit<RunSpec, 'experiments'>;
@@ -62,7 +63,12 @@ export function runChains(spec: KernelSpec, start: number, count: number, lnSd: 
     const need = subsamplePoolLength(spec);
     if (pool.length < need) pool = new Float64Array(need);
   }
-  for (let e = 0; e < count; e++) {
+  let e0 = 0;
+  const kernels = wasmKernels();
+  if (kernels !== null && src instanceof FastSource && spec.method === 'resample' && plainReplace(spec)) {
+    for (; e0 + 4 <= count; e0 += 4) replaceFour(spec, kernels.draw4, start, rec, e0);
+  }
+  for (let e = e0; e < count; e++) {
     src.seed(experimentWords(spec.seed, start + e));
     switch (spec.regime) {
       case 'replace':
@@ -82,6 +88,53 @@ export function runChains(spec: KernelSpec, start: number, count: number, lnSd: 
         augmentChain(spec, src, group, rec, e);
         break;
     }
+  }
+}
+
+/** Whether the regime runs as replace: replace itself, or fresh with no fresh draw (λn rounds to 0). */
+function plainReplace(spec: KernelSpec): boolean {
+  return spec.regime === 'replace' || (spec.regime === 'fresh' && freshCount(spec.fresh, spec.samples) === 0);
+}
+
+const st4 = new Int32Array(16);
+const out4 = new Float64Array(8);
+const m4 = new Float64Array(4);
+const ls4 = new Float64Array(4);
+
+/**
+ * replaceChain with resampled groups for experiments e..e+3 at once, one per SIMD lane of the
+ * wasm kernel: each lane draws its own experiment's stream, and each chain does replaceChain's
+ * arithmetic in the same order, so every value is the one replaceChain gives.
+ */
+function replaceFour(spec: KernelSpec, draw4: Draw4Fn, start: number, rec: Recorder, e: number): void {
+  for (let k = 0; k < 4; k++) {
+    const w = experimentWords(spec.seed, start + e + k);
+    for (let j = 0; j < 4; j++) st4[4 * j + k] = w[j]! | 0;
+    if ((st4[k]! | st4[4 + k]! | st4[8 + k]! | st4[12 + k]!) === 0) st4[k] = 1; // as setState
+    m4[k] = spec.mean0;
+    ls4[k] = Math.log(spec.sd0);
+  }
+  const n = spec.samples;
+  const T = spec.generations;
+  const lnDf = Math.log(n - spec.ddof);
+  const halfLnTau = 0.5 * Math.log(spec.temperature);
+  let row = 0;
+  let next = nextRecord(0, spec.every, T);
+  for (let g = 1; g <= T; g++) {
+    draw4(st4, n, out4);
+    for (let k = 0; k < 4; k++) {
+      m4[k] = m4[k]! + Math.exp(ls4[k]!) * out4[k]!;
+      ls4[k] = ls4[k]! + 0.5 * (Math.log(out4[4 + k]!) - lnDf);
+    }
+    if (g === next) {
+      for (let k = 0; k < 4; k++) {
+        rec.lnSd[row * rec.count + e + k] = ls4[k]!;
+        rec.mean[row * rec.count + e + k] = m4[k]!;
+      }
+      row++;
+      next = nextRecord(g, spec.every, T);
+    }
+    for (let k = 0; k < 4; k++) ls4[k] = ls4[k]! + halfLnTau;
   }
 }
 

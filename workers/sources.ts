@@ -7,6 +7,7 @@ import { drawFast, drawStdlib } from './kernel.js';
 import { StdlibNormal } from './stdlib-normal.js';
 import { nextOpenUnit, setState } from './xoshiro.js';
 import { normal as zigNormal } from './ziggurat.js';
+import { wasmKernels } from './wasm-kernel.js';
 
 /** What a chain draws from. `group` writes the mean of k standard normals to out[0] and their ss to out[1]. */
 export interface Source {
@@ -17,9 +18,10 @@ export interface Source {
   group(k: number, out: Float64Array): void;
 }
 
-/** xoshiro128** + ziggurat (53 bits); groups by the fused one-pass kernel. */
+/** xoshiro128** + ziggurat (53 bits); groups by the fused one-pass kernel, in wasm when it is built. */
 export class FastSource implements Source {
   readonly st = new Int32Array(4);
+  private readonly draw = wasmKernels()?.draw ?? drawFast;
   seed(w: readonly number[]): void {
     setState(this.st, w[0]!, w[1]!, w[2]!, w[3]!);
   }
@@ -30,7 +32,7 @@ export class FastSource implements Source {
     return nextOpenUnit(this.st);
   }
   group(k: number, out: Float64Array): void {
-    drawFast(this.st, k, out);
+    this.draw(this.st, k, out);
   }
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The WebAssembly kernels against the JS reference: the same deviates, moments and generator
+ * state word for word (rare branches included), four lanes as four separate streams, and the
+ * chains on the four-lane path equal to an independent re-run of the article's chain.
+ */
+import { describe, expect, it } from 'vitest';
+import { setState } from '../workers/xoshiro.js';
+import { ZIGGURAT_R } from '../workers/ziggurat.js';
+import { drawFast } from '../workers/kernel.js';
+import { loadWasmKernel, wasmKernels, type WasmKernels } from '../workers/wasm-kernel.js';
+import { runChains } from '../workers/chains.js';
+import { experimentWords } from '../src/seed.js';
+import { resolveRunSpec } from '../src/spec.js';
+
+function stateOf(w: readonly number[]): Int32Array {
+  const st = new Int32Array(4);
+  setState(st, w[0]!, w[1]!, w[2]!, w[3]!);
+  return st;
+}
+
+function kernels(): WasmKernels {
+  const k = loadWasmKernel();
+  // `npm run build` makes it; a missing binary would silently run the JS kernel everywhere
+  if (k === null) throw new Error('build/wasm/kernel.wasm is missing: run npm run build');
+  return k;
+}
+
+describe('wasm kernel', () => {
+  it('is built, and is the one the workers use', () => {
+    expect(loadWasmKernel()).not.toBeNull();
+    expect(wasmKernels()).not.toBeNull();
+  });
+
+  it('draws drawFast’s deviates, moments and state for n = 1, 2, 3, 1000 (10^6 deviates, tail and wedge included)', () => {
+    const { draw } = kernels();
+    const a = stateOf(experimentWords(1, 0));
+    const b = Int32Array.from(a);
+    const outA = new Float64Array(2);
+    const outB = new Float64Array(2);
+    const keepA = new Float64Array(1000);
+    const keepB = new Float64Array(1000);
+    let tail = 0;
+    let mismatches = 0;
+    for (const n of [1, 2, 3]) {
+      for (let c = 0; c < 2000; c++) {
+        drawFast(a, n, outA, keepA);
+        draw(b, n, outB, keepB);
+        if (outA[0] !== outB[0] || outA[1] !== outB[1]) mismatches++;
+        for (let i = 0; i < n; i++) if (keepA[i] !== keepB[i]) mismatches++;
+      }
+    }
+    for (let c = 0; c < 1000; c++) {
+      drawFast(a, 1000, outA, keepA);
+      draw(b, 1000, outB, c & 1 ? keepB : null);
+      if (outA[0] !== outB[0] || outA[1] !== outB[1]) mismatches++;
+      if (c & 1) {
+        for (let i = 0; i < 1000; i++) {
+          if (keepA[i] !== keepB[i]) mismatches++;
+          if (Math.abs(keepA[i]!) > ZIGGURAT_R) tail++;
+        }
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    // P(|z| > r) = 5.8e-4: about 290 tail draws in the 5·10^5 kept, so the tail branch ran
+    expect(tail).toBeGreaterThan(150);
+  });
+
+  it('gives each of four lanes exactly its own stream’s moments and state', () => {
+    const { draw4 } = kernels();
+    const seeds = [experimentWords(1, 0), experimentWords(1, 1), [0, 0, 0, 0], experimentWords(99, 12345)];
+    const sts = seeds.map(stateOf);
+    const st4 = new Int32Array(16);
+    for (let k = 0; k < 4; k++) for (let w = 0; w < 4; w++) st4[4 * w + k] = sts[k]![w]!;
+    const out = new Float64Array(2);
+    const out4 = new Float64Array(8);
+    let mismatches = 0;
+    for (const n of [1, 2, 1000, 3]) {
+      for (let c = 0; c < 300; c++) {
+        draw4(st4, n, out4);
+        for (let k = 0; k < 4; k++) {
+          drawFast(sts[k]!, n, out);
+          if (out[0] !== out4[k] || out[1] !== out4[4 + k]) mismatches++;
+        }
+      }
+    }
+    expect(mismatches).toBe(0);
+    for (let k = 0; k < 4; k++) expect([0, 1, 2, 3].map((w) => st4[4 * w + k])).toEqual(Array.from(sts[k]!));
+  });
+
+  it('runs the article’s chain on the four-lane path as replaceChain does, for any chunking', () => {
+    const spec = resolveRunSpec({ samples: '50', generations: '40', experiments: '11', every: '7', temperature: '0.9', sd0: '2', mean0: '1' });
+    const rows = 6; // generations 7, 14, ..., 35 and 40
+    const run = (start: number, count: number): { lnSd: Float64Array; mean: Float64Array } => {
+      const lnSd = new Float64Array(rows * count);
+      const mean = new Float64Array(rows * count);
+      runChains(spec, start, count, lnSd, mean);
+      return { lnSd, mean };
+    };
+    const all = run(0, 11); // two four-lane blocks and three experiments on the scalar path
+    const out = new Float64Array(2);
+    for (let e = 0; e < 11; e++) {
+      // the chain of workers/chains.ts written out on the JS kernel
+      const st = stateOf(experimentWords(spec.seed, e));
+      let m = spec.mean0;
+      let ls = Math.log(spec.sd0);
+      let row = 0;
+      for (let g = 1; g <= spec.generations; g++) {
+        drawFast(st, spec.samples, out);
+        m += Math.exp(ls) * out[0]!;
+        ls += 0.5 * (Math.log(out[1]!) - Math.log(spec.samples - spec.ddof));
+        if (g % 7 === 0 || g === spec.generations) {
+          expect(all.lnSd[row * 11 + e]).toBe(ls);
+          expect(all.mean[row * 11 + e]).toBe(m);
+          row++;
+        }
+        ls += 0.5 * Math.log(spec.temperature);
+      }
+      expect(row).toBe(rows);
+    }
+    const part = run(3, 5); // one four-lane block starting at experiment 3, one scalar
+    for (let r = 0; r < rows; r++) {
+      for (let e = 0; e < 5; e++) {
+        expect(part.lnSd[r * 5 + e]).toBe(all.lnSd[r * 11 + 3 + e]);
+        expect(part.mean[r * 5 + e]).toBe(all.mean[r * 11 + 3 + e]);
+      }
+    }
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Loads the WebAssembly group kernel (workers/wasm/kernel.ts, built to build/wasm/kernel.wasm) and
+ * wraps it with drawFast's signature; null when the binary is absent, so that the JS kernel,
+ * which gives the same deviates, runs instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { F, K24, K53, W53, ZIGGURAT_R } from './ziggurat.js';
+
+/** drawFast's signature: n deviates from `st` reduced to out[0] = mean, out[1] = ss; optionally kept. */
+export type DrawFn = (st: Int32Array, n: number, out: Float64Array, keep?: Float64Array | null) => void;
+
+/** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+interface WasmGlobal {
+  value: unknown;
+}
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  group(n: number, keep: number): void;
+  K24_AT: WasmGlobal;
+  W53_AT: WasmGlobal;
+  K53_AT: WasmGlobal;
+  F_AT: WasmGlobal;
+  STATE_AT: WasmGlobal;
+  OUT_AT: WasmGlobal;
+  R_AT: WasmGlobal;
+  KEEP_AT: WasmGlobal;
+  KEEP_MAX: WasmGlobal;
+  group4(n: number): void;
+  STATE4_AT: WasmGlobal;
+  OUT4_AT: WasmGlobal;
+}
+
+/**
+ * Four streams at once: `st4` holds word w of stream k at st4[4w + k]; out[k] gets stream k's
+ * mean and out[4 + k] its ss, each exactly as drawFast gives them for that stream alone.
+ */
+export type Draw4Fn = (st4: Int32Array, n: number, out: Float64Array) => void;
+
+/** Both kernels of one instance. */
+export interface WasmKernels {
+  draw: DrawFn;
+  draw4: Draw4Fn;
+}
+
+/** build/wasm/kernel.wasm under the package root, from workers/ (source) or dist/workers/. */
+export function wasmPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+  return path.join(root, 'build', 'wasm', 'kernel.wasm');
+}
+
+/** Instantiates the kernel from `bytes` and returns drawFast's equivalent. */
+export function instantiate(bytes: Uint8Array): WasmKernels {
+  const module = new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, { env: { log: Math.log, exp: Math.exp } });
+  const x = instance.exports as unknown as Exports;
+  const buf = x.memory.buffer;
+  const at = (g: WasmGlobal): number => g.value as number;
+  new Int32Array(buf, at(x.K24_AT), K24.length).set(K24);
+  new Float64Array(buf, at(x.W53_AT), W53.length).set(W53);
+  new Float64Array(buf, at(x.K53_AT), K53.length).set(K53);
+  new Float64Array(buf, at(x.F_AT), F.length).set(F);
+  new Float64Array(buf, at(x.R_AT), 1)[0] = ZIGGURAT_R;
+  const state = new Int32Array(buf, at(x.STATE_AT), 4);
+  const moments = new Float64Array(buf, at(x.OUT_AT), 2);
+  const keepMax = at(x.KEEP_MAX);
+  const kept = new Float64Array(buf, at(x.KEEP_AT), keepMax);
+  const group = x.group;
+  const group4 = x.group4;
+  const state4 = new Int32Array(buf, at(x.STATE4_AT), 16);
+  const moments4 = new Float64Array(buf, at(x.OUT4_AT), 8);
+  const draw4: Draw4Fn = (st4, n, out) => {
+    state4.set(st4);
+    group4(n);
+    st4.set(state4);
+    out.set(moments4);
+  };
+  const draw: DrawFn = (st, n, out, keep = null) => {
+    state.set(st);
+    if (keep === null) {
+      group(n, 0);
+    } else {
+      if (n > keepMax) throw new RangeError(`wasm kernel: keep holds at most ${keepMax} deviates, asked for ${n}`);
+      group(n, 1);
+      keep.set(kept.subarray(0, n));
+    }
+    st.set(state);
+    out[0] = moments[0]!;
+    out[1] = moments[1]!;
+  };
+  return { draw, draw4 };
+}
+
+/** The kernels from build/wasm/kernel.wasm, or null when it is not built. */
+export function loadWasmKernel(): WasmKernels | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(wasmPath());
+  } catch {
+    return null;
+  }
+  return instantiate(bytes);
+}
+
+let cached: WasmKernels | null | undefined;
+
+/**
+ * This thread's wasm kernels, loaded once; null when the binary is not built or when
+ * COLLAPSE_KERNEL=js asks for the JS kernel (the same deviates, for comparisons).
+ */
+export function wasmKernels(): WasmKernels | null {
+  if (cached === undefined) cached = process.env['COLLAPSE_KERNEL'] === 'js' ? null : loadWasmKernel();
+  return cached;
+}
