@@ -3,6 +3,7 @@
  * of workers or machines, so that every split of the work merges to the same bytes.
  */
 import type { RunSpec } from './spec.js';
+import { familyOf } from './families/index.js';
 
 /** A contiguous range of experiment indices: [start, start + count). */
 export interface Chunk {
@@ -12,7 +13,17 @@ export interface Chunk {
 }
 
 /** The spec fields a chunk plan depends on. */
-export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> & { method?: RunSpec['method'] };
+export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> & {
+  method?: RunSpec['method'];
+  model?: string;
+  modelParams?: RunSpec['modelParams'];
+};
+
+/** A generation's cost relative to the scalar chain's, from the spec's family (1 without one). */
+export function stepCost(spec: ChunkSpec): number {
+  if (spec.model === undefined || spec.modelParams === undefined) return 1;
+  return familyOf(spec.model).stepCost({ method: spec.method ?? 'resample', modelParams: spec.modelParams });
+}
 
 /** Draws per chunk aimed at: about 0.1 s of kernel time, small against a task's fixed cost. */
 const TARGET_DRAWS_PER_CHUNK = 2 ** 24;
@@ -28,7 +39,7 @@ const MAX_CHUNKS = 4096;
 export function chunkSize(spec: ChunkSpec): number {
   const E = spec.experiments;
   // a generation costs n draws when resampling, one draw of the statistics with --method stats
-  const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations;
+  const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations * stepCost(spec);
   let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
   size = Math.min(size, Math.max(1, Math.ceil(E / MIN_CHUNKS)));
   size = Math.max(size, Math.ceil(E / MAX_CHUNKS));

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { conflictingFlags, invalidFlag, UsageError } from './errors.js';
+import { familyNames, familyOf } from './families/index.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
 export type RngName = 'fast' | 'stdlib';
@@ -44,6 +45,9 @@ export interface RunSpec {
   method: Method;
   /** Threshold for the share of experiments whose sd is still above it. */
   epsilon: number;
+  /** The model family (src/families/), and its parameters in the family's order, validated by it. */
+  model: string;
+  modelParams: Readonly<Record<string, number>>;
 }
 
 /** The article's experiment, with a fixed seed so that two plain runs agree. */
@@ -59,6 +63,7 @@ export const DEFAULTS = {
   regime: 'replace' as Regime,
   temperature: 1,
   method: 'resample' as Method,
+  model: 'gaussian',
 };
 
 /** Default cap on recorded generations: `--every` defaults to ceil(T / 1000). */
@@ -126,6 +131,9 @@ export interface RawRunFlags {
   temperature?: unknown;
   method?: unknown;
   epsilon?: unknown;
+  model?: unknown;
+  /** A model family's own flags (--dim for the Gaussian), read by the family. */
+  [familyFlag: string]: unknown;
 }
 
 /** Validates raw flags into a RunSpec; throws UsageError naming the first bad flag. */
@@ -165,7 +173,10 @@ export function resolveRunSpec(raw: RawRunFlags): RunSpec {
       '--method stats has no exact O(1) form for --regime accumulate-subsample (its fit depends on which pooled values are drawn); use --method resample',
     );
   }
-  return { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon };
+  const model = raw.model === undefined ? DEFAULTS.model : parseChoiceFlag('model', raw.model, familyNames());
+  const base = { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon, model };
+  const modelParams = familyOf(model).resolveParams(raw, base);
+  return { ...base, modelParams };
 }
 
 /** Canonical JSON of a spec (fixed key order): what the hash and result files record. */
@@ -185,6 +196,8 @@ export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
     temperature: spec.temperature,
     method: spec.method,
     epsilon: spec.epsilon,
+    model: spec.model,
+    ...spec.modelParams,
   };
 }
 
@@ -199,7 +212,10 @@ export function specCommand(spec: RunSpec): string {
     `collapse run -n ${spec.samples} -t ${spec.generations} -e ${spec.experiments} --ddof ${spec.ddof} ` +
     `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng} ` +
     `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''} --temperature ${spec.temperature} ` +
-    `--method ${spec.method} --epsilon ${spec.epsilon}`
+    `--method ${spec.method} --epsilon ${spec.epsilon} --model ${spec.model}` +
+    Object.entries(spec.modelParams)
+      .map(([k, v]) => ` --${k} ${v}`)
+      .join('')
   );
 }
 

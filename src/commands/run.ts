@@ -16,9 +16,10 @@ import { checkFreeSpace, checkOutDir, resultBytes } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import type { RowStats } from '../summary.js';
 import { executeRun } from '../execute.js';
-import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
+import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
 import { example } from './help.js';
+import { allFamilies, familyNames, familyOf } from '../families/index.js';
 
 /**
  * Options shared by every command that runs experiments. Values stay strings (yargs' type labels
@@ -51,10 +52,15 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
         "resample (n draws per generation, the literal experiment) or stats (each generation's mean and sum of squares " +
         'drawn from their exact laws, O(1) per generation; not with accumulate-subsample) [default:\u00a0resample]',
     })
-    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' });
+    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' })
+    .option('model', { type: 'string', describe: `model family: ${familyNames().join(', ')} [default:\u00a0${DEFAULTS.model}]` });
+  const withFamilies = allFamilies()
+    .flatMap((f) => f.flags)
+    .filter((g, i, a) => a.findIndex((h) => h.name === g.name) === i)
+    .reduce((acc, g) => acc.option(g.name, { type: 'string', describe: g.describe }), base);
   return opts.workers === false
-    ? base
-    : base.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
+    ? withFamilies
+    : withFamilies.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
 }
 
 /** Parses --workers: an integer from 1 to 1024, default the available parallelism. */
@@ -78,19 +84,22 @@ export function checkMemory(spec: RunSpec, workers: number): void {
   const need = estimateBytes(spec, workers);
   const limit = memoryLimit();
   if (need <= limit) return;
-  if (spec.regime === 'accumulate-subsample') {
-    const perWorker = subsamplePoolLength(spec) * 8;
-    if (perWorker * workers > limit / 2) {
-      throw new UsageError(
-        `--regime accumulate-subsample keeps n·T = ${subsamplePoolLength(spec)} values per experiment in flight, ` +
-          `${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
-          `machine's, or COLLAPSE_MEMORY_LIMIT); use fewer --generations or --samples, or fewer --workers`,
-      );
-    }
+  const family = familyOf(spec.model);
+  const perWorker = family.workerBytes(spec);
+  if (perWorker * workers > limit / 2) {
+    const what =
+      spec.regime === 'accumulate-subsample'
+        ? `--regime accumulate-subsample keeps ${perWorker / 8 === spec.samples * spec.generations ? 'n·T' : 'n·T vectors:'} ${perWorker / 8 === spec.samples * spec.generations ? '=' : ''} ${perWorker / 8} values per experiment in flight`.replace('  ', ' ')
+        : `--model ${spec.model} with these flags holds ${perWorker / 8} values per experiment in flight`;
+    throw new UsageError(
+      `${what}, ${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
+        `machine's, or COLLAPSE_MEMORY_LIMIT); use fewer --generations or --samples, or fewer --workers`,
+    );
   }
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
-  const perRow = E * 8 + workers * chunkSize(spec) * 24 + NF * 8 * (2 * workers + 4);
+  const K = family.metrics.length;
+  const perRow = E * 8 * (1 + K) + workers * chunkSize(spec) * 8 * (3 + K) + NF * 8 * (2 * workers + 4);
   const rowsMax = Math.floor((limit - E * 24) / perRow);
   const way =
     rowsMax >= 1
