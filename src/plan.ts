@@ -41,7 +41,8 @@ export function chunkSize(spec: ChunkSpec): number {
   // a generation costs n draws when resampling, one draw of the statistics with --method stats
   const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations * stepCost(spec);
   let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
-  size = Math.min(size, Math.max(1, Math.ceil(E / MIN_CHUNKS)));
+  // ⌊E/64⌋, not ⌈E/64⌉: 1000 experiments in chunks of ⌈1000/64⌉ = 16 make only 63 chunks
+  size = Math.min(size, Math.max(1, Math.floor(E / MIN_CHUNKS)));
   size = Math.max(size, Math.ceil(E / MAX_CHUNKS));
   return size;
 }

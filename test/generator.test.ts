@@ -1,11 +1,13 @@
 /**
  * The generators: pinned values from the reference C code, stream identity and independence,
- * the ziggurat's tables, moments and tails of 10^7 draws, and a chi-square goodness-of-fit test.
+ * the ziggurat's tables, moments and tails of 10^7 draws, the far tail (|z| > 4, > 5, and the law
+ * beyond r) of 10^8 draws from both the kernel and the reference, and a chi-square goodness-of-fit
+ * test.
  */
 import { describe, expect, it } from 'vitest';
 import mt19937 from '@stdlib/random-base-mt19937';
 import { nextU32, setState } from '../workers/xoshiro.js';
-import { normal, ZIGGURAT_R, ZIGGURAT_RESIDUAL, ZIGGURAT_V, F as ZF } from '../workers/ziggurat.js';
+import { K53, normal, zigguratSlow, ZIGGURAT_R, ZIGGURAT_RESIDUAL, ZIGGURAT_V, F as ZF } from '../workers/ziggurat.js';
 import { drawFast, drawStdlib } from '../workers/kernel.js';
 import { StdlibNormal, mtInitByArray } from '../workers/stdlib-normal.js';
 import { experimentWords, mix64 } from '../src/seed.js';
@@ -40,11 +42,15 @@ describe('seed derivation (splitmix64-v1)', () => {
     expect(mix64((1234567n + g) & mask)).toBe(6457827717110365317n);
   });
 
-  it('gives every experiment its own words, and the same words for the same (seed, experiment)', () => {
+  it('gives every experiment its own words, and the words of the documented scheme', () => {
     const seen = new Set<string>();
     for (let e = 0; e < 20000; e++) seen.add(experimentWords(7, e).join(','));
     expect(seen.size).toBe(20000);
-    expect(experimentWords(7, 123)).toEqual(experimentWords(7, 123));
+    // the documented scheme written out in Python integers (key = mix64(seed + γ), words of
+    // mix64(key + (2e+1)γ) and mix64(key + (2e+2)γ), low half first)
+    expect(experimentWords(7, 123)).toEqual([3734227250, 2986187074, 1557171217, 4149800888]);
+    expect(experimentWords(0, 0)).toEqual([1293516399, 2802244911, 4097920862, 3011683077]);
+    expect(experimentWords(2 ** 53 - 1, 5)).toEqual([3801643579, 4051494448, 2979874491, 2024572894]);
     expect(experimentWords(7, 123)).not.toEqual(experimentWords(8, 123));
     // seeds near 2^53 are accepted and distinct
     const big = Number.MAX_SAFE_INTEGER;
@@ -176,6 +182,113 @@ describe('fast normal generator', () => {
     for (const c of counts) stat += ((c - expected) * (c - expected)) / expected;
     expect(chiSquareZ(stat, bins - 1)).toBeLessThan(Z_BOUND);
     expect(chiSquareZ(stat, bins - 1)).toBeGreaterThan(-Z_BOUND); // too good a fit is a defect too
+  });
+});
+
+/**
+ * erfc by the Chebyshev fit of Numerical Recipes (erfcc, 2nd ed. §6.2): relative error below
+ * 1.2e-7 everywhere, so it serves for tail probabilities where 1 − Φ would lose every digit.
+ * Independent of ziggurat.ts (which integrates the tail by a continued fraction).
+ */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const ans =
+    t *
+    Math.exp(
+      -z * z - 1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? ans : 2 - ans;
+}
+
+/** One-sample Kolmogorov–Smirnov p-value (asymptotic law with Stephens' correction). */
+function ksOneSample(x: Float64Array, cdf: (v: number) => number): number {
+  const s = Float64Array.from(x).sort();
+  const n = s.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = cdf(s[i]!);
+    d = Math.max(d, (i + 1) / n - f, f - i / n);
+  }
+  const lambda = (Math.sqrt(n) + 0.12 + 0.11 / Math.sqrt(n)) * d;
+  let p = 0;
+  for (let k = 1; k <= 100; k++) p += 2 * (-1) ** (k - 1) * Math.exp(-2 * k * k * lambda * lambda);
+  return Math.min(1, Math.max(0, p));
+}
+
+describe('ziggurat far tail', () => {
+  // P(|z| > t) = erfc(t/√2), from mpmath at 30 digits
+  const P4 = 6.33424836662398425e-5;
+  const P5 = 5.73303143758387823e-7;
+  // beyond r: P(excess ≤ x) = 1 − erfc((r + x)/√2) / erfc(r/√2)
+  const tailCdf = (x: number) => 1 - erfc((ZIGGURAT_R + x) / Math.SQRT2) / erfc(ZIGGURAT_R / Math.SQRT2);
+
+  it('the erfc used here agrees with mpmath', () => {
+    expect(Math.abs(erfc(4 / Math.SQRT2) / P4 - 1)).toBeLessThan(1.2e-7);
+    expect(Math.abs(erfc(5 / Math.SQRT2) / P5 - 1)).toBeLessThan(1.2e-7);
+  });
+
+  function binomialZ(count: number, n: number, p: number): number {
+    return (count / n - p) / Math.sqrt((p * (1 - p)) / n);
+  }
+
+  /**
+   * The tail branch only shapes the draws beyond r ≈ 3.44, where the tests above stop. A tail
+   * rejection of y < x² instead of 2y < x² keeps P(|z| > r) but gives the excess the density
+   * ∝ exp(−rx − x²) instead of exp(−rx − x²/2): P(|z| > 4) falls to 0.774 and P(|z| > 5) to 0.238
+   * of their values (mpmath), z ≈ −18 and −5.8 at 10^8 draws, and the excess fails KS outright.
+   */
+  it('the inlined kernel: P(|z| > 4), P(|z| > 5) and the law of the excess beyond r in 10^8 draws', () => {
+    const st = stateOf(experimentWords(21, 0));
+    const out = new Float64Array(2);
+    const B = 1 << 16;
+    const buf = new Float64Array(B);
+    const rounds = Math.ceil(1e8 / B);
+    let c4 = 0;
+    let c5 = 0;
+    const excess: number[] = [];
+    for (let k = 0; k < rounds; k++) {
+      drawFast(st, B, out, buf);
+      for (let i = 0; i < B; i++) {
+        const a = Math.abs(buf[i]!);
+        if (a > ZIGGURAT_R) {
+          excess.push(a - ZIGGURAT_R);
+          if (a > 4) c4++;
+          if (a > 5) c5++;
+        }
+      }
+    }
+    const draws = rounds * B;
+    expect(Math.abs(binomialZ(c4, draws, P4)), `P(|z| > 4): ${c4} of ${draws}`).toBeLessThan(Z_BOUND);
+    expect(Math.abs(binomialZ(c5, draws, P5)), `P(|z| > 5): ${c5} of ${draws}`).toBeLessThan(Z_BOUND);
+    expect(ksOneSample(Float64Array.from(excess), tailCdf), `KS of ${excess.length} excesses`).toBeGreaterThan(1e-4);
+  });
+
+  it('the reference: its tail branch entered directly (2·10^5 draws), and P(|z| > 4) in 10^7 draws', () => {
+    const st = stateOf(experimentWords(22, 0));
+    // region 0 with an abscissa past the base rectangle: the draws that go to the tail (either sign)
+    const M = 200_000;
+    const excess = new Float64Array(M);
+    let beyond4 = 0;
+    let beyond5 = 0;
+    for (let k = 0; k < M; k++) {
+      const z = zigguratSlow(st, k & 1 ? 128 : 0, K53[0]!);
+      const a = Math.abs(z);
+      if (Math.sign(z) !== (k & 1 ? -1 : 1) || a <= ZIGGURAT_R) throw new Error(`tail draw ${k}: ${z}`);
+      excess[k] = a - ZIGGURAT_R;
+      if (a > 4) beyond4++;
+      if (a > 5) beyond5++;
+    }
+    expect(ksOneSample(excess, tailCdf), 'KS of the excess').toBeGreaterThan(1e-4);
+    // P(|z| > t | |z| > r): 0.110 and 9.95e-4; the y < x² rejection gives 0.085 and 2.4e-4 (z −35, −11)
+    const pr = erfc(ZIGGURAT_R / Math.SQRT2);
+    expect(Math.abs(binomialZ(beyond4, M, P4 / pr)), 'P(|z| > 4 | |z| > r)').toBeLessThan(Z_BOUND);
+    expect(Math.abs(binomialZ(beyond5, M, P5 / pr)), 'P(|z| > 5 | |z| > r)').toBeLessThan(Z_BOUND);
+    const N = 10_000_000;
+    let c4 = 0;
+    for (let i = 0; i < N; i++) if (Math.abs(normal(st)) > 4) c4++;
+    expect(Math.abs(binomialZ(c4, N, P4)), `P(|z| > 4): ${c4} of ${N}`).toBeLessThan(Z_BOUND);
   });
 });
 

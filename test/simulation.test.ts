@@ -1,7 +1,8 @@
 /**
- * The engine against exact theory: simulated means of sd, log10 sd, (m − m0)² and W2² for several
- * (n, T, ddof) and both generators, by z-score, at every recorded generation; one deep case with the
- * sd far below 1e-300; and identical statistics for any worker count.
+ * The engine against exact theory: simulated means of sd, log10 sd, sd², (m − m0)² and W2² for
+ * several (n, T, ddof, τ), both generators and both methods, by z-score, at every recorded
+ * generation; one deep case with the sd far below 1e-300; and identical statistics for any worker
+ * count.
  */
 import { describe, expect, it } from 'vitest';
 import { runSpec } from '../src/engine.js';
@@ -19,35 +20,47 @@ const CASES: { name: string; flags: Record<string, string> }[] = [
   { name: 'n = 2, the smallest sample', flags: { samples: '2', generations: '40', experiments: '20000', every: '4' } },
   { name: 'n = 50, ddof 1, stdlib generator', flags: { samples: '50', generations: '200', experiments: '1000', ddof: '1', rng: 'stdlib', every: '20' } },
   { name: 'mean0 = 1e6, sd0 = 1e-3', flags: { samples: '20', generations: '100', experiments: '3000', mean0: '1e6', sd0: '0.001', every: '25' } },
+  // The specialised stats kernel at small n, where Var[m_T] = (1 + r + … + r^(T−1))/n with r = 2/3
+  // is far from the (r + … + r^T)/n of a mean stepped with the new sd instead of the old (1.0 vs 0.67).
+  { name: 'n = 3, --method stats', flags: { samples: '3', generations: '30', experiments: '20000', every: '3', method: 'stats' } },
+  // Temperature: E[s_T²] = τ^(T−1) r^T and Var[m_T] = (1 + Σ_{t<T} τ^t r^t)/n; a τ^T or a missing τ
+  // is off by 50% in E[s²] (sd 32% of it here) or by 2.6x in Var[m_T].
+  { name: 'τ = 1.5, n = 100, ddof 1, --method stats', flags: { samples: '100', generations: '5', experiments: '4000', ddof: '1', temperature: '1.5', every: '1', method: 'stats' } },
+  { name: 'τ = 1.5, n = 10, resample', flags: { samples: '10', generations: '8', experiments: '6000', temperature: '1.5', every: '2' } },
+  { name: 'τ = 0.7, n = 3, --method stats (gamma shape 1)', flags: { samples: '3', generations: '12', experiments: '20000', temperature: '0.7', every: '3', method: 'stats' } },
 ];
 
 /**
  * Where a z-score of a plain mean can be trusted. s_T is a product of T independent factors, so the
- * means of s_T and of (m − m0)² can be carried by rare large chains: then the sample sd
+ * means of s_T, s_T² and (m − m0)² can be carried by rare large chains: then the sample sd
  * underestimates the spread and the z-score's normal law fails. The checks apply where the exact
  * relative spreads stay moderate:
  * - sd: E[s_T²]/E[s_T]² − 1 = (r/c²)^T − 1 ≤ 10;
- * - (m − m0)²: the kurtosis κ of m_T ≤ 20. With q = E[R⁴] = k(k+2)/(n−ddof)², and m_T a martingale
- *   sum of s_t·Zbar_t with Zbar_t independent of every s: E[m_T²]·n = Σ_t r^t and
- *   E[m_T⁴]·n² = 3 Σ_t q^t + 6 Σ_{t<u} q^t r^(u−t), all t, u < T.
+ * - sd²: E[s_T⁴]/E[s_T²]² − 1 = (q/r²)^T − 1 ≤ 10, with q = E[R⁴] = k(k+2)/(n−ddof)²;
+ * - (m − m0)²: the kurtosis κ of m_T ≤ 20. m_T is a martingale sum of σ_t·Zbar_t with Zbar_t
+ *   independent of every s and σ_t the sampling sd of generation t+1 (σ_0 = s0, σ_t = √τ s_t), so
+ *   with r' = τr and q' = τ²q: E[m_T²]·n = Σ_t r'^t and E[m_T⁴]·n² = 3 Σ_t q'^t + 6 Σ_{t<u} q'^t r'^(u−t),
+ *   all t, u < T.
  * log10 s_T is a sum of independent terms and is always checked.
  */
-function trusted(s: RunSpec, g: number, th: { mean: number; sd: number }): { sd: boolean; m: boolean } {
+function trusted(s: RunSpec, g: number, th: { mean: number; sd: number }): { sd: boolean; sq: boolean; m: boolean } {
   const k = s.samples - 1;
   const nd = s.samples - s.ddof;
   const r = k / nd;
   const q = (k * (k + 2)) / (nd * nd);
+  const rt = s.temperature * r;
+  const qt = s.temperature * s.temperature * q;
   let second = 0;
   let fourth = 0;
-  let tailR = 0; // Σ_{j=1}^{g−1−t} r^j, built from the last t down
+  let tailR = 0; // Σ_{j=1}^{g−1−t} r'^j, built from the last t down
   for (let t = g - 1; t >= 0; t--) {
-    second += r ** t;
-    fourth += 3 * q ** t + 6 * q ** t * tailR;
-    tailR = r * (1 + tailR);
+    second += rt ** t;
+    fourth += 3 * qt ** t + 6 * qt ** t * tailR;
+    tailR = rt * (1 + tailR);
   }
   const kappa = fourth / (second * second);
   const cv2 = (th.sd / th.mean) ** 2;
-  return { sd: Number.isFinite(cv2) && cv2 <= 10, m: kappa <= 20 };
+  return { sd: Number.isFinite(cv2) && cv2 <= 10, sq: (q / (r * r)) ** g - 1 <= 10, m: kappa <= 20 };
 }
 
 describe('simulation against closed forms', () => {
@@ -66,7 +79,8 @@ describe('simulation against closed forms', () => {
         if (ok.m) expect(Math.abs(r.z.meanVar), `(m − m0)² ${where}`).toBeLessThan(Z_BOUND);
         if (ok.m && ok.sd) expect(Math.abs(r.z.w2sqMean), `W2² ${where}`).toBeLessThan(Z_BOUND);
         if (ok.sd) expect(Math.abs(r.z.sdMean), `sd ${where}`).toBeLessThan(Z_BOUND);
-        checked += Number(ok.m) + Number(ok.sd);
+        if (ok.sq) expect(Math.abs(r.z.sdSqMean), `sd² ${where}`).toBeLessThan(Z_BOUND);
+        checked += Number(ok.m) + Number(ok.sd) + Number(ok.sq);
         expect(Number.isFinite(r.sd['log10Mean']!)).toBe(true);
       }
       expect(checked).toBeGreaterThan(0); // each case checks some plain means too
