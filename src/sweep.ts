@@ -14,7 +14,7 @@ import { checkShardSet, shardRange, type Shard } from './shard.js';
 import { provenance, type Provenance } from './provenance.js';
 import { existingAncestor, freeBytes, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
-import { canonicalSpec, specHash, type RunSpec } from './spec.js';
+import { canonicalSpec, specFromCanonical, specHash, type RunSpec } from './spec.js';
 import { allTrajectoryColumns, csvNumber, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -260,7 +260,7 @@ export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
   try {
     const doc = readResultDocument(path.join(dir, SUMMARY_FILE), 'collapse.run');
     const params = (doc['params'] ?? {}) as Record<string, unknown>;
-    if (specHash(params as unknown as RunSpec) !== p.hash) return null;
+    if (specHash(specFromCanonical(params, dir)) !== p.hash) return null;
     if (!fs.existsSync(path.join(dir, 'finals.csv'))) return null;
     const { head, tail } = headAndTail(path.join(dir, 'trajectory.csv'));
     const columns = trajectoryColumns(p.spec.model);

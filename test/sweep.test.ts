@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/summary.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -82,7 +83,7 @@ describe('a small sweep', () => {
     expect(first.stdout).toContain('12 points run');
     expect(first.stdout).toContain(path.join('small'));
     const doc = sweepJson('small');
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION);
     expect(doc.kind).toBe('collapse.sweep');
     expect(doc.complete).toBe(true);
     expect(doc.grid.given).toEqual({ samples: '10,20', generations: '10..30:10', experiments: '50', replicates: '2' });

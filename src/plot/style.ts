@@ -94,6 +94,8 @@ export const PARAM_SYMBOL: Record<string, string> = {
   temperature: 'τ',
   method: 'method',
   epsilon: 'ε',
+  model: 'model',
+  dim: 'd',
 };
 
 /** Axis titles for a parameter on the x axis. */
@@ -111,6 +113,8 @@ export const PARAM_AXIS: Record<string, string> = {
   temperature: 'temperature τ',
   method: 'method',
   epsilon: 'threshold ε',
+  model: 'model',
+  dim: 'dimension d',
 };
 
 /** A number for a title or legend: up to 4 significant digits, no trailing zeros. */
