@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
 import { checkFreeSpace, checkOutDir, resultBytes } from '../results.js';
 import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
-import type { RowStats } from '../summary.js';
+import { TRAJECTORY_COLUMNS, type RowStats } from '../summary.js';
 import { executeRun } from '../execute.js';
 import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
@@ -130,7 +130,7 @@ export function tiny(x: number, log10: number): string {
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
   const th = f.theory;
-  const se = (sd: number | undefined) => (sd === undefined ? '' : fmt(sd / Math.sqrt(E), 3));
+  const se = (sd: number | undefined) => (sd === undefined || Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3));
   const z = (x: number) => (Number.isNaN(x) ? '' : fmt(x, 3));
   const val = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
   const rows: string[][] = [
@@ -145,12 +145,27 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     ['W2² to original: mean', fmt(f.w2sq.mean), se(f.w2sq.sd), val(th.w2sq?.mean), z(f.z.w2sqMean)],
     [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', th.aboveEpsilon.suresh !== null ? `≤ ${fmt(th.aboveEpsilon.suresh, 3)} (Suresh)` : th.aboveEpsilon.markov !== null ? `≤ ${fmt(th.aboveEpsilon.markov, 3)} (Markov)` : 'n/a', ''],
   ];
+  // the scalar rows where the family has a scalar summary for this spec; then every metric
+  if (!f.metrics.scalar) rows.splice(1);
+  for (const def of f.metrics.defs) {
+    if (f.metrics.scalar && TRAJECTORY_COLUMNS.includes(`${def.column}_mean` as never)) continue; // shown in the scalar block
+    const st = f.metrics.stats[def.name]!;
+    const t = f.metrics.theory[def.name] ?? null;
+    rows.push([
+      `${def.label}: mean`,
+      fmt(st.mean),
+      se(t?.sd ?? st.sd),
+      t === null ? 'n/a' : fmt(t.mean),
+      z(f.metrics.z[def.name]!),
+    ]);
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const regime =
     spec.regime === 'fresh' ? `fresh regime (λ = ${spec.fresh})` : `${spec.regime} regime`;
-  const extras = [spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
+  const model = f.metrics.scalar ? '' : `${spec.model} (${Object.entries(spec.modelParams).map(([k, v]) => `${k}=${v}`).join(', ')})`;
+  const extras = [model, spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
     .filter((x) => x !== '')
     .join(', ');
   const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';
