@@ -173,6 +173,34 @@ zcheck(f"fresh n = {n}, kA = {kA}, T = {T}, ddof 0, τ = {tau}: E[s_T^2]", s**2,
 zcheck("  Var[m_T]", m**2, b)
 
 
+# ---- augment: the recursion of section 13, and its fixed point -------------------------------
+def augment_rec(n, T, ddof, tau, k, s0=1.0):
+    a, D = s0**2 * (n - 1) / (n - ddof), 0.0
+    for _ in range(1, T):
+        if k > 0:
+            spread = D + tau * a / k
+            a, D = (s0**2 * (n - 1) + tau * a * (k - 1) + n * k / (n + k) * spread) / (n + k - ddof), (k / (n + k)) ** 2 * spread
+    return a, s0**2 / n + D
+
+
+def augment_sim(n, T, ddof, tau, k, E):
+    kept = rng.standard_normal((E, n))
+    m, s = fit(kept, ddof)
+    for _ in range(1, T):
+        m, s = fit(np.concatenate([kept, m[:, None] + math.sqrt(tau) * s[:, None] * rng.standard_normal((E, k))], axis=1), ddof)
+    return m, s
+
+
+n, T, ddof, tau, k = 6, 8, 1, 0.8, 12
+a, b = augment_rec(n, T, ddof, tau, k)
+m, s = augment_sim(n, T, ddof, tau, k, 200_000)
+zcheck(f"augment n = {n}, k = {k}, T = {T}, ddof 1, τ = {tau}: E[s_T^2]", s**2, a)
+zcheck("  Var[m_T]", m**2, b)
+n, k = 100, 100
+close("  fixed point E[s^2] = s0²(n − 1)/(n + k − ddof − τ(k − 1) − τ(n + k)/(n + 2k)) at n = k = 100",
+      augment_rec(n, 2000, 0, 1, k)[0], (n - 1) / (n + k - (k - 1) - (n + k) / (n + 2 * k)), rel=1e-12)
+
+
 # ---- the code's values ------------------------------------------------------------------------
 def cli(args):
     out = subprocess.run(["node", CLI, "theory", "--json", *args], capture_output=True, text=True, check=True)
@@ -196,6 +224,10 @@ if os.path.exists(CLI):
     a, b = fresh_rec(6, 8, 0, 1.2, 2)
     close("collapse theory fresh: E[s_T^2]", g["sdSq"]["mean"], a, rel=1e-13)
     close("collapse theory fresh: Var[m_T]", g["mean"]["var"], b, rel=1e-13)
+    g = cli(["-n", "6", "-t", "8", "--ddof", "1", "--temperature", "0.8", "--regime", "augment", "--synthetic", "2"])[0]
+    a, b = augment_rec(6, 8, 1, 0.8, 12)
+    close("collapse theory augment: E[s_T^2]", g["sdSq"]["mean"], a, rel=1e-13)
+    close("collapse theory augment: Var[m_T]", g["mean"]["var"], b, rel=1e-13)
 else:
     print("SKIP  collapse theory: dist/src/cli.js is missing (npm run build)")
 

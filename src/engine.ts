@@ -2,7 +2,7 @@
  * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
-import { chunkSize, planChunks, recordCount, stepCost, type Chunk } from './plan.js';
+import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
 import { runTasks, runTasksInline, TaskError } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
@@ -102,7 +102,7 @@ export type Placement = 'auto' | 'pool' | 'inline';
 
 /** Draws (resample) or generation steps (stats) a run performs. */
 export function workOf(spec: RunSpec, experiments = spec.experiments): number {
-  return experiments * spec.generations * (spec.method === 'stats' ? 1 : spec.samples) * stepCost(spec);
+  return experiments * workPerExperiment(spec);
 }
 
 /**

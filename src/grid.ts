@@ -33,6 +33,7 @@ export const SWEEP_FLAGS: readonly SweepFlag[] = [
   { name: 'rng', kind: 'word' },
   { name: 'regime', kind: 'word' },
   { name: 'fresh', kind: 'real' },
+  { name: 'synthetic', kind: 'real' },
   { name: 'temperature', kind: 'real' },
   { name: 'method', kind: 'word' },
   { name: 'epsilon', kind: 'real' },

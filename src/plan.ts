@@ -13,14 +13,11 @@ export interface Chunk {
 }
 
 /** The spec fields a chunk plan depends on. */
-export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> & {
-  method?: RunSpec['method'];
-  model?: string;
-  modelParams?: RunSpec['modelParams'];
-};
+export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> &
+  Partial<Pick<RunSpec, 'method' | 'regime' | 'synthetic' | 'model' | 'modelParams'>>;
 
 /** A generation's cost relative to the scalar chain's, from the spec's family (1 without one). */
-export function stepCost(spec: ChunkSpec): number {
+export function stepCost(spec: Omit<ChunkSpec, 'experiments'>): number {
   if (spec.model === undefined || spec.modelParams === undefined) return 1;
   return familyOf(spec.model).stepCost({ method: spec.method ?? 'resample', modelParams: spec.modelParams });
 }
@@ -38,13 +35,28 @@ const MAX_CHUNKS = 4096;
  */
 export function chunkSize(spec: ChunkSpec): number {
   const E = spec.experiments;
-  // a generation costs n draws when resampling, one draw of the statistics with --method stats
-  const perExperiment = (spec.method === 'stats' ? 1 : spec.samples) * spec.generations * stepCost(spec);
+  const perExperiment = workPerExperiment(spec);
   let size = Math.max(1, Math.ceil(TARGET_DRAWS_PER_CHUNK / perExperiment));
   // ⌊E/64⌋, not ⌈E/64⌉: 1000 experiments in chunks of ⌈1000/64⌉ = 16 make only 63 chunks
   size = Math.min(size, Math.max(1, Math.floor(E / MIN_CHUNKS)));
   size = Math.max(size, Math.ceil(E / MAX_CHUNKS));
   return size;
+}
+
+/**
+ * Samples drawn (resample) or generation steps (stats) of one experiment: a generation costs n
+ * draws when resampling, except under augment, whose later generations draw only the round(λn)
+ * synthetic values.
+ */
+export function samplesPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
+  if (spec.method === 'stats') return spec.generations;
+  if (spec.regime === 'augment') return spec.samples + (spec.generations - 1) * Math.round((spec.synthetic ?? 0) * spec.samples);
+  return spec.samples * spec.generations;
+}
+
+/** Work of one experiment in units of the scalar chain's draws: samplesPerExperiment × the family's step cost. */
+export function workPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
+  return samplesPerExperiment(spec) * stepCost(spec);
 }
 
 /** The chunk plan: consecutive ranges covering [0, E) exactly once, in order. O(E / size). */

@@ -3,6 +3,7 @@
  * rename), and versioned reads.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { RuntimeError, UsageError } from './errors.js';
 import { SCHEMA_VERSION } from './summary.js';
@@ -10,33 +11,203 @@ import { SCHEMA_VERSION } from './summary.js';
 /** Marker file of a finished result directory. */
 export const SUMMARY_FILE = 'summary.json';
 
+/** The probe file that checks a directory takes new files. */
+const PROBE = `.collapse-probe-${process.pid}`;
+
+/** The first line of an error's message. */
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/** How a message names a flag: --out, or a positional such as DIR as it is. */
+function flagName(flag: string): string {
+  return /^[A-Z]/.test(flag) ? flag : `--${flag}`;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Checks, before any work, that `out` can receive a result: its parent exists or can be created
- * and is writable, and `out` is absent or a previous result (which is then replaced). Creates
- * the parent directory only.
+ * Creates `dir` and its missing parents, one level at a time from the nearest existing ancestor
+ * down, and returns the directories it made, top first. Node 20's mkdirSync(…, {recursive: true})
+ * loops forever where mkdir answers ENOENT under a parent that exists (/proc/x/y spins at 100% CPU),
+ * so every path flag goes through here: each level is one plain mkdir, and any failure is a
+ * UsageError naming `flag` (what was made before it is removed).
  */
-export function checkOutDir(out: string, marker: string = SUMMARY_FILE): void {
-  const abs = path.resolve(out);
-  if (fs.existsSync(abs)) {
-    const st = fs.statSync(abs);
-    if (!st.isDirectory()) throw new UsageError(`--out must be a directory, got ${JSON.stringify(out)} (a file)`);
-    const entries = fs.readdirSync(abs);
-    if (entries.length > 0 && !entries.includes(marker)) {
-      throw new UsageError(
-        `--out must be a new directory or a previous collapse result, got ${JSON.stringify(out)} (not empty, no ${marker})`,
-      );
+export function makeDirs(dir: string, flag: string, given: string = dir): string[] {
+  const abs = path.resolve(dir);
+  const top = existingAncestor(abs);
+  if (!isDirectory(top)) {
+    throw new UsageError(`${flagName(flag)} must be a path under a directory, got ${JSON.stringify(given)} (${top} is not a directory)`);
+  }
+  const missing: string[] = [];
+  for (let d = abs; d !== top; d = path.dirname(d)) missing.unshift(d);
+  const made: string[] = [];
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+      made.push(d);
+    } catch (err) {
+      // another process made it meanwhile: fine
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && isDirectory(d)) continue;
+      removeMade(made);
+      throw new UsageError(`${flagName(flag)} must be a path where directories can be created, got ${JSON.stringify(given)} (${d}: ${errorText(err)})`);
     }
   }
-  const parent = path.dirname(abs);
+  return made;
+}
+
+/** Removes, deepest first, the directories makeDirs made, where they are still empty. */
+export function removeMade(made: readonly string[]): void {
+  for (const d of [...made].reverse()) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // not empty (someone wrote there) or already gone: leave it
+    }
+  }
+}
+
+/**
+ * Checks that files can be created in `dir` (made as needed, as makeDirs does), by writing and
+ * removing a probe file: access(W_OK) alone is fooled by read-only mounts and ACLs. Leaves nothing
+ * behind: what it made is removed again.
+ */
+export function probeDir(dir: string, flag: string, given: string): void {
+  const made = makeDirs(dir, flag, given);
   try {
-    fs.mkdirSync(parent, { recursive: true });
-    fs.accessSync(parent, fs.constants.W_OK);
-    const probe = path.join(parent, `.collapse-probe-${process.pid}`);
+    const probe = path.join(dir, PROBE);
     fs.writeFileSync(probe, 'x');
     fs.rmSync(probe);
   } catch (err) {
-    throw new UsageError(`--out must be in a writable directory, got ${JSON.stringify(out)} (${(err as Error).message})`);
+    throw new UsageError(`${flagName(flag)} must be in a writable directory, got ${JSON.stringify(given)} (${errorText(err)})`);
+  } finally {
+    removeMade(made);
   }
+}
+
+/**
+ * Checks, before any work and leaving nothing behind, that `out` can receive a result: its parent
+ * exists or can be created and is writable, and `out` is absent or a previous result (which is
+ * then replaced).
+ */
+export function checkOutDir(out: string, marker: string = SUMMARY_FILE, flag = 'out'): void {
+  const abs = path.resolve(out);
+  let entry: fs.Stats | undefined;
+  try {
+    entry = fs.lstatSync(abs);
+  } catch {
+    // absent, or a parent is not a directory: makeDirs below says which
+  }
+  if (entry !== undefined) {
+    if (!isDirectory(abs)) {
+      const what = entry.isSymbolicLink() ? 'a symbolic link to no directory' : 'a file';
+      throw new UsageError(`--${flag} must be a directory, got ${JSON.stringify(out)} (${what})`);
+    }
+    const entries = fs.readdirSync(abs);
+    if (entries.length > 0 && !entries.includes(marker)) {
+      throw new UsageError(
+        `--${flag} must be a new directory or a previous collapse result, got ${JSON.stringify(out)} (not empty, no ${marker})`,
+      );
+    }
+  }
+  // The result is written into its temporary sibling and renamed into place: making that very
+  // directory (and a file in it) checks the parent's permissions and the name's length at once.
+  const made = makeDirs(path.dirname(abs), flag, out);
+  const tmp = tempDirFor(out);
+  try {
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, PROBE), 'x');
+  } catch (err) {
+    throw new UsageError(`${flagName(flag)} must be in a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
+  } finally {
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // never made (a name too long, a read-only parent): nothing to remove
+    }
+    removeMade(made);
+  }
+}
+
+/** Whether a process with this id exists here (EPERM: it exists but is another user's). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates `file` with `content`, failing with EEXIST if it exists. The content is written under a
+ * temporary name and hard-linked into place, so that no other process ever reads the file empty
+ * (with open(O_EXCL) and then write, a second run started at the same instant read an empty lock
+ * as stale and took it over). Where hard links are not supported, falls back to O_EXCL.
+ */
+function createWithContent(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content);
+  try {
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    fs.writeFileSync(file, content, { flag: 'wx' });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Takes the lock `file` (its content: pid and host) for `out`, so that two collapse processes never
+ * write the same result; `who` names the command in messages. A lock left by a process that is gone
+ * (kill -9) is taken over; one held on another host is refused, naming the file to delete. The lock
+ * is also released when the process exits (an interrupt). Returns the release.
+ */
+export function acquireLock(file: string, out: string, who: string, flag = 'out'): () => void {
+  const me = `${process.pid} ${os.hostname()}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      createWithContent(file, me);
+      const release = (): void => {
+        process.removeListener('exit', release);
+        try {
+          if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file);
+        } catch {
+          // already gone: nothing to release
+        }
+      };
+      process.on('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new UsageError(`--${flag} must be a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
+      }
+    }
+    let holder = '';
+    try {
+      holder = fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      // removed between our attempt and this read: try again
+    }
+    const [pidText = '', host = ''] = holder.split(' ');
+    const pid = Number(pidText);
+    if (host !== '' && host !== os.hostname()) {
+      throw new UsageError(`--${flag} ${out} is locked by a collapse ${who} on host ${host} (pid ${pidText}); if it is gone, delete ${file}`);
+    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      throw new UsageError(`--${flag} ${out} is in use by another collapse ${who} (pid ${pid}); wait for it to finish`);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  throw new UsageError(`--${flag} ${out} is in use by another collapse ${who}`);
 }
 
 /** The temporary name a result directory is written under before its rename. */
@@ -53,15 +224,18 @@ export function tempDirFor(out: string): string {
 export function writeResultDir(out: string, files: Record<string, string | Uint8Array>, marker: string = SUMMARY_FILE): void {
   const abs = path.resolve(out);
   const tmp = tempDirFor(out);
+  let made: string[] = [];
   try {
+    made = makeDirs(path.dirname(abs), 'out', out);
     fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp, { recursive: true });
+    fs.mkdirSync(tmp);
     // the marker (summary.json) last: its presence marks a finished result.
     const names = Object.keys(files).sort((a, b) => Number(a === marker) - Number(b === marker));
     for (const name of names) fs.writeFileSync(path.join(tmp, name), files[name]!);
     replaceDir(tmp, abs);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    removeMade(made);
     throw new RuntimeError(`could not write results to ${abs}: ${(err as Error).message}`);
   }
 }
@@ -80,11 +254,19 @@ export function replaceDir(tmp: string, abs: string): void {
   if (old !== null) fs.rmSync(old, { recursive: true, force: true });
 }
 
-/** Writes one file atomically (temporary name in the same directory, then rename). */
+/**
+ * Writes one file atomically (temporary name in the same directory, then rename); a failed write
+ * or rename removes the temporary file, so that a refused write leaves nothing behind.
+ */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

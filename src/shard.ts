@@ -15,7 +15,7 @@ import { planChunks, recordCount } from './plan.js';
 import type { ChunkResult } from './protocol.js';
 import { RuntimeError, UsageError, invalidFlag } from './errors.js';
 import { readResultDocument, writeResultDir } from './results.js';
-import { canonicalSpec, specHash, type RunSpec } from './spec.js';
+import { canonicalSpec, specDifference, specHash, type RunSpec } from './spec.js';
 import { NF } from './stats.js';
 import { familyNames, familyOf } from './families/index.js';
 import { toolVersion, type Provenance } from './provenance.js';
@@ -156,7 +156,9 @@ export interface Part {
 export function readPart(p: string): Part {
   const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
   const file = path.join(dir, PART_FILE);
-  if (!fs.existsSync(file)) throw new RuntimeError(`${p} is not a collapse part: no ${PART_FILE} (an unfinished or missing shard?)`);
+  // a missing input is a usage error (exit 2), as for every command; a damaged one fails the work (exit 1)
+  if (!fs.existsSync(dir)) throw new UsageError(`PARTS must be part directories written by collapse run --shard, got ${JSON.stringify(p)} (no such directory)`);
+  if (!fs.existsSync(file)) throw new UsageError(`PARTS must be part directories written by collapse run --shard, got ${JSON.stringify(p)} (no ${PART_FILE}: an unfinished or missing shard?)`);
   const doc = readResultDocument(file, 'collapse.part', PART_SCHEMA_VERSION);
   if (doc['byteOrder'] !== 'little' || os.endianness() !== 'LE') {
     throw new RuntimeError(`${file}: byte order ${String(doc['byteOrder'])} cannot be read on this ${os.endianness()} machine`);
@@ -220,6 +222,47 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Writes a warning line on stderr. */
+function warnStderr(message: string): void {
+  process.stderr.write(`collapse: warning: ${message}\n`);
+}
+
+/**
+ * Checks that parts were built from the same code, from the provenance each recorded: parts of
+ * different git commits are refused, naming both; a part built from a modified checkout, or parts
+ * run on different Node/V8 versions, are merged with a warning, because collapse cannot tell
+ * whether the modification matters, and V8 may change its Math.exp/Math.log between versions
+ * (ECMA-262 leaves them implementation-approximated), which would change the bytes.
+ */
+export function checkBuilds(parts: readonly { path: string; provenance?: unknown }[], warn: (message: string) => void = warnStderr): void {
+  const prov = (p: { provenance?: unknown }) => (p.provenance ?? {}) as Partial<Provenance>;
+  const first = parts[0]!;
+  const f = prov(first);
+  for (const p of parts.slice(1)) {
+    const q = prov(p);
+    if ((f.gitCommit ?? null) !== (q.gitCommit ?? null)) {
+      throw new UsageError(
+        `parts differ in git commit: ${show(f.gitCommit ?? null)} in ${first.path}, ${show(q.gitCommit ?? null)} in ${p.path}; run every shard from one checkout`,
+      );
+    }
+  }
+  const dirty = parts.filter((p) => prov(p).gitDirty === true);
+  if (dirty.length > 0) {
+    warn(
+      `${dirty.length} of ${parts.length} parts (${dirty[0]!.path}${dirty.length > 1 ? ', …' : ''}) ran from a checkout of ${show(f.gitCommit ?? null)} with ` +
+        'uncommitted changes: collapse cannot tell whether all parts ran the same code',
+    );
+  }
+  const runtime = (q: Partial<Provenance>) => `Node ${q.node ?? '?'} (V8 ${q.v8 ?? '?'})`;
+  const other = parts.find((p) => runtime(prov(p)) !== runtime(f));
+  if (other !== undefined) {
+    warn(
+      `parts ran on different runtimes: ${runtime(f)} in ${first.path}, ${runtime(prov(other))} in ${other.path}; ` +
+        'the merge equals a single-machine run byte for byte only if both V8s compute Math.exp and Math.log alike',
+    );
+  }
+}
+
 /**
  * Checks that parts belong together and are complete: same tool version, spec and shard count
  * (naming the differing field and both values), every shard once, and each part's chunks exactly
@@ -231,17 +274,15 @@ export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[]
     if (p.toolVersion !== first.toolVersion) {
       throw new UsageError(`parts differ in tool version: ${show(first.toolVersion)} in ${first.path}, ${show(p.toolVersion)} in ${p.path}`);
     }
-    for (const key of Object.keys(first.spec)) {
-      if (show(first.spec[key]) !== show(p.spec[key])) {
-        throw new UsageError(`parts differ in ${key}: ${show(first.spec[key])} in ${first.path}, ${show(p.spec[key])} in ${p.path}`);
-      }
-    }
+    const d = specDifference(first.spec, p.spec);
+    if (d !== null) throw new UsageError(`parts differ in ${d.field}: ${show(d.a)} in ${first.path}, ${show(d.b)} in ${p.path}`);
     if (p.shard.count !== first.shard.count) {
       throw new UsageError(`parts differ in shard count: ${first.shard.count} in ${first.path}, ${p.shard.count} in ${p.path}`);
     }
   }
   const N = first.shard.count;
   checkShardSet(parts);
+  checkBuilds(parts);
   const plan = planChunks(spec);
   const ordered = [...parts].sort((a, b) => a.shard.index - b.shard.index);
   const results: ChunkResult[] = [];

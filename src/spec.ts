@@ -18,9 +18,11 @@ export const RNG_NAMES: readonly RngName[] = ['fast', 'stdlib'];
  *   al. 2024; Alemohammad et al. 2023).
  * - accumulate-subsample: a uniform subsample of n from the accumulated pool (Kazdan, Schaeffer
  *   et al. 2025).
+ * - augment: generation 1's n original samples, kept for good, plus round(λn) new draws from the
+ *   model (Bertrand et al. 2024; the fixed-real-data loop of Alemohammad et al. 2023).
  */
-export type Regime = 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample';
-export const REGIMES: readonly Regime[] = ['replace', 'accumulate', 'fresh', 'accumulate-subsample'];
+export type Regime = 'replace' | 'accumulate' | 'fresh' | 'accumulate-subsample' | 'augment';
+export const REGIMES: readonly Regime[] = ['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment'];
 
 /** `resample`: n draws per generation; `stats`: the sufficient statistics drawn exactly, O(1). */
 export type Method = 'resample' | 'stats';
@@ -40,6 +42,8 @@ export interface RunSpec {
   regime: Regime;
   /** Share of fresh original data per generation (fresh regime only; 0 otherwise). */
   fresh: number;
+  /** Synthetic draws per generation as a multiple λ of n (augment regime only; 0 otherwise). */
+  synthetic: number;
   /** Sampling temperature τ: the model samples N(mean, τ·sd²) from generation 2 on. */
   temperature: number;
   method: Method;
@@ -128,6 +132,7 @@ export interface RawRunFlags {
   rng?: unknown;
   regime?: unknown;
   fresh?: unknown;
+  synthetic?: unknown;
   temperature?: unknown;
   method?: unknown;
   epsilon?: unknown;
@@ -168,13 +173,23 @@ export function resolveRunSpec(raw: RawRunFlags): RunSpec {
   } else if (regime === 'fresh') {
     throw conflictingFlags('--regime fresh needs --fresh λ, the share of fresh original data (0 to 1)');
   }
+  let synthetic = 0;
+  if (raw.synthetic !== undefined) {
+    if (regime !== 'augment') throw conflictingFlags(`--synthetic needs --regime augment, got --regime ${regime}`);
+    synthetic = parseNumberFlag('synthetic', raw.synthetic);
+    // n + round(λn) is a count of values fitted: it must stay an exact integer in a double
+    const rule = `a number ≥ 0 with n + round(λn) ≤ 2^53 − 1 (n = ${samples})`;
+    if (synthetic < 0 || !(samples + Math.round(synthetic * samples) <= MAX_SAFE)) throw invalidFlag('synthetic', rule, raw.synthetic);
+  } else if (regime === 'augment') {
+    throw conflictingFlags('--regime augment needs --synthetic λ, the synthetic draws per generation as a multiple of n (≥ 0)');
+  }
   if (method === 'stats' && regime === 'accumulate-subsample') {
     throw conflictingFlags(
       '--method stats has no exact O(1) form for --regime accumulate-subsample (its fit depends on which pooled values are drawn); use --method resample',
     );
   }
   const model = raw.model === undefined ? DEFAULTS.model : parseChoiceFlag('model', raw.model, familyNames());
-  const base = { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, temperature, method, epsilon, model };
+  const base = { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, synthetic, temperature, method, epsilon, model };
   const modelParams = familyOf(model).resolveParams(raw, base);
   return { ...base, modelParams };
 }
@@ -193,6 +208,7 @@ export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
     rng: spec.rng,
     regime: spec.regime,
     fresh: spec.fresh,
+    synthetic: spec.synthetic,
     temperature: spec.temperature,
     method: spec.method,
     epsilon: spec.epsilon,
@@ -203,7 +219,16 @@ export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
 
 /** A short, stable identifier of a spec: the first 12 hex digits of SHA-256 of its canonical JSON. */
 export function specHash(spec: RunSpec): string {
-  return createHash('sha256').update(JSON.stringify(canonicalSpec(spec))).digest('hex').slice(0, 12);
+  const canon = canonicalSpec(spec);
+  // synthetic came after hashes were recorded: it enters only where it matters, so earlier specs keep theirs
+  if (spec.regime !== 'augment') delete canon['synthetic'];
+  // likewise the model: the default family at its defaults (the engine before families) keeps its hash
+  const family = familyOf(spec.model);
+  if (spec.model === DEFAULTS.model && family.flags.every((f) => spec.modelParams[f.name] === f.default)) {
+    delete canon['model'];
+    for (const f of family.flags) delete canon[f.name];
+  }
+  return createHash('sha256').update(JSON.stringify(canon)).digest('hex').slice(0, 12);
 }
 
 /** The command line that reproduces a spec. */
@@ -211,7 +236,8 @@ export function specCommand(spec: RunSpec): string {
   return (
     `collapse run -n ${spec.samples} -t ${spec.generations} -e ${spec.experiments} --ddof ${spec.ddof} ` +
     `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng} ` +
-    `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''} --temperature ${spec.temperature} ` +
+    `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''}` +
+    `${spec.regime === 'augment' ? ` --synthetic ${spec.synthetic}` : ''} --temperature ${spec.temperature} ` +
     `--method ${spec.method} --epsilon ${spec.epsilon} --model ${spec.model}` +
     Object.entries(spec.modelParams)
       .map(([k, v]) => ` --${k} ${v}`)
@@ -227,6 +253,7 @@ export function specFromCanonical(doc: Record<string, unknown>, where: string): 
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) raw[k] = typeof v === 'number' ? String(v) : v;
   if (doc['regime'] !== 'fresh') delete raw['fresh'];
+  if (doc['regime'] !== 'augment') delete raw['synthetic'];
   let spec: RunSpec;
   try {
     spec = resolveRunSpec(raw as RawRunFlags);
@@ -235,9 +262,24 @@ export function specFromCanonical(doc: Record<string, unknown>, where: string): 
   }
   const canon = canonicalSpec(spec);
   for (const k of Object.keys(canon)) {
+    // files written before augment existed have no synthetic field, which means 0
+    if (k === 'synthetic' && doc[k] === undefined && spec.regime !== 'augment') continue;
     if (JSON.stringify(canon[k]) !== JSON.stringify(doc[k])) {
       throw new UsageError(`${where}: its spec field ${k} is ${JSON.stringify(doc[k])}, which this version reads as ${JSON.stringify(canon[k])}`);
     }
   }
   return spec;
+}
+
+/** The first canonical field (in canonicalSpec's order) where two recorded specs differ, with both values. */
+export function specDifference(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): { field: string; a: unknown; b: unknown } | null {
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const field of fields) {
+    if (field === 'workers') continue; // a run's params carry it; it changes no result byte
+    if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) return { field, a: a[field], b: b[field] };
+  }
+  return null;
 }

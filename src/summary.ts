@@ -8,6 +8,7 @@ import { SEED_SCHEME } from './seed.js';
 import { F, NF, quantile7, sampleVariance } from './stats.js';
 import { recordedGeneration } from './plan.js';
 import { regimeTheory, type RegimeTheory, type RowTheory } from './theory.js';
+import { lnVarianceSe, specOmissions, Z_KEYS, zFromLogs, type ZKey } from './zscore.js';
 import type { Provenance } from './provenance.js';
 import { allFamilies, familyOf, type FamilyTheory, type MetricDef, type MetricTheory } from './families/index.js';
 
@@ -25,32 +26,53 @@ const QNAMES = ['p05', 'p25', 'p50', 'p75', 'p95'] as const;
 /** Statistics of one recorded generation across experiments, beside theory. */
 export interface RowStats {
   generation: number;
+  /** mean, sd, min, max, p05 … p95 of the sd, and the log10 of each (log10Mean, log10Sd, log10Min, log10P05, …). */
   sd: Record<string, number>;
   log10Sd: Record<string, number>;
   mean: { mean: number; var: number };
-  sdSq: { mean: number; sd: number };
+  sdSq: { mean: number; sd: number; log10Mean: number; log10Sd: number };
   w2sq: { mean: number; sd: number };
   /** Share of experiments whose sd is above epsilon. */
   aboveEpsilon: number;
   theory: RowTheory;
-  z: { sdMean: number; log10SdMean: number; meanVar: number; sdSqMean: number; w2sqMean: number };
+  /** z-scores, NaN where left out; `reasons` says why, `se` and `seLog10` give the standard error each one uses. */
+  z: Record<ZKey, number> & {
+    se: Record<ZKey, number>;
+    seLog10: Record<ZKey, number>;
+    reasons: Partial<Record<ZKey, string>>;
+    cells: Partial<Record<ZKey, string>>;
+  };
   /** The family's metrics at this generation. */
   metrics: MetricRow;
 }
 
 const NAN = NaN;
 
+/** ln of the type-7 quantile of exp(x) over ascending `sorted` ln values: log space, so it survives underflow. */
+function lnQuantile7(sorted: Float64Array, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const a = sorted[lo]!;
+  if (lo + 1 >= n || h === lo) return a;
+  return a + Math.log1p((h - lo) * Math.expm1(sorted[lo + 1]! - a));
+}
+
 /**
  * Statistics of recorded row `r`. `sortedLnSd` is that row's ln sd values in ascending order.
- * z-scores: the sd and log10 sd means against the exact sd of their theory; the mean's variance,
- * sd² and W2² as the mean of (m − m0)², of s² and of W2² against their expectation, with the
- * simulated sd (a t statistic). NaN where undefined (no theory, or one experiment).
+ * Every statistic of the sd and of sd² is formed from ln sd, and carries its log10, so that none
+ * reads as a silent 0 where the double underflows. z-scores (src/zscore.ts): the means of sd,
+ * log10 sd, sd² and W2², and the sample variance of the model mean, each against theory with the
+ * exact standard error of that statistic at this E; NaN, with the reason, where that s.e. is not
+ * known or the statistic is not yet near-normal.
  */
 export function rowStats(
   out: RunOutcome,
   r: number,
   sortedLnSd: Float64Array,
   th: RowTheory,
+  theoryReasons: Record<string, string> = {},
   metrics: MetricRow = metricRow(out, r, runMetricTheory(out.spec, out.rows), new Float64Array(out.spec.experiments)),
 ): RowStats {
   const spec = out.spec;
@@ -73,42 +95,89 @@ export function rowStats(
     min: d[o + F.lsMin]! / LN10,
     max: d[o + F.lsMax]! / LN10,
   };
+  const lnQ: number[] = [];
   QUANTILES.forEach((p, i) => {
     sd[QNAMES[i]!] = quantile7(sortedLnSd, p, Math.exp);
     log10Sd[QNAMES[i]!] = quantile7(sortedLnSd, p, (x) => x / LN10);
+    lnQ.push(lnQuantile7(sortedLnSd, p));
   });
   sd['log10Mean'] = lnSdMean / LN10;
   sd['log10Sd'] = lnSdSd / LN10;
+  sd['log10Min'] = d[o + F.lsMin]! / LN10;
+  sd['log10Max'] = d[o + F.lsMax]! / LN10;
+  QNAMES.forEach((q, i) => (sd[`log10P${q.slice(1)}`] = lnQ[i]! / LN10));
   const sqrtE = Math.sqrt(E);
-  const dm2Sd = Math.sqrt(sampleVariance(d[o + F.dm2M2]!, E));
+  const lnSqrtE = 0.5 * Math.log(E);
+  const dm2Mean = d[o + F.dm2Mean]!;
   const w2Sd = Math.sqrt(sampleVariance(d[o + F.w2M2]!, E));
-  const sqScale = Math.exp(2 * ref);
-  const sqMean = d[o + F.sqMean]! * sqScale;
-  const sqSd = Math.sqrt(sampleVariance(d[o + F.sqM2]!, E)) * sqScale;
-  const t = (sim: number, expect: number | undefined, sdv: number) =>
-    E > 1 && expect !== undefined ? ((sim - expect) / sdv) * sqrtE : NAN;
-  let zSd = NAN;
-  if (E > 1 && th.sd !== null) {
-    // (mean − E[s]) / (sd[s]/√E) in units of sd[s], so that it survives underflow of both.
-    const thLnSd = th.sd.log10Sd * LN10;
-    zSd = (Math.exp(lnSdMean - thLnSd) - Math.exp(th.sd.log10Mean * LN10 - thLnSd)) * sqrtE;
+  // sd² moments are kept scaled by exp(2·ref), ref the largest ln sd: their logs never underflow.
+  const lnSqMean = Math.log(d[o + F.sqMean]!) + 2 * ref;
+  const lnSqSd = 0.5 * Math.log(sampleVariance(d[o + F.sqM2]!, E)) + 2 * ref;
+  const meanVar = sampleVariance(d[o + F.mM2]!, E);
+
+  const omit = specOmissions(th, E, theoryReasons);
+  const lnSe: Record<ZKey, number> = { sdMean: NAN, log10SdMean: NAN, meanVar: NAN, sdSqMean: NAN, w2sqMean: NAN };
+  const z: Record<ZKey, number> = { sdMean: NAN, log10SdMean: NAN, meanVar: NAN, sdSqMean: NAN, w2sqMean: NAN };
+  if (E > 1) {
+    if (th.sd !== null) {
+      lnSe.sdMean = th.sd.log10Sd * LN10 - lnSqrtE;
+      z.sdMean = zFromLogs(lnSdMean, th.sd.log10Mean * LN10, lnSe.sdMean);
+    }
+    if (th.log10Sd !== null) {
+      lnSe.log10SdMean = Math.log(th.log10Sd.sd) - lnSqrtE;
+      z.log10SdMean = ((log10Sd['mean']! - th.log10Sd.mean) / th.log10Sd.sd) * sqrtE;
+    }
+    if (th.sdSq !== null) {
+      // replace: the exact sd of s_T²; elsewhere a t statistic on the simulated sd
+      lnSe.sdSqMean = (Number.isFinite(th.sdSq.log10Sd) ? th.sdSq.log10Sd * LN10 : lnSqSd) - lnSqrtE;
+      z.sdSqMean = zFromLogs(lnSqMean, th.sdSq.log10Mean * LN10, lnSe.sdSqMean);
+    }
+    if (th.mean !== null) {
+      let kappa = th.laws?.meanKurtosis ?? NAN;
+      if (th.laws === null) {
+        // No closed fourth moment: plug in mean((m − m0)⁴)/σ⁴, at least 3 (m_T is a normal scale mixture).
+        const m4 = d[o + F.dm2M2]! / E + dm2Mean * dm2Mean;
+        kappa = Math.max(3, m4 / (th.mean.var * th.mean.var));
+      }
+      lnSe.meanVar = lnVarianceSe(Math.log(th.mean.var), kappa, E);
+      z.meanVar = zFromLogs(Math.log(meanVar), Math.log(th.mean.var), lnSe.meanVar);
+    }
+    if (th.w2sq !== null && th.laws !== null) {
+      lnSe.w2sqMean = 0.5 * Math.log(th.laws.w2sqVar) - lnSqrtE;
+      z.w2sqMean = zFromLogs(Math.log(d[o + F.w2Mean]!), Math.log(th.w2sq.mean), lnSe.w2sqMean);
+    }
+  }
+  const reasons: Partial<Record<ZKey, string>> = {};
+  const cells: Partial<Record<ZKey, string>> = {};
+  for (const k of Z_KEYS) {
+    const why = omit[k];
+    if (why) {
+      z[k] = NAN;
+      reasons[k] = why.reason;
+      cells[k] = why.cell;
+    }
+  }
+  const se = {} as Record<ZKey, number>;
+  const seLog10 = {} as Record<ZKey, number>;
+  for (const k of Z_KEYS) {
+    se[k] = Math.exp(lnSe[k]);
+    seLog10[k] = lnSe[k] / LN10;
   }
   return {
     generation: g,
     sd,
     log10Sd,
-    mean: { mean: spec.mean0 + d[o + F.mMean]!, var: sampleVariance(d[o + F.mM2]!, E) },
-    sdSq: { mean: sqMean, sd: sqSd },
+    mean: { mean: spec.mean0 + d[o + F.mMean]!, var: meanVar },
+    sdSq: {
+      mean: d[o + F.sqMean]! * Math.exp(2 * ref),
+      sd: Math.sqrt(sampleVariance(d[o + F.sqM2]!, E)) * Math.exp(2 * ref),
+      log10Mean: lnSqMean / LN10,
+      log10Sd: lnSqSd / LN10,
+    },
     w2sq: { mean: d[o + F.w2Mean]!, sd: w2Sd },
     aboveEpsilon: d[o + F.above]! / E,
     theory: th,
-    z: {
-      sdMean: zSd,
-      log10SdMean: th.log10Sd === null ? NAN : t(log10Sd['mean']!, th.log10Sd.mean, th.log10Sd.sd),
-      meanVar: t(d[o + F.dm2Mean]!, th.mean?.var, dm2Sd),
-      sdSqMean: t(sqMean, th.sdSq?.mean, sqSd),
-      w2sqMean: t(d[o + F.w2Mean]!, th.w2sq?.mean, w2Sd),
-    },
+    z: { ...z, se, seLog10, reasons, cells },
     metrics,
   };
 }
@@ -130,7 +199,15 @@ export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
   const none = `no scalar sd summary for this model (${family.sdSummaryAbsent(spec)}); see the metrics`;
   return {
     regime: spec.regime,
-    rows: gens.map(() => ({ sd: null, log10Sd: null, mean: null, sdSq: null, w2sq: null, aboveEpsilon: { markov: null, suresh: null } })),
+    rows: gens.map(() => ({
+      sd: null,
+      log10Sd: null,
+      mean: null,
+      sdSq: null,
+      w2sq: null,
+      aboveEpsilon: { markov: null, suresh: null, markovLog10: null, sureshLog10: null },
+      laws: null,
+    })),
     reasons: { sd: none, log10Sd: none, mean: none, sdSq: none, w2sq: none, aboveEpsilon: none },
   };
 }
@@ -150,7 +227,7 @@ export function allRows(out: RunOutcome): RowStats[] {
   for (let r = 0; r < out.rows; r++) {
     tmp.set(out.lnSd[r]!);
     tmp.sort();
-    rows.push(rowStats(out, r, tmp, th.rows[r]!, metricRow(out, r, mth, scratch)));
+    rows.push(rowStats(out, r, tmp, th.rows[r]!, th.reasons, metricRow(out, r, mth, scratch)));
   }
   return rows;
 }
@@ -300,7 +377,7 @@ export function summaryDocument(
   }
   const theory: Record<string, unknown> = { regime: reasons.regime };
   for (const [k, v] of Object.entries(metricTheory)) theory[k] = v;
-  for (const [k, v] of Object.entries(final.theory)) {
+  for (const [k, v] of Object.entries(theoryBlocks(final.theory))) {
     if (theory[k] === undefined || m.scalar) theory[k] = v;
   }
   theory['reasons'] = { ...metricReasons, ...(m.scalar ? reasons.reasons : { ...reasons.reasons, ...metricReasons }) };
@@ -312,10 +389,22 @@ export function summaryDocument(
     seedScheme: SEED_SCHEME,
     final: merged,
     theory,
-    z: { ...final.z, ...metricZ },
+    z: { ...zBlock(final.z), ...metricZ },
     timing,
     provenance,
   };
+}
+
+/** A row's theory as summary.json gives it: without the shapes that only the z-scores use. */
+function theoryBlocks(th: RowTheory): Omit<RowTheory, 'laws'> {
+  const { laws: _laws, ...rest } = th;
+  return rest;
+}
+
+/** A row's z-scores as summary.json gives them: each z (null where left out), the reasons, the standard errors. */
+function zBlock(z: RowStats['z']): Record<string, unknown> {
+  const { cells: _cells, ...rest } = z;
+  return rest;
 }
 
 /** JSON with non-finite numbers as null, two-space indented, newline-terminated. */
@@ -374,6 +463,32 @@ export const TRAJECTORY_COLUMNS = [
   'z_mean_var',
   'z_sd_sq_mean',
   'z_w2sq_mean',
+  // log10 beside every statistic that can underflow (added after the original columns)
+  'sd_sd_log10',
+  'sd_min_log10',
+  'sd_p05_log10',
+  'sd_p25_log10',
+  'sd_p50_log10',
+  'sd_p75_log10',
+  'sd_p95_log10',
+  'sd_max_log10',
+  'sd_sq_mean_log10',
+  'sd_sq_sd',
+  'sd_sq_sd_log10',
+  'theory_sd_sd_log10',
+  'theory_sd_sq_mean_log10',
+  'theory_sd_sq_sd',
+  'theory_sd_sq_sd_log10',
+  'theory_above_epsilon_markov_log10',
+  'theory_above_epsilon_suresh_log10',
+  // the standard error each z uses (NA where there is none), and its log10 where it can underflow
+  'se_sd_mean',
+  'se_sd_mean_log10',
+  'se_log10_sd_mean',
+  'se_mean_var',
+  'se_sd_sq_mean',
+  'se_sd_sq_mean_log10',
+  'se_w2sq_mean',
 ] as const;
 
 /** A metric's columns: its statistics, its theory (mean, sd) and its z-score. */
@@ -467,6 +582,30 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
       s.z.meanVar,
       s.z.sdSqMean,
       s.z.w2sqMean,
+      s.sd['log10Sd']!,
+      s.sd['log10Min']!,
+      s.sd['log10P05']!,
+      s.sd['log10P25']!,
+      s.sd['log10P50']!,
+      s.sd['log10P75']!,
+      s.sd['log10P95']!,
+      s.sd['log10Max']!,
+      s.sdSq.log10Mean,
+      s.sdSq.sd,
+      s.sdSq.log10Sd,
+      th.sd?.log10Sd ?? NAN,
+      th.sdSq?.log10Mean ?? NAN,
+      th.sdSq?.sd ?? NAN,
+      th.sdSq?.log10Sd ?? NAN,
+      th.aboveEpsilon.markovLog10 ?? NAN,
+      th.aboveEpsilon.sureshLog10 ?? NAN,
+      s.z.se.sdMean,
+      s.z.seLog10.sdMean,
+      s.z.se.log10SdMean,
+      s.z.se.meanVar,
+      s.z.se.sdSqMean,
+      s.z.seLog10.sdSqMean,
+      s.z.se.w2sqMean,
     ];
     // by name: a cell the scalar block shares with a metric takes the metric's value where the
     // family has no scalar summary

@@ -4,17 +4,16 @@
  * sweep.json and sweep.csv atomically after each point so that a crash keeps finished work.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runSpec, workOf } from './engine.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
-import { checkShardSet, shardRange, type Shard } from './shard.js';
+import { checkBuilds, checkShardSet, shardRange, type Shard } from './shard.js';
 import { provenance, type Provenance } from './provenance.js';
-import { existingAncestor, freeBytes, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
+import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
-import { canonicalSpec, specFromCanonical, specHash, type RunSpec } from './spec.js';
+import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
 import { allTrajectoryColumns, csvNumber, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -56,21 +55,9 @@ function errorText(err: unknown): string {
 }
 
 
-/** Writes and removes a probe file: access(W_OK) alone is fooled by read-only mounts and ACLs. */
-function probeWritable(dir: string, out: string): void {
-  try {
-    if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
-    const probe = path.join(dir, `.collapse-probe-${process.pid}`);
-    fs.writeFileSync(probe, 'x');
-    fs.rmSync(probe);
-  } catch (err) {
-    throw new UsageError(`--out must be a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
-  }
-}
-
 /** Entries a sweep directory may hold before its first sweep.json (a crash right after mkdir). */
 function isSweepEntry(name: string): boolean {
-  return name === POINTS_DIR || name === SWEEP_CSV || name === LOCK_FILE || /^\.sweep\.(json|csv)\.tmp-\d+$/.test(name);
+  return name === POINTS_DIR || name === SWEEP_CSV || name === LOCK_FILE || /^\.(sweep\.json|sweep\.csv|lock)\.tmp-\d+$/.test(name);
 }
 
 function showAxis(values: readonly unknown[] | undefined): string {
@@ -107,7 +94,8 @@ export function compareGrid(grid: Grid, doc: Record<string, unknown>, out: strin
   const refuse = (what: string) =>
     new UsageError(`--out ${out} holds a different sweep: ${what} in ${file} (use the same flags to resume it, or another --out)`);
   const hereParams = grid.points.map((p) => canonicalSpec(p.spec));
-  const thereParams = prevPoints.map((p) => (p['params'] ?? {}) as Record<string, unknown>);
+  // sweeps made before the augment regime record no synthetic, which means 0
+  const thereParams = prevPoints.map((p): Record<string, unknown> => ({ synthetic: 0, ...((p['params'] ?? {}) as Record<string, unknown>) }));
   const here = valuesByFlag(hereParams);
   const there = valuesByFlag(thereParams);
   if (prevGrid['replicates'] !== grid.replicates) {
@@ -120,11 +108,8 @@ export function compareGrid(grid: Grid, doc: Record<string, unknown>, out: strin
   for (const p of grid.points) {
     const prev = prevPoints[p.index]!;
     if (prev['specHash'] === p.hash) continue;
-    for (const f of SWEEP_FLAG_NAMES) {
-      const a = hereParams[p.index]![f];
-      const b = thereParams[p.index]![f];
-      if (a !== b) throw refuse(`point ${p.index} has ${f} ${String(a)} here but ${String(b)}`);
-    }
+    const d = specDifference(hereParams[p.index]!, thereParams[p.index]!);
+    if (d !== null) throw refuse(`point ${p.index} has ${d.field} ${String(d.a)} here but ${String(d.b)}`);
     throw refuse(`point ${p.index} has spec hash ${p.hash} here but ${String(prev['specHash'])}`);
   }
 }
@@ -143,9 +128,8 @@ export interface SweepDirState {
 export function checkSweepDir(out: string, grid: Grid): SweepDirState {
   const abs = path.resolve(out);
   if (!fs.existsSync(abs)) {
-    const root = existingAncestor(abs);
-    probeWritable(root, out);
-    return { exists: false, root };
+    probeDir(abs, 'out', out);
+    return { exists: false, root: existingAncestor(abs) };
   }
   if (!fs.statSync(abs).isDirectory()) throw new UsageError(`--out must be a directory, got ${JSON.stringify(out)} (a file)`);
   const entries = fs.readdirSync(abs);
@@ -162,58 +146,16 @@ export function checkSweepDir(out: string, grid: Grid): SweepDirState {
       `--out must be a new directory, an empty one or a previous sweep, got ${JSON.stringify(out)} (not empty, no ${SWEEP_FILE})`,
     );
   }
-  probeWritable(abs, out);
+  probeDir(abs, 'out', out);
   return { exists: true, root: abs };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Takes the directory's lock (a file with pid and host), so that two sweeps never write the same
- * points. A lock left by a process that is gone (kill -9) is taken over. Returns the release.
+ * Takes the sweep directory's lock (DIR/.lock, with pid and host), so that two sweeps never write
+ * the same points; the one lock mechanism of results.ts that runs use too. Returns the release.
  */
 export function acquireLock(out: string): () => void {
-  const file = path.join(out, LOCK_FILE);
-  const me = `${process.pid} ${os.hostname()}\n`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, me, { flag: 'wx' });
-      return () => {
-        try {
-          if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file);
-        } catch {
-          // already gone: nothing to release
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new UsageError(`--out must be a writable directory, got ${JSON.stringify(out)} (${errorText(err)})`);
-      }
-    }
-    let holder = '';
-    try {
-      holder = fs.readFileSync(file, 'utf8').trim();
-    } catch {
-      // removed between our attempt and this read: try again
-    }
-    const [pidText = '', host = ''] = holder.split(' ');
-    const pid = Number(pidText);
-    if (host !== '' && host !== os.hostname()) {
-      throw new UsageError(`--out ${out} is locked by a collapse sweep on host ${host} (pid ${pidText}); if it is gone, delete ${file}`);
-    }
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-      throw new UsageError(`--out ${out} is in use by another collapse sweep (pid ${pid}); wait for it to finish`);
-    }
-    fs.rmSync(file, { force: true });
-  }
-  throw new UsageError(`--out ${out} is in use by another collapse sweep`);
+  return acquireFileLock(path.join(out, LOCK_FILE), out, 'sweep');
 }
 
 /** Removes what an interrupted write leaves behind: hidden .tmp- and .old- entries. */
@@ -459,7 +401,7 @@ export async function runSweep(
   control.flush = () => {
     if (dirty) save('on interrupt');
   };
-  fs.mkdirSync(path.join(out, POINTS_DIR), { recursive: true });
+  makeDirs(path.join(out, POINTS_DIR), 'out', out);
   save('before the first point');
 
   const total = pending.reduce((a, p) => a + workOf(p.spec), 0);
@@ -515,6 +457,9 @@ interface SweepPart {
 export function mergeSweepParts(paths: readonly string[], out: string): { document: string; grid: Grid; done: FinishedPoint[] } {
   const parts: SweepPart[] = paths.map((p) => {
     const dir = path.basename(p) === SWEEP_FILE ? path.dirname(p) : p;
+    if (!fs.existsSync(path.join(dir, SWEEP_FILE))) {
+      throw new UsageError(`PARTS must be part directories written by collapse sweep --shard, got ${JSON.stringify(p)} (no ${SWEEP_FILE})`);
+    }
     const doc = readResultDocument(path.join(dir, SWEEP_FILE), SWEEP_KIND);
     const shard = doc['shard'] as Shard | undefined;
     if (shard === undefined) throw new UsageError(`${dir} is a whole sweep, not a part written by collapse sweep --shard`);
@@ -539,6 +484,7 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
     }
   }
   checkShardSet(parts);
+  checkBuilds(parts.map((p) => ({ path: p.path, provenance: p.doc['provenance'] })));
   const owner = (index: number) => parts.find((p) => inShard(index, grid.points.length, p.shard))!;
   const done: FinishedPoint[] = grid.points.map((p) => {
     const o = owner(p.index);
@@ -551,12 +497,18 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
     return f;
   });
   const abs = path.resolve(out);
-  if (fs.existsSync(abs) && !fs.existsSync(path.join(abs, SWEEP_FILE)) && fs.readdirSync(abs).length > 0) {
-    throw new UsageError(`--out must be a new directory or a previous sweep, got ${JSON.stringify(out)} (not empty, no ${SWEEP_FILE})`);
-  }
+  checkOutDir(out, SWEEP_FILE);
+  const made = makeDirs(path.dirname(abs), 'out', out);
   const tmp = tempDirFor(out);
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(path.join(tmp, POINTS_DIR), { recursive: true });
+  try {
+    fs.mkdirSync(tmp);
+    fs.mkdirSync(path.join(tmp, POINTS_DIR));
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    removeMade(made);
+    throw new RuntimeError(`could not write the merged sweep to ${abs}: ${errorText(err)}`);
+  }
   for (const p of grid.points) fs.cpSync(path.join(owner(p.index).path, pointPath(p)), path.join(tmp, pointPath(p)), { recursive: true });
   const walls = parts.map((p) => Number(((p.doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'] ?? NaN));
   const timing: SweepTiming = { wallSeconds: Math.max(...walls), pointsRun: 0, pointsReused: grid.points.length };

@@ -19,8 +19,10 @@ export interface TableRow {
   sdMean: number;
   /** log10 of sdMean, which survives its underflow to 0. */
   sdMeanLog10: number;
-  /** Standard error of sdMean: theory's sd / √E where known (as z uses), else the simulated sd / √E; NaN where unknown. */
+  /** Standard error of sdMean: the one its z uses (theory's sd / √E) where known, else the simulated sd / √E; NaN where unknown. */
   sdSe: number;
+  /** log10 of sdSe, which survives its underflow to 0. */
+  sdSeLog10: number;
   log10SdMean: number;
   log10SdSe: number;
   theorySdMean: number;
@@ -74,6 +76,11 @@ function standardError(theorySd: number, simSd: number, E: number): number {
   return sd / Math.sqrt(E);
 }
 
+/** `x` where it is a number, else the fallback (a file without the s.e. columns, or no theory). */
+function orElse(x: number, fallback: () => number): number {
+  return Number.isNaN(x) ? fallback() : x;
+}
+
 function readSweepTable(dir: string): TableData {
   const doc = readResultDocument(path.join(dir, SWEEP_FILE), SWEEP_KIND);
   const grid = (doc['grid'] ?? {}) as Record<string, unknown>;
@@ -104,9 +111,10 @@ function readSweepTable(dir: string): TableData {
       params,
       sdMean: csvCell(at(cells, 'sd_mean')),
       sdMeanLog10: csvCell(at(cells, 'sd_mean_log10')),
-      sdSe: standardError(csvCell(at(cells, 'theory_sd_sd')), csvCell(at(cells, 'sd_sd')), E),
+      sdSe: orElse(csvCell(at(cells, 'se_sd_mean')), () => standardError(csvCell(at(cells, 'theory_sd_sd')), csvCell(at(cells, 'sd_sd')), E)),
+      sdSeLog10: csvCell(at(cells, 'se_sd_mean_log10')),
       log10SdMean: csvCell(at(cells, 'log10_sd_mean')),
-      log10SdSe: standardError(csvCell(at(cells, 'theory_log10_sd_sd')), csvCell(at(cells, 'log10_sd_sd')), E),
+      log10SdSe: orElse(csvCell(at(cells, 'se_log10_sd_mean')), () => standardError(csvCell(at(cells, 'theory_log10_sd_sd')), csvCell(at(cells, 'log10_sd_sd')), E)),
       theorySdMean: csvCell(at(cells, 'theory_sd_mean')),
       theorySdMeanLog10: csvCell(at(cells, 'theory_sd_mean_log10')),
       theoryLog10SdMean: csvCell(at(cells, 'theory_log10_sd_mean')),
@@ -138,6 +146,7 @@ function readRunTable(dir: string): TableData {
     sdMean: num(sd['mean']),
     sdMeanLog10: num(sd['log10Mean']),
     sdSe: 10 ** (sdSdLog10 - 0.5 * Math.log10(E)),
+    sdSeLog10: sdSdLog10 - 0.5 * Math.log10(E),
     log10SdMean: num(l10['mean']),
     log10SdSe: standardError(num(theory['log10Sd']?.['sd']), num(l10['sd']), E),
     theorySdMean: num(theory['sd']?.['mean']),
@@ -219,6 +228,7 @@ const PARAM_HEADERS: Record<string, [latex: string, markdown: string]> = {
   rng: ['rng', 'rng'],
   regime: ['regime', 'regime'],
   fresh: ['$\\lambda$', 'λ'],
+  synthetic: ['$\\lambda$', 'λ'],
   temperature: ['$\\tau$', 'τ'],
   method: ['method', 'method'],
   epsilon: ['$\\varepsilon$', 'ε'],
@@ -257,7 +267,7 @@ function rowCells(data: TableData, r: TableRow, digits: number, format: TableFor
   return [
     ...data.columns.map((c) => paramCell(c, r.params[c], format)),
     f(r.sdMean, r.sdMeanLog10),
-    formatNumber(r.sdSe, 2, format),
+    formatNumber(r.sdSe, 2, format, r.sdSeLog10),
     f(r.theorySdMean, r.theorySdMeanLog10),
     zCell(r.zSd, format),
     f(r.log10SdMean),

@@ -54,6 +54,8 @@ describe('usage errors: exit 2, one line naming the flag, the rule and the value
     [['--regime', 'fresh'], '--fresh', 'fresh'],
     [['--regime', 'fresh', '--fresh', '1.5'], '--fresh', '"1.5"'],
     [['--regime', 'fresh', '--fresh', '-0.1'], '--fresh', '"-0.1"'],
+    [['--synthetic', '1'], '--synthetic', 'replace'],
+    [['--regime', 'augment', '--synthetic', '-1'], '--synthetic', '"-1"'],
     [['--temperature', '0'], '--temperature', '"0"'],
     [['--temperature', 'hot'], '--temperature', '"hot"'],
     [['--method', 'exact'], '--method', '"exact"'],
@@ -175,10 +177,12 @@ describe('runs', () => {
     expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal
   });
 
-  it('re-running into a previous result replaces it', () => {
+  it('re-running into a previous result replaces it (another spec only with --force)', () => {
     const out = path.join(TMP, 'again');
     expect(collapse(['run', ...SMALL, '-o', out]).code).toBe(0);
-    expect(collapse(['run', ...SMALL, '--seed', '2', '-o', out]).code).toBe(0);
+    expect(collapse(['run', ...SMALL, '-o', out]).code).toBe(0);
+    expect(collapse(['run', ...SMALL, '--seed', '2', '-o', out]).code).toBe(2);
+    expect(collapse(['run', ...SMALL, '--seed', '2', '--force', '-o', out]).code).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).params.seed).toBe(2);
     expect(fs.readdirSync(TMP).filter((n) => n.includes('.tmp-') || n.includes('.old-'))).toEqual([]);
   });

@@ -61,6 +61,13 @@ function ksPValue(a: Float64Array, b: Float64Array): number {
   return Math.min(1, Math.max(0, p));
 }
 
+/** The flag each regime needs: λ for fresh, λ for augment. */
+function extra(regime: string): Record<string, string> {
+  if (regime === 'fresh') return { fresh: '0.3' };
+  if (regime === 'augment') return { synthetic: '1.5' };
+  return {};
+}
+
 /** The p-value below which a KS check fails: 1e-5 per check (a few dozen checks per run). */
 const KS_P = 1e-5;
 
@@ -111,8 +118,8 @@ describe('the family contract (every registered family)', () => {
     });
 
     it(`${family.name}: stats against resample (two-sample KS on every metric) in every regime both have`, async () => {
-      for (const regime of ['replace', 'accumulate', 'fresh']) {
-        const base = { ...flags, samples: '12', generations: '6', experiments: '1500', every: '6', regime, ...(regime === 'fresh' ? { fresh: '0.25' } : {}) };
+      for (const regime of ['replace', 'accumulate', 'fresh', 'augment']) {
+        const base = { ...flags, samples: '12', generations: '6', experiments: '1500', every: '6', regime, ...extra(regime) };
         const a = await run({ ...base, method: 'resample', seed: '21' });
         const b = await run({ ...base, method: 'stats', seed: '22' });
         for (const m of family.metrics) {
@@ -270,10 +277,10 @@ describe('Gaussian theory by z-score', () => {
     expect(Math.sqrt(t.variance) * Math.LOG10E).toBeCloseTo(0.659861292839326889561304559858, 12);
   });
 
-  for (const regime of ['accumulate', 'fresh']) {
+  for (const regime of ['accumulate', 'fresh', 'augment']) {
     it(`${regime} at d = 3: traceRatio and meanSqErr against the per-dimension recursions (both methods)`, async () => {
       for (const method of ['stats', 'resample']) {
-        const out = await run({ dim: '3', samples: '10', generations: '12', experiments: '4000', every: '4', regime, method, temperature: '1.1', ...(regime === 'fresh' ? { fresh: '0.3' } : {}) });
+        const out = await run({ dim: '3', samples: '10', generations: '12', experiments: '4000', every: '4', regime, method, temperature: '1.1', ...extra(regime) });
         for (const row of allRows(out)) {
           for (const m of ['traceRatio', 'meanSqErr']) {
             expect(row.metrics.theory[m], m).not.toBeNull();
@@ -324,6 +331,7 @@ describe('Gaussian singular fits (n − 1 < d)', () => {
  * the small depths used here; the engine never forms Σ̂ (theory §12).
  */
 function literalChain(regime: string, d: number, n: number, T: number, ddof: number, tau: number, lambda: number, g: ReturnType<typeof rng>): number[] {
+  let kept: number[][] = [];
   const chol = (S: number[][]): number[][] => {
     const L = S.map(() => new Array<number>(d).fill(0));
     for (let j = 0; j < d; j++) {
@@ -352,6 +360,7 @@ function literalChain(regime: string, d: number, n: number, T: number, ddof: num
   let pool: number[][] = [];
   for (let i = 0; i < n; i++) pool.push(draw(zero, I));
   let [mu, S] = fit(pool);
+  kept = pool;
   for (let t = 2; t <= T; t++) {
     const A = chol(S).map((r) => r.map((v) => v * Math.sqrt(tau)));
     const fresh: number[][] = [];
@@ -360,6 +369,9 @@ function literalChain(regime: string, d: number, n: number, T: number, ddof: num
       for (let i = 0; i < kA; i++) fresh.push(draw(zero, I));
       for (let i = kA; i < n; i++) fresh.push(draw(mu, A));
       pool = fresh;
+    } else if (regime === 'augment') {
+      for (let i = 0; i < Math.round(lambda * n); i++) fresh.push(draw(mu, A));
+      pool = kept.concat(fresh);
     } else {
       for (let i = 0; i < n; i++) fresh.push(draw(mu, A));
       if (regime === 'replace') pool = fresh;
@@ -384,14 +396,16 @@ function literalChain(regime: string, d: number, n: number, T: number, ddof: num
 }
 
 describe('Gaussian against the literal experiment', () => {
-  for (const regime of ['replace', 'accumulate', 'fresh', 'accumulate-subsample']) {
+  for (const regime of ['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment']) {
     it(`${regime}, d = 3, n = 8, T = 4, ddof 1, τ = 1.2: every metric by two-sample KS`, async () => {
       const E = 1500;
-      const out = await run({ dim: '3', samples: '8', generations: '4', experiments: String(E), every: '4', regime, ddof: '1', temperature: '1.2', ...(regime === 'fresh' ? { fresh: '0.4' } : {}), seed: '61' });
+      const lambda = regime === 'augment' ? 1.5 : 0.375;
+      const flag = regime === 'fresh' ? { fresh: String(lambda) } : regime === 'augment' ? { synthetic: String(lambda) } : {};
+      const out = await run({ dim: '3', samples: '8', generations: '4', experiments: String(E), every: '4', regime, ddof: '1', temperature: '1.2', ...flag, seed: '61' });
       const g = rng(99);
       const ref = [new Float64Array(E), new Float64Array(E), new Float64Array(E)];
       for (let e = 0; e < E; e++) {
-        const v = literalChain(regime, 3, 8, 4, 1, 1.2, 0.4, g);
+        const v = literalChain(regime, 3, 8, 4, 1, 1.2, lambda, g);
         for (let k = 0; k < 3; k++) ref[k]![e] = v[k]!;
       }
       ['meanSqErr', 'traceRatio', 'log10DetRatio'].forEach((m, k) => {

@@ -94,7 +94,26 @@ describe('expandGrid', () => {
     expect(g.varying).toEqual(['samples', 'generations']);
     expect(g.axes['samples']).toEqual([10, 20]);
     expect(g.axes['ddof']).toBeNull();
-    expect(SWEEP_FLAG_NAMES).toEqual(['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'temperature', 'method', 'epsilon', 'model', 'dim']);
+    expect(SWEEP_FLAG_NAMES).toEqual(['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim']);
+  });
+
+  it('--synthetic is a real flag: lists and ranges, each point an augment run', () => {
+    const g = expandGrid({ regime: 'augment', samples: '10', synthetic: '0,0.5,0.1..10:log:3' });
+    expect(g.points.map((p) => p.spec.synthetic)).toEqual([0, 0.5, 0.1, 1, 10]);
+    expect(g.points.every((p) => p.spec.regime === 'augment')).toBe(true);
+    expect(new Set(g.points.map((p) => p.hash)).size).toBe(5);
+  });
+
+  it('spec hashes of runs without augment are those of the version before it (synthetic enters only under augment)', () => {
+    // computed by the build before --synthetic existed
+    const before: [Record<string, string>, string][] = [
+      [{}, '5c1e5eb5395f'],
+      [{ regime: 'fresh', fresh: '0.3' }, '2457aa2ec852'],
+      [{ regime: 'accumulate', samples: '10', temperature: '0.8' }, '850080acc7ea'],
+      [{ regime: 'accumulate-subsample', ddof: '1' }, '40423f33164c'],
+      [{ method: 'stats', generations: '5000', seed: '7' }, '56ad35ca48ba'],
+    ];
+    for (const [flags, hash] of before) expect(expandGrid(flags).points[0]!.hash, JSON.stringify(flags)).toBe(hash);
   });
 
   it('replicates use seed + r from the default seed too', () => {
@@ -117,6 +136,11 @@ describe('expandGrid', () => {
     [{ samples: '1..3' }, /--samples must be an integer ≥ 2.*got "1"/],
     [{ regime: 'replace,fresh', fresh: '0.5' }, /--fresh needs --regime fresh, got --regime replace/],
     [{ regime: 'replace,fresh' }, /--regime fresh needs --fresh/],
+    [{ regime: 'replace,augment', synthetic: '1' }, /--synthetic needs --regime augment, got --regime replace/],
+    [{ regime: 'augment', synthetic: '1,-0.5' }, /--synthetic must be a number ≥ 0.*got "-0\.5"/],
+    [{ regime: 'augment' }, /--regime augment needs --synthetic/],
+    [{ regime: 'augment', samples: '10', synthetic: '1e15' }, /--synthetic must be a number ≥ 0 with n \+ round\(λn\) ≤ 2\^53 − 1 \(n = 10\), got "1e15"/],
+    [{ regime: 'augment', synthetic: 'Infinity' }, /--synthetic must be .*got "Infinity"/],
     [{ method: 'resample,stats', regime: 'accumulate-subsample' }, /--method stats/],
     [{ rng: 'fast,mt' }, /--rng must be one of fast, stdlib, got "mt"/],
     [{ replicates: '0' }, /--replicates must be an integer from 1/],

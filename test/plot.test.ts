@@ -15,8 +15,10 @@ import { numberCell, parseCsv } from '../src/plot/csv.js';
 import { textWidth } from '../src/plot/fonts.js';
 import { plotDirectory } from '../src/plot/index.js';
 import { resvgOptions } from '../src/plot/render.js';
+import { svgToPdf } from '../src/plot/pdf.js';
 import { histogram } from '../src/plot/run.js';
-import { logTicks, powerLabels } from '../src/plot/style.js';
+import { linearTicks, logTicks, MIN_LINEAR_TICKS, powerLabels, symlogTicks, tickLabels } from '../src/plot/style.js';
+import { meanCarriers, normalUpperTail } from '../src/plot/carriers.js';
 import { poolMeans, SWEEP_PARAMS, sweepLayout, sweepPoints, sweptParams } from '../src/plot/sweep.js';
 import { TRAJECTORY_COLUMNS } from '../src/summary.js';
 
@@ -92,10 +94,10 @@ describe('collapse plot on a run directory', () => {
     out = collapse(['plot', dir]);
   });
 
-  it('writes the spec, SVG and PNG of both figures, atomically, and lists them', () => {
+  it('writes the spec, SVG, PNG and PDF of both figures, atomically, and lists them', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toBe('');
-    const names = ['sd-trajectory', 'final-log10sd'].flatMap((n) => ['vl.json', 'svg', 'png'].map((e) => `${n}.${e}`));
+    const names = ['sd-trajectory', 'final-log10sd'].flatMap((n) => ['vl.json', 'svg', 'png', 'pdf'].map((e) => `${n}.${e}`));
     expect(out.stdout.trim().split('\n')).toEqual(names.map((n) => path.join(dir, 'figures', n)));
     expect(fs.readdirSync(path.join(dir, 'figures')).sort()).toEqual([...names].sort());
   });
@@ -152,7 +154,7 @@ describe('collapse plot on a run directory', () => {
     expect(missing.stderr).toMatch(/^collapse: DIR must be a collapse run or sweep directory/);
     const fmt = collapse(['plot', dir, '--format', 'svg,jpg']);
     expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toBe('collapse: --format must be a comma list of svg and png, got "svg,jpg"\n');
+    expect(fmt.stderr).toBe('collapse: --format must be a comma list of svg, png and pdf, got "svg,jpg"\n');
     const width = collapse(['plot', dir, '--width', '20']);
     expect(width.code).toBe(2);
     expect(width.stderr).toMatch(/--width must be a number of px from 150 to 10000, got "20"/);
@@ -175,7 +177,10 @@ describe('a deep run whose sd underflows a double', () => {
     expect(fs.readFileSync(file, 'utf8')).not.toMatch(/NaN|Infinity/);
     const data = vlData(path.join(dir, 'figures', 'sd-trajectory.vl.json'));
     expect(data).toContainEqual({ t: 3000, series: 'median', y: last['log10_sd_p50'], dash: 'solid' });
-    expect(data).toContainEqual({ t: 3000, series: 'exact E[s_t]', y: last['theory_sd_mean_log10'], dash: 'dashed' });
+    // E[s_t] is carried by chains a run never draws: the mean of log10 s_t is shown, and its theory
+    expect(data).toContainEqual({ t: 3000, series: 'mean of log10 s_t', y: last['log10_sd_mean'], dash: 'solid' });
+    expect(data).toContainEqual({ t: 3000, series: 'exact E[log10 s_t]', y: last['theory_log10_sd_mean'], dash: 'dashed' });
+    expect(t.join('').replace(/\s+/g, '')).toContain('E[log10s_t]shown:E[s_t]comesfromchainstoorareforEruns');
   });
 });
 
@@ -229,7 +234,7 @@ describe('plotDirectory on a sweep directory', () => {
 
   it('writes both figures with no Vega or Vega-Lite warning', () => {
     expect(written.map((f) => path.basename(f))).toEqual(
-      ['sweep-sd', 'sweep-log10sd'].flatMap((n) => [`${n}.vl.json`, `${n}.svg`, `${n}.png`]),
+      ['sweep-sd', 'sweep-log10sd'].flatMap((n) => [`${n}.vl.json`, `${n}.svg`, `${n}.png`, `${n}.pdf`]),
     );
     expect(warnings).toEqual([]);
   });
@@ -238,7 +243,7 @@ describe('plotDirectory on a sweep directory', () => {
     for (const [name, yTitle] of [['sweep-sd', 'final sd s_T (log scale)'], ['sweep-log10sd', 'final log10 sd, log10 s_T']] as const) {
       const doc = parseSvg(path.join(dir, 'figures', `${name}.svg`));
       const t = texts(doc);
-      for (const s of ['replace', 'accumulate', 'samples per generation n', yTitle, 'ddof', '0', '1', '10', '100', '1000',
+      for (const s of ['replace regime', 'accumulate regime', 'samples per generation n', yTitle, 'ddof', '0', '1', '10', '100', '1000',
         'simulated mean ± s.e.', 'exact theory', 'T = 100, E = 50']) expect(t, `${name}: ${s}`).toContain(s);
       expect(t.some((s) => s.startsWith('Final') && s.endsWith('against n by regime'))).toBe(true);
       const lines = marks(doc, 'line mark');
@@ -254,7 +259,7 @@ describe('plotDirectory on a sweep directory', () => {
 
   it('plots replicates pooled as one run of all their experiments', () => {
     const row = vlData(path.join(dir, 'figures', 'sweep-sd.vl.json')).find(
-      (d) => d['x'] === 100 && d['regime'] === 'replace' && d['group'] === '0' && d['series'] === 'simulated mean ± s.e.',
+      (d) => d['x'] === 100 && d['panel'] === 'replace regime' && d['group'] === '0' && d['series'] === 'simulated mean ± s.e.',
     )!;
     const exact = (1 - 1.5 / 100) ** 50;
     expect(row['y']).toBeCloseTo(exact, 12);
@@ -297,9 +302,11 @@ describe('units', () => {
     }
     const points = sweepPoints(parseCsv(lines.join('\n')));
     expect(sweptParams(points)).toEqual(['samples', 'generations']);
-    expect(sweepLayout(points)).toMatchObject({ x: 'samples', xLog: true, facet: null, groups: ['generations'] });
-    expect(sweepLayout(points, 'generations')).toMatchObject({ x: 'generations', xLog: true, groups: ['samples'] });
+    // T on the x axis when swept: the sd decays with it
+    expect(sweepLayout(points)).toMatchObject({ x: 'generations', xLog: true, panels: [], groups: ['samples'] });
+    expect(sweepLayout(points, 'samples')).toMatchObject({ x: 'samples', xLog: true, groups: ['generations'] });
     expect(() => sweepLayout(points, 'colour')).toThrow(/--x-axis must be one of samples/);
+    expect(() => sweepLayout(points, 'ddof')).toThrow('--x-axis must name a swept parameter (samples, generations), got "ddof"');
   });
 
   it('refuses a sweep.json of another schema version, naming it', async () => {
@@ -309,7 +316,7 @@ describe('units', () => {
     await expect(plotDirectory(dir)).rejects.toThrow(/schemaVersion 99, newer than this collapse's/);
   });
 
-  it('draws a sweep whose final sd underflows on a log10 axis', async () => {
+  it('draws a sweep whose final sd underflows on a log10 axis, symlog when it spans hundreds of decades', async () => {
     const dir = path.join(TMP, 'deep-sweep');
     fs.mkdirSync(dir);
     const lines = [SWEEP_HEADER];
@@ -323,7 +330,10 @@ describe('units', () => {
     fs.writeFileSync(path.join(dir, 'sweep.csv'), lines.join('\n') + '\n');
     await plotDirectory(dir, { formats: ['svg'] });
     const file = path.join(dir, 'figures', 'sweep-sd.svg');
-    expect(texts(parseSvg(file))).toContain('log10 of final sd s_T');
+    const t = texts(parseSvg(file));
+    expect(t).toContain('log10 of final sd s_T (symlog)');
+    // −640 decades beside −0.2: a linear axis would squash the shallow point onto 0
+    for (const s of ['−100', '−10', '−1']) expect(t).toContain(s);
     expect(fs.readFileSync(file, 'utf8')).not.toMatch(/NaN|Infinity/);
   });
 
@@ -344,7 +354,42 @@ describe('units', () => {
     expect(powerLabels(deep)).toContain("'10⁻⁶⁰'");
     expect(powerLabels([0.1, 0.2, 0.5])).toBeNull();
     expect(powerLabels([10, 100, 1000, 10000])).toBeNull();
-    expect(logTicks([0.002, 0.9])).toEqual([0.003, 0.01, 0.03, 0.1, 0.3, 1]);
+    expect(logTicks([0.002, 0.9])).toEqual([0.01, 0.1, 1]);
+    expect(tickLabels([3e-20, 1e-19])).toEqual(['3·10⁻²⁰', '10⁻¹⁹']);
+  });
+
+  it('puts wide log axes at whole decades only, written 10ᵏ (no 10^-2.5 = 0.00316227766017)', () => {
+    // the sd of -n 100 -t 2000 spans about 13 decades: a step of 13/6 decades was rounded to 2.5
+    for (let lo = -3; lo >= -300; lo = Math.round(lo * 1.37 - 1)) {
+      const ticks = logTicks([10 ** lo * 0.37, 1.2]);
+      expect(ticks.length, `10^${lo}`).toBeGreaterThanOrEqual(3);
+      for (const t of ticks) expect(Math.abs(Math.log10(t) - Math.round(Math.log10(t))), `10^${lo}: ${t}`).toBeLessThan(1e-9);
+      const labels = tickLabels(ticks) ?? ticks.map(String);
+      for (const l of labels) expect(l, `10^${lo}`).toMatch(/^(10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|1|10|100|1000|10000|0\.1|0\.01|0\.001|0\.0001)$/);
+    }
+  });
+
+  it('gives a linear axis at least four ticks (an accumulate run had only 1 and 1.2)', () => {
+    expect(logTicks([0.95, 1.25]).length).toBeGreaterThanOrEqual(MIN_LINEAR_TICKS);
+    for (let lo = 0.5; lo < 1.2; lo += 0.0137) {
+      for (const span of [0.05, 0.2, 0.31, 0.4, 0.7]) {
+        expect(linearTicks(lo, lo + span, 4).length, `[${lo}, ${lo + span}]`).toBeGreaterThanOrEqual(MIN_LINEAR_TICKS);
+        expect(logTicks([lo, lo + span]).length, `log [${lo}, ${lo + span}]`).toBeGreaterThanOrEqual(MIN_LINEAR_TICKS - 1);
+      }
+    }
+    expect(MIN_LINEAR_TICKS).toBe(4);
+  });
+
+  it('symlog ticks for log10 values over hundreds of decades, and the normal tail behind the rare-chain note', () => {
+    expect(symlogTicks(-480, -0.03, 0.01)).toEqual([-100, -10, -1, -0.1]);
+    expect(symlogTicks(-25, 0.003, 0.001)).toEqual([-10, -1, -0.1, -0.01, 0]);
+    // Φ(−z) from tables (Abramowitz & Stegun 26.2): the approximation's error is below 1.5e-7
+    for (const [z, p] of [[0, 0.5], [1, 0.158655254], [1.959964, 0.025], [3, 0.001349898], [-1, 0.841344746]] as const) {
+      expect(Math.abs(normalUpperTail(z) - p)).toBeLessThan(1.5e-7);
+    }
+    // half of E[s_T] lies σ above the median (lognormal): with σ10 = 1, E = 2000 expects 2000·Φ(−ln 10) chains there
+    expect(meanCarriers(2000, 1)).toBeCloseTo(2000 * 0.010651, 1);
+    expect(meanCarriers(2000, null)).toBeNull();
   });
 
   it('measures text as resvg sets it in DejaVu Sans', () => {
@@ -373,5 +418,184 @@ describe('units', () => {
     };
     expect(dark(resvgOptions(1))).toBeGreaterThan(50);
     expect(dark({ ...resvgOptions(1), font: { loadSystemFonts: false } })).toBe(0);
+  });
+});
+
+/**
+ * How far the drawn content of a written figure reaches past its SVG's edges, laid out again by
+ * Vega from its .vl.json with the same DejaVu metrics: a cut legend or title shows here.
+ */
+async function contentOverflow(vlJson: string, svgFile: string): Promise<number> {
+  const vega = await import('vega');
+  const { compile } = await import('vega-lite');
+  const { useFontMetrics } = await import('../src/plot/fonts.js');
+  useFontMetrics((vega as unknown as { textMetrics: Parameters<typeof useFontMetrics>[0] }).textMetrics);
+  const view = new vega.View(vega.parse(compile(JSON.parse(fs.readFileSync(vlJson, 'utf8'))).spec), { renderer: 'none' });
+  await view.runAsync();
+  const b = (view as unknown as { scenegraph(): { root: { bounds: { x1: number; x2: number; y1: number; y2: number } } } }).scenegraph().root.bounds;
+  const [ox, oy] = view.origin();
+  view.finalize();
+  const svg = fs.readFileSync(svgFile, 'utf8');
+  const w = Number(/width="([\d.]+)"/.exec(svg)![1]);
+  const h = Number(/height="([\d.]+)"/.exec(svg)![1]);
+  return Math.max(-(ox + b.x1), ox + b.x2 - w, -(oy + b.y1), oy + b.y2 - h);
+}
+
+describe('a sweep with four swept flags (the figures once failed: Undefined data set name "layer_0_main")', () => {
+  const dir = path.join(TMP, 'sweep4');
+  const args = ['sweep', '-n', '10,100', '-t', '10,100', '--ddof', '0,1', '--temperature', '0.9,1', '-e', '50', '--method', 'stats', '-w', '1', '-o', dir];
+  let out: ReturnType<typeof collapse>;
+  beforeAll(() => {
+    out = collapse(args);
+  });
+
+  it('prints the table, then draws every figure: T on x, a line per n, a panel per ddof and τ', async () => {
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toBe('');
+    const lines = out.stdout.trim().split('\n');
+    expect(lines.filter((l) => /^\s*\d+\s+10{1,2}\s+10{1,2}\s+[01]\s+(0\.9|1)\s/.test(l))).toHaveLength(16);
+    expect(lines[lines.length - 1]).toBe(`figures in ${path.join(dir, 'figures')}`);
+    const names = ['sweep-sd', 'sweep-log10sd'].flatMap((n) => ['vl.json', 'svg', 'png', 'pdf'].map((e) => `${n}.${e}`));
+    expect(fs.readdirSync(path.join(dir, 'figures')).sort()).toEqual([...names].sort());
+    for (const n of ['sweep-sd', 'sweep-log10sd']) {
+      const t = texts(parseSvg(path.join(dir, 'figures', `${n}.svg`)));
+      for (const s of ['ddof = 0, τ = 0.9', 'ddof = 0, τ = 1', 'ddof = 1, τ = 0.9', 'ddof = 1, τ = 1', 'generations T', 'n', '10', '100']) {
+        expect(t, `${n}: ${s}`).toContain(s);
+      }
+      expect(t.join(' ')).not.toContain('…');
+      expect(await contentOverflow(path.join(dir, 'figures', `${n}.vl.json`), path.join(dir, 'figures', `${n}.svg`))).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('writes each figure as a valid one-page PDF: DejaVu embedded, text as text, no raster, the same bytes again', async () => {
+    const file = path.join(dir, 'figures', 'sweep-sd.pdf');
+    const b = fs.readFileSync(file);
+    const text = b.toString('latin1');
+    expect(text.startsWith('%PDF-1.')).toBe(true);
+    // startxref points at the xref table, whose every in-use entry points at its object
+    const start = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(text)![1]);
+    expect(text.slice(start, start + 4)).toBe('xref');
+    const head = /^xref\s+0\s+(\d+)\s+/.exec(text.slice(start))!;
+    const count = Number(head[1]);
+    const entries = text.slice(start + head[0].length).split(/\r?\n/).slice(0, count);
+    expect(entries).toHaveLength(count);
+    for (const [i, e] of entries.entries()) {
+      const m = /^(\d{10}) (\d{5}) ([nf])\s*$/.exec(e);
+      expect(m, e).not.toBeNull();
+      if (m![3] === 'n') expect(text.slice(Number(m![1]), Number(m![1]) + 20)).toMatch(new RegExp(`^${i} 0 obj`));
+    }
+    expect(text).toMatch(new RegExp(`trailer\\s*<<[^]*?/Size ${count}[^]*?/Root \\d+ 0 R`));
+    expect(text.match(/\/Type \/Page\b/g)).toHaveLength(1);
+    expect(text.match(/\/FontFile2/g)?.length).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/\/FontName \/[A-Z]{6}\+DejaVuSans\b/);
+    expect(text).not.toMatch(/\/Subtype \/Image/);
+    // the page content sets text in the embedded font (Tf) as glyph strings (Tj or TJ)
+    const { inflateSync } = await import('node:zlib');
+    const contents = [...text.matchAll(/\/Length (\d+)[^]*?>>\s*stream\r?\n/g)].map((m) => {
+      const at = m.index + m[0].length;
+      try {
+        return inflateSync(b.subarray(at, at + Number(m[1]))).toString('latin1');
+      } catch {
+        return '';
+      }
+    });
+    expect(contents.some((c) => /\/F\d+ [\d.]+ Tf/.test(c) && /(Tj|TJ)\b/.test(c))).toBe(true);
+    // a 500 px figure (a faceted one within 1 px) at 150 px per inch: a 240 pt wide page
+    const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(text)!;
+    expect(Math.abs(Number(box[1]) - 240)).toBeLessThanOrEqual(0.5);
+    const svg = fs.readFileSync(path.join(dir, 'figures', 'sweep-sd.svg'), 'utf8');
+    const [, w, h] = /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
+    expect((await svgToPdf(svg, Number(w), Number(h))).equals(b)).toBe(true);
+  });
+
+  it('plot --format svg removes the PNG and PDF an earlier plot left; --x-axis must name a swept flag', async () => {
+    // in-process (what `collapse plot DIR --format svg --x-axis samples` runs): no second Vega start-up
+    await plotDirectory(dir, { formats: ['svg'], x: 'samples' });
+    expect(fs.readdirSync(path.join(dir, 'figures')).sort()).toEqual(['sweep-log10sd.svg', 'sweep-log10sd.vl.json', 'sweep-sd.svg', 'sweep-sd.vl.json']);
+    expect(texts(parseSvg(path.join(dir, 'figures', 'sweep-sd.svg')))).toContain('samples per generation n');
+    const before = fs.readdirSync(path.join(dir, 'figures')).map((f) => fs.statSync(path.join(dir, 'figures', f)).mtimeMs);
+    const bad = collapse(['plot', dir, '--x-axis', 'sd0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('collapse: --x-axis must name a swept parameter (samples, generations, ddof, temperature), got "sd0"\n');
+    expect(fs.readdirSync(path.join(dir, 'figures')).map((f) => fs.statSync(path.join(dir, 'figures', f)).mtimeMs)).toEqual(before);
+  });
+
+  it('fits four panels and their legends in a 320 px figure: legends stack rather than widen it', async () => {
+    await plotDirectory(dir, { formats: ['svg'], width: 320 });
+    const file = path.join(dir, 'figures', 'sweep-sd.svg');
+    expect(Number(/width="([\d.]+)"/.exec(fs.readFileSync(file, 'utf8'))![1])).toBeLessThanOrEqual(321);
+    expect(await contentOverflow(path.join(dir, 'figures', 'sweep-sd.vl.json'), file)).toBeLessThanOrEqual(1);
+    expect(texts(parseSvg(file))).toContain('exact theory');
+  });
+
+  it('a figure that fails never withholds the results: the table first, then one warning line, exit 0', () => {
+    fs.rmSync(path.join(dir, 'figures'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'figures'), 'not a directory\n');
+    const r = collapse(args);
+    fs.rmSync(path.join(dir, 'figures'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('all 16 points were already done');
+    expect(r.stdout.split('\n').filter((l) => /^\s*15\s/.test(l))).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^collapse: warning: results are in ${dir}, but drawing the figures failed: [^\\n]*; retry with collapse plot ${dir}\\n$`));
+  });
+});
+
+describe('a deep run (-n 100 -t 2000): decades on the log axis, E[log10 s_t] overlaid, nothing cut', () => {
+  const dir = path.join(TMP, 'deep2000');
+  beforeAll(() => {
+    expect(collapse(['run', '-n', '100', '-t', '2000', '-e', '2000', '--method', 'stats', '-w', '1', '--no-plot', '-o', dir]).code).toBe(0);
+  });
+
+  it('labels the y axis 10ᵏ at whole decades and says why it shows the geometric mean', async () => {
+    await plotDirectory(dir, { formats: ['svg'] });
+    const file = path.join(dir, 'figures', 'sd-trajectory.svg');
+    const doc = parseSvg(file);
+    const axis = Array.from(doc.getElementsByTagName('g')).find((g) => g.getAttribute('aria-label')?.startsWith('Y-axis'))!;
+    const labels = Array.from(axis.getElementsByTagName('text')).map((t) => t.textContent ?? '').filter((l) => l !== '' && !l.startsWith('sd'));
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    for (const l of labels) expect(l).toMatch(/^10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/);
+    const t = texts(doc);
+    for (const s of ['geometric mean', 'exact geometric mean', 'median', 'p05–p95']) expect(t).toContain(s);
+    expect(t.join(' ')).toMatch(/E\[s_t\] comes from chains too rare for E runs/);
+    expect(t.join(' ')).not.toContain('…');
+    expect(await contentOverflow(path.join(dir, 'figures', 'sd-trajectory.vl.json'), file)).toBeLessThanOrEqual(1);
+    // the geometric mean plotted is 10^log10_sd_mean, theory's 10^theory_log10_sd_mean
+    const last = lastRow(path.join(dir, 'trajectory.csv'));
+    const data = vlData(path.join(dir, 'figures', 'sd-trajectory.vl.json'));
+    const at = (series: string) => data.find((d) => d['t'] === 2000 && d['series'] === series)!['y'] as number;
+    expect(Math.log10(at('geometric mean'))).toBeCloseTo(last['log10_sd_mean']!, 10);
+    expect(Math.log10(at('exact geometric mean'))).toBeCloseTo(last['theory_log10_sd_mean']!, 10);
+  });
+
+  it('cuts no legend or title at the narrowest --width; --x-axis on a run is refused', async () => {
+    await plotDirectory(dir, { formats: ['svg'], width: 150 });
+    const file = path.join(dir, 'figures', 'sd-trajectory.svg');
+    expect(await contentOverflow(path.join(dir, 'figures', 'sd-trajectory.vl.json'), file)).toBeLessThanOrEqual(1);
+    expect(texts(parseSvg(file))).toContain('exact geometric mean');
+    const x = collapse(['plot', dir, '--x-axis', 'samples']);
+    expect(x.code).toBe(2);
+    expect(x.stderr).toBe(`collapse: --x-axis applies to sweep directories only, got "samples" for the run directory ${JSON.stringify(dir)}\n`);
+  });
+});
+
+describe('a sweep with more colour groups than the palette has', () => {
+  it('draws nine values of n in viridis', async () => {
+    const dir = path.join(TMP, 'many-groups');
+    fs.mkdirSync(dir);
+    const lines = [SWEEP_HEADER];
+    let k = 0;
+    for (const samples of [10, 20, 30, 50, 70, 100, 200, 500, 1000]) {
+      for (const generations of [10, 100]) {
+        const m = (1 - 1.5 / samples) ** generations;
+        lines.push(sweepRow(k++, 0, { samples, generations }, { sd_mean: m, sd_sd: 0.1, sd_mean_log10: Math.log10(m), log10_sd_mean: Math.log10(m), log10_sd_sd: 0.1 }));
+      }
+    }
+    fs.writeFileSync(path.join(dir, 'sweep.csv'), lines.join('\n') + '\n');
+    const warnings: string[] = [];
+    await plotDirectory(dir, { formats: ['svg'], onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    const doc = parseSvg(path.join(dir, 'figures', 'sweep-sd.svg'));
+    const strokes = new Set(marks(doc, 'line mark').map((l) => l.getAttribute('stroke')));
+    expect(strokes.size).toBe(9);
   });
 });

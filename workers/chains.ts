@@ -44,6 +44,11 @@ export function freshCount(fresh: number, samples: number): number {
   return Math.round(fresh * samples);
 }
 
+/** Number of synthetic draws per generation in the augment regime: round(λn), halves rounded up. */
+export function syntheticCount(synthetic: number, samples: number): number {
+  return Math.round(synthetic * samples);
+}
+
 
 /**
  * Runs experiments [start, start + count) of `spec`, writing ln sd to lnSd[r·count + e] and the
@@ -72,6 +77,9 @@ export function runChains(spec: KernelSpec, start: number, count: number, lnSd: 
         break;
       case 'accumulate-subsample':
         subsampleChain(spec, src, rec, e);
+        break;
+      case 'augment':
+        augmentChain(spec, src, group, rec, e);
         break;
     }
   }
@@ -151,6 +159,44 @@ function freshChain(spec: KernelSpec, src: Source, group: GroupFn, rec: Recorder
       }
       m = mean;
       ls = 0.5 * Math.log(ss / df);
+    }
+    if (g === next) {
+      rec.lnSd[row * rec.count + e] = ls;
+      rec.mean[row * rec.count + e] = m;
+      row++;
+      next = nextRecord(g, spec.every, T);
+    }
+  }
+}
+
+/**
+ * Augmented data (Bertrand et al. 2024; the fixed-real-data loop of Alemohammad et al. 2023): the n
+ * original draws of generation 1 are kept for good, as their mean and ss, and every later fit merges
+ * them with k = round(λn) draws from the current model (Chan et al.'s merge). With k = 0 every fit
+ * is generation 1's, so nothing more is drawn.
+ */
+function augmentChain(spec: KernelSpec, src: Source, group: GroupFn, rec: Recorder, e: number): void {
+  const n = spec.samples;
+  const T = spec.generations;
+  const k = syntheticCount(spec.synthetic, n);
+  const N = n + k;
+  const lnDf = Math.log(N - spec.ddof);
+  const s0 = spec.sd0;
+  const sqrtTau = Math.sqrt(spec.temperature);
+  group(src, n, out);
+  const meanA = spec.mean0 + s0 * out[0]!;
+  const ssA = s0 * s0 * out[1]!;
+  let m = meanA;
+  let ls = Math.log(s0) + 0.5 * (out[2]! - Math.log(n - spec.ddof));
+  let row = 0;
+  let next = nextRecord(0, spec.every, T);
+  for (let g = 1; g <= T; g++) {
+    if (g > 1 && k > 0) {
+      const sigma = Math.exp(ls) * sqrtTau;
+      group(src, k, outB);
+      const d = m - meanA + sigma * outB[0]!; // the synthetic group's mean minus the kept one's
+      m = meanA + (d * k) / N;
+      ls = 0.5 * (Math.log(ssA + sigma * sigma * outB[1]! + (d * d * n * k) / N) - lnDf);
     }
     if (g === next) {
       rec.lnSd[row * rec.count + e] = ls;

@@ -6,7 +6,7 @@
 import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
 import { chunkMoments, NF } from '../src/stats.js';
-import { recordCount } from '../src/plan.js';
+import { recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
@@ -37,6 +37,6 @@ export default function runChunk(task: ChunkTask): ChunkResult {
     lnSd,
     finalMean,
     metrics,
-    draws: chunk.count * spec.generations * kernel.drawsPerGeneration(spec),
+    draws: chunk.count * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
   };
 }

@@ -9,10 +9,11 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { outcomeFromChunks } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
-import { checkOutDir } from '../results.js';
-import { checkParts, readPart } from '../shard.js';
-import { specFromCanonical, specHash } from '../spec.js';
-import { drawFigures, humanTable } from './run.js';
+import { checkOutDir, SUMMARY_FILE } from '../results.js';
+import { checkParts, readPart, type Part } from '../shard.js';
+import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
+import type { ChunkResult } from '../protocol.js';
+import { drawFigures, humanTable, withClaim } from './run.js';
 import { example } from './help.js';
 
 interface MergeArgs {
@@ -20,6 +21,7 @@ interface MergeArgs {
   out?: string;
   json?: boolean;
   plot?: boolean;
+  force?: boolean;
 }
 
 /** Merges parts into one result directory; returns its path. */
@@ -32,9 +34,9 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
     if (sweeps.length !== paths.length) throw new UsageError(`cannot merge sweep parts with run parts: ${paths.find((p) => !isSweep(p))} is not a sweep part`);
     if (argv.out === undefined) throw new UsageError('collapse merge of sweep parts needs --out DIR for the assembled sweep');
     const r = mergeSweepParts(paths, argv.out);
-    if (argv.plot !== false) await drawFigures(argv.out);
     if (argv.json === true) process.stdout.write(r.document);
     else process.stdout.write(`collapse merge: ${paths.length} sweep parts, ${r.grid.points.length} points; sweep in ${argv.out}\n`);
+    if (argv.plot !== false) await drawFigures(argv.out);
     return;
   }
   const startedAt = new Date();
@@ -43,6 +45,18 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
   const results = checkParts(parts, spec);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
   checkOutDir(out);
+  await withClaim(out, spec, argv.force === true, SUMMARY_FILE, () => mergeInto(out, spec, parts, results, startedAt, argv));
+}
+
+/** The merge once its --out is claimed: rebuild the outcome in chunk order, write it, report. */
+async function mergeInto(
+  out: string,
+  spec: RunSpec,
+  parts: readonly Part[],
+  results: ChunkResult[],
+  startedAt: Date,
+  argv: ArgumentsCamelCase<MergeArgs>,
+): Promise<void> {
   const outcome = outcomeFromChunks(spec, results);
   const wall = Math.max(...parts.map((p) => p.timing.wallSeconds));
   const threads = parts.reduce((a, p) => a + p.provenance.threads, 0);
@@ -55,14 +69,14 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
       .sort((a, b) => a.shard.index - b.shard.index)
       .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
   });
-  const figures = argv.plot === false ? [] : await drawFigures(out);
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
     process.stdout.write(`collapse merge: ${parts.length} part${parts.length === 1 ? '' : 's'} of spec ${specHash(spec)}\n`);
     process.stdout.write(humanTable(spec, threads, r.final, wall, rate, out));
-    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
   }
+  const figures = argv.plot === false ? [] : await drawFigures(out);
+  if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
 }
 
 /** yargs registration. */
@@ -80,7 +94,12 @@ export function registerMerge<T>(y: Argv<T>): Argv<T> {
           describe: 'result directory [default:\u00a0results/run-<spec hash>; sweep parts need it]',
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
-        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result [default:\u00a0on; --no-plot skips them]' });
+        .option('plot', { type: 'boolean', default: true, describe: 'draw the figures of the merged result [default:\u00a0on; --no-plot skips them]' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'replace a run result in --out of another spec (one of the same spec is replaced without it)',
+        });
       example(c, 'after a job array of collapse run --shard auto', 'merge parts/part-* -o results/article');
       return example(c, 'the three parts of a sharded sweep', 'merge sweep-part-0 sweep-part-1 sweep-part-2 -o results/sweep');
     },

@@ -9,12 +9,13 @@ import fs from 'node:fs';
 import { estimateBytes, runChunkResults } from '../engine.js';
 import { Progress } from '../progress.js';
 import { provenance } from '../provenance.js';
-import { parseShard, PART_FILE, shardChunks, writePart } from '../shard.js';
-import { UsageError } from '../errors.js';
+import { parseShard, PART_FILE, PART_SCHEMA_VERSION, shardChunks, writePart, type Shard } from '../shard.js';
+import { shown, UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
-import { checkFreeSpace, checkOutDir, resultBytes } from '../results.js';
-import { DEFAULTS, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
+import { acquireLock, checkFreeSpace, checkOutDir, makeDirs, readResultDocument, removeMade, resultBytes, SUMMARY_FILE } from '../results.js';
+import { canonicalSpec, DEFAULTS, parseIntegerFlag, resolveRunSpec, specDifference, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import { TRAJECTORY_COLUMNS, type RowStats } from '../summary.js';
+import type { ZKey } from '../zscore.js';
 import { executeRun } from '../execute.js';
 import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
@@ -41,10 +42,12 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
       type: 'string',
       describe:
         'what each fit is trained on: replace (the n new samples; the article), accumulate (every sample so far), ' +
-        'fresh (round(λn) draws from the original, the rest from the model; needs --fresh) or accumulate-subsample ' +
-        '(a random n of the accumulated pool; holds n·T values per experiment) [default:\u00a0replace]',
+        'fresh (round(λn) draws from the original, the rest from the model; needs --fresh), accumulate-subsample ' +
+        '(a random n of the accumulated pool; holds n·T values per experiment) or augment (generation 1\'s n originals ' +
+        'kept, plus round(λn) model draws; needs --synthetic) [default:\u00a0replace]',
     })
     .option('fresh', { type: 'string', describe: 'λ from 0 to 1: share of fresh original data per generation (only and always with --regime fresh)' })
+    .option('synthetic', { type: 'string', describe: 'λ ≥ 0: synthetic draws per generation, round(λn), added to the n kept originals (only and always with --regime augment)' })
     .option('temperature', { type: 'string', describe: 'τ > 0: from generation 2 on the model samples N(mean, τ·sd²); τ < 1 favours typical outputs [default:\u00a01]' })
     .option('method', {
       type: 'string',
@@ -63,9 +66,23 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
     : withFamilies.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
 }
 
-/** Parses --workers: an integer from 1 to 1024, default the available parallelism. */
+/**
+ * Parses --workers: an integer from 1 to 1024, default the available parallelism. More workers than
+ * that are allowed (the bytes do not depend on it) but warned about: each worker holds its own
+ * buffers and the threads only take turns (-n 100 -t 300 -e 20000 on 2 cores: -w 2 37 s and 0.2 GB,
+ * -w 64 137 s and 1.1 GB, same bytes).
+ */
 export function resolveWorkers(raw: unknown): number {
-  return raw === undefined ? defaultWorkers() : parseIntegerFlag('workers', raw, 1, 1024);
+  if (raw === undefined) return defaultWorkers();
+  const workers = parseIntegerFlag('workers', raw, 1, 1024);
+  const cpus = defaultWorkers();
+  if (workers > cpus) {
+    process.stderr.write(
+      `collapse: warning: --workers ${workers} is more than the ${cpus} CPU${cpus === 1 ? '' : 's'} this process may use ` +
+        `(os.availableParallelism()); the extra workers add memory and thread switching, not speed\n`,
+    );
+  }
+  return workers;
 }
 
 /** Memory a run may use: COLLAPSE_MEMORY_LIMIT bytes if set, else half of this machine's memory. */
@@ -120,30 +137,39 @@ export function fmt(x: number, digits = 5): string {
   return x.toExponential(digits - 1);
 }
 
-/** A value that may have underflowed to 0: shown through its log10 then. */
-export function tiny(x: number, log10: number): string {
+/**
+ * A value that may have underflowed to 0: shown through its log10 then (at least 5 significant
+ * digits, two decimals at the depths where doubles underflow, whatever `digits` the value gets).
+ */
+export function tiny(x: number, log10: number, digits = 5): string {
   if (Number.isNaN(x)) return 'n/a';
-  return x > 0 || !Number.isFinite(log10) ? fmt(x) : `10^${fmt(log10)}`;
+  return x > 0 || !Number.isFinite(log10) ? fmt(x, digits) : `10^${fmt(log10, Math.max(digits, 5))}`;
 }
 
-/** The human-readable table: simulated beside theory, with z-scores. */
+/** The human-readable table: simulated beside theory, with z-scores (or why each is left out). */
 export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: number, rate: number, out: string): string {
   const E = spec.experiments;
   const th = f.theory;
-  const se = (sd: number | undefined) => (sd === undefined || Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3));
-  const z = (x: number) => (Number.isNaN(x) ? '' : fmt(x, 3));
-  const val = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
+  const se = (k: ZKey) => (Number.isNaN(f.z.se[k]) || f.z.se[k] === Infinity ? '' : tiny(f.z.se[k], f.z.seLog10[k], 3));
+  const z = (k: ZKey) => f.z.cells[k] ?? (Number.isNaN(f.z[k]) ? '' : fmt(f.z[k], 3));
+  const val = (x: number | undefined, log10?: number) => (x === undefined ? 'n/a' : tiny(x, log10 ?? NaN));
+  const bound = th.aboveEpsilon.suresh !== null
+    ? `≤ ${tiny(th.aboveEpsilon.suresh, th.aboveEpsilon.sureshLog10 ?? NaN, 3)} (Suresh)`
+    : th.aboveEpsilon.markov !== null
+      ? `≤ ${tiny(th.aboveEpsilon.markov, th.aboveEpsilon.markovLog10 ?? NaN, 3)} (Markov)`
+      : 'n/a';
+  const q = (p: string, digits: number) => tiny(f.sd[p]!, f.sd[`log10P${p.slice(1)}`]!, digits);
   const rows: string[][] = [
     ['statistic (final generation)', 'simulated', '± s.e.', 'theory', 'z'],
-    ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se(th.sd?.sd), th.sd ? tiny(th.sd.mean, th.sd.log10Mean) : 'n/a', z(f.z.sdMean)],
-    ['sd: sd', fmt(f.sd['sd']!), '', val(th.sd?.sd), ''],
-    ['sd: median [p05, p95]', `${fmt(f.sd['p50']!, 4)} [${fmt(f.sd['p05']!, 3)}, ${fmt(f.sd['p95']!, 3)}]`, '', '', ''],
-    ['sd²: mean', fmt(f.sdSq.mean), se(f.sdSq.sd), val(th.sdSq?.mean), z(f.z.sdSqMean)],
-    ['log10 sd: mean', fmt(f.log10Sd['mean']!), se(th.log10Sd?.sd), val(th.log10Sd?.mean), z(f.z.log10SdMean)],
+    ['sd: mean', tiny(f.sd['mean']!, f.sd['log10Mean']!), se('sdMean'), val(th.sd?.mean, th.sd?.log10Mean), z('sdMean')],
+    ['sd: sd', tiny(f.sd['sd']!, f.sd['log10Sd']!), '', val(th.sd?.sd, th.sd?.log10Sd), ''],
+    ['sd: median [p05, p95]', `${q('p50', 4)} [${q('p05', 3)}, ${q('p95', 3)}]`, '', '', ''],
+    ['sd²: mean', tiny(f.sdSq.mean, f.sdSq.log10Mean), se('sdSqMean'), val(th.sdSq?.mean, th.sdSq?.log10Mean), z('sdSqMean')],
+    ['log10 sd: mean', fmt(f.log10Sd['mean']!), se('log10SdMean'), val(th.log10Sd?.mean), z('log10SdMean')],
     ['log10 sd: sd', fmt(f.log10Sd['sd']!), '', val(th.log10Sd?.sd), ''],
-    ['model mean: var', fmt(f.mean.var), '', val(th.mean?.var), z(f.z.meanVar)],
-    ['W2² to original: mean', fmt(f.w2sq.mean), se(f.w2sq.sd), val(th.w2sq?.mean), z(f.z.w2sqMean)],
-    [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', th.aboveEpsilon.suresh !== null ? `≤ ${fmt(th.aboveEpsilon.suresh, 3)} (Suresh)` : th.aboveEpsilon.markov !== null ? `≤ ${fmt(th.aboveEpsilon.markov, 3)} (Markov)` : 'n/a', ''],
+    ['model mean: var', fmt(f.mean.var), se('meanVar'), val(th.mean?.var), z('meanVar')],
+    ['W2² to original: mean', fmt(f.w2sq.mean), se('w2sqMean'), val(th.w2sq?.mean), z('w2sqMean')],
+    [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', bound, ''],
   ];
   // the scalar rows where the family has a scalar summary for this spec; then every metric
   if (!f.metrics.scalar) rows.splice(1);
@@ -151,30 +177,37 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     if (f.metrics.scalar && TRAJECTORY_COLUMNS.includes(`${def.column}_mean` as never)) continue; // shown in the scalar block
     const st = f.metrics.stats[def.name]!;
     const t = f.metrics.theory[def.name] ?? null;
-    rows.push([
-      `${def.label}: mean`,
-      fmt(st.mean),
-      se(t?.sd ?? st.sd),
-      t === null ? 'n/a' : fmt(t.mean),
-      z(f.metrics.z[def.name]!),
-    ]);
+    const sd = t?.sd ?? st.sd;
+    const zm = f.metrics.z[def.name]!;
+    rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), Number.isNaN(zm) ? '' : fmt(zm, 3)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const regime =
-    spec.regime === 'fresh' ? `fresh regime (λ = ${spec.fresh})` : `${spec.regime} regime`;
+    spec.regime === 'fresh'
+      ? `fresh regime (λ = ${spec.fresh})`
+      : spec.regime === 'augment'
+        ? `augment regime (λ = ${spec.synthetic})`
+        : `${spec.regime} regime`;
   const model = f.metrics.scalar ? '' : `${spec.model} (${Object.entries(spec.modelParams).map(([k, v]) => `${k}=${v}`).join(', ')})`;
   const extras = [model, spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
     .filter((x) => x !== '')
     .join(', ');
   const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';
+  const fewE = Object.values(f.z.cells).some((c) => c.startsWith('E '));
+  const left = Object.keys(f.z.reasons).length > 0 && Object.values(f.z.cells).some((c) => c !== 'n/a');
   return [
     `collapse run: ${regime}, n=${spec.samples} samples, T=${spec.generations} generations, ` +
       `E=${E} experiments, ddof=${spec.ddof}, rng=${spec.rng}, seed=${spec.seed}${extras ? `, ${extras}` : ''}`,
     '',
     ...lines,
     '',
+    ...(fewE
+      ? [`E=${E} experiments are too few for some z-scores (cells "E < N"): their means are not yet near-normal; z.reasons in summary.json says why`]
+      : left
+        ? ['z left out where the statistic is far from normal ("heavy tail"); z.reasons in summary.json says why']
+        : []),
     `${fmt(wall, 3)} s on ${workers} worker${workers === 1 ? '' : 's'}, ${fmt(rate / 1e6, 4)}M ${unit}; results in ${out}`,
     '',
   ].join('\n');
@@ -186,6 +219,65 @@ interface RunArgs extends RawRunFlags {
   json?: boolean;
   shard?: unknown;
   plot?: boolean;
+  force?: boolean;
+}
+
+/** What claimOut holds: call done(true) after a written result, done(false) on any failure. */
+interface Claim {
+  done(ok: boolean): void;
+}
+
+/**
+ * Claims the result directory `out` before any work: makes its parents, takes its lock (the one
+ * mechanism sweeps use; the file is .<name>.lock beside `out`, because `out` itself is replaced by
+ * a rename), and, unless `force`, refuses to replace a result of another spec, naming the first
+ * differing field and both values. Replacing a result of the same spec is a re-run and allowed.
+ * done(false) releases the lock and removes the parents it made, so a refusal leaves nothing behind.
+ */
+export function claimOut(out: string, spec: RunSpec, force: boolean, marker: string): Claim {
+  const abs = path.resolve(out);
+  const made = makeDirs(path.dirname(abs), 'out', out);
+  let release: () => void;
+  try {
+    release = acquireLock(path.join(path.dirname(abs), `.${path.basename(abs)}.lock`), out, 'run');
+  } catch (err) {
+    removeMade(made);
+    throw err;
+  }
+  const claim: Claim = {
+    done(ok) {
+      release();
+      if (!ok) removeMade(made);
+    },
+  };
+  const file = path.join(abs, marker);
+  if (force || !fs.existsSync(file)) return claim;
+  let why: string | null;
+  try {
+    const doc = marker === PART_FILE ? readResultDocument(file, 'collapse.part', PART_SCHEMA_VERSION) : readResultDocument(file, 'collapse.run');
+    const prev = (marker === PART_FILE ? doc['spec'] : doc['params']) as Record<string, unknown> | undefined;
+    const d = specDifference(canonicalSpec(spec), prev ?? {});
+    why = d === null ? null : `${d.field} is ${shown(d.a)} here but ${shown(d.b)} in ${file}`;
+  } catch (err) {
+    why = `${file} cannot be read here (${(err as Error).message.split('\n')[0]})`;
+  }
+  if (why === null) return claim;
+  claim.done(false);
+  throw new UsageError(`--out ${out} holds a result of another spec: ${why}; add --force to replace it, or choose another --out`);
+}
+
+/** Runs `work` holding the claim on `out` (claimOut); a failure releases it and removes what it made. */
+export async function withClaim<T>(out: string, spec: RunSpec, force: boolean, marker: string, work: () => Promise<T>): Promise<T> {
+  const claim = claimOut(out, spec, force, marker);
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    claim.done(false);
+    throw err;
+  }
+  claim.done(true);
+  return result;
 }
 
 /** `run --shard`: runs one slice of the chunk plan and writes a partial result for `collapse merge`. */
@@ -193,6 +285,11 @@ async function runShard(spec: RunSpec, workers: number, argv: ArgumentsCamelCase
   const shard = parseShard(argv.shard);
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}.part-${shard.index}-of-${shard.count}`);
   checkOutDir(out, PART_FILE);
+  await withClaim(out, spec, argv.force === true, PART_FILE, () => runShardInto(out, spec, shard, workers, argv));
+}
+
+/** The shard's work once its --out is claimed: run its chunks, write the part, report. */
+async function runShardInto(out: string, spec: RunSpec, shard: Shard, workers: number, argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const chunks = shardChunks(spec, shard);
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
@@ -221,27 +318,32 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   checkOutDir(out);
   // results plus about 1 MiB of figures
   checkFreeSpace(out, resultBytes(spec) + (argv.plot === false ? 0 : 2 ** 20));
-
-  const r = await executeRun(spec, workers, out);
-  const figures = argv.plot === false ? [] : await drawFigures(out);
-  if (argv.json === true) process.stdout.write(r.summary);
-  else {
-    const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
-    process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
-    if (figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
-  }
+  // the results first, then the figures (whose failure is one line on stderr, see drawFigures),
+  // all under the claim on --out so that no other collapse writes there meanwhile
+  const figures = await withClaim(out, spec, argv.force === true, SUMMARY_FILE, async () => {
+    const r = await executeRun(spec, workers, out);
+    if (argv.json === true) process.stdout.write(r.summary);
+    else {
+      const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
+      process.stdout.write(humanTable(spec, workers, r.final, r.timing.wallSeconds, rate, out));
+    }
+    return argv.plot === false ? [] : await drawFigures(out);
+  });
+  if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
 }
 
 /**
  * Draws a result directory's figures (Vega is loaded only here: about 2 s). The results are
- * already safe on disk, so a failure here is reported on stderr and does not fail the run.
+ * already safe on disk, so a failure here is reported in one line on stderr and does not fail
+ * the run, sweep or merge (exit 0).
  */
 export async function drawFigures(dir: string): Promise<string[]> {
   try {
     const { plotDirectory } = await import('../plot/index.js');
     return await plotDirectory(dir);
   } catch (err) {
-    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${(err as Error).message}; retry with collapse plot ${dir}\n`);
+    const why = String((err as Error).message ?? err).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`collapse: warning: results are in ${dir}, but drawing the figures failed: ${why}; retry with collapse plot ${dir}\n`);
     return [];
   }
 }
@@ -260,6 +362,11 @@ export function registerRun<T>(y: Argv<T>): Argv<T> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary document on stdout and nothing else there' })
         .option('plot', { type: 'boolean', default: true, describe: 'draw the figures into DIR/figures, about 2 s [default:\u00a0on; --no-plot skips them]' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'replace a result in --out of another spec (one of the same spec is replaced without it: a re-run)',
+        })
         .option('shard', {
           type: 'string',
           describe:

@@ -8,7 +8,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError, invalidFlag, shown } from '../errors.js';
 import { planChunks } from '../plan.js';
 import { packageRoot, toolVersion } from '../provenance.js';
-import { writeFileAtomic } from '../results.js';
+import { makeDirs, removeMade, writeFileAtomic } from '../results.js';
 import { canonicalSpec, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
 import { runOptions } from './run.js';
 import { example } from './help.js';
@@ -24,6 +24,7 @@ export function specFlags(spec: RunSpec): string[] {
   const flags: string[] = [];
   for (const [k, v] of Object.entries(c)) {
     if (k === 'fresh' && spec.regime !== 'fresh') continue;
+    if (k === 'synthetic' && spec.regime !== 'augment') continue;
     flags.push(`--${k}`, String(v));
   }
   return flags;
@@ -147,13 +148,16 @@ export function slurmCommand(argv: ArgumentsCamelCase<SlurmArgs>): void {
   const script = slurmScript(spec, o);
   if (argv.write !== undefined) {
     const file = String(argv.write);
+    if (file.trim() === '') throw invalidFlag('write', 'a file path', file);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--write must name a file, got ${JSON.stringify(file)} (a directory)`);
+    const made = makeDirs(path.dirname(path.resolve(file)), 'write', file);
     try {
-      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       writeFileAtomic(file, script);
+      fs.chmodSync(file, 0o755);
     } catch (err) {
-      throw new UsageError(`--write must name a writable file, got ${JSON.stringify(file)} (${(err as Error).message})`);
+      removeMade(made);
+      throw new UsageError(`--write must name a writable file, got ${JSON.stringify(file)} (${(err as Error).message.split('\n')[0]})`);
     }
-    fs.chmodSync(file, 0o755);
     process.stderr.write(`collapse: wrote ${file}; submit with: bash ${shq(file)}\n`);
   } else {
     process.stdout.write(script);

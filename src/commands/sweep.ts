@@ -2,14 +2,15 @@
  * `collapse sweep`: runs the Cartesian product of lists and ranges of run flags, one full run per
  * point, resumably, into one directory with sweep.json and a tidy sweep.csv; prints a compact table.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { RuntimeError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
 import { Progress } from '../progress.js';
-import { canonicalSpec } from '../spec.js';
+import { canonicalSpec, type RunSpec } from '../spec.js';
+import { makeDirs } from '../results.js';
+import { regimeTheory } from '../theory.js';
+import { specOmissions } from '../zscore.js';
 import {
   acquireLock,
   checkDiskSpace,
@@ -24,7 +25,7 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, fmt, resolveWorkers, runOptions, tiny } from './run.js';
+import { checkMemory, drawFigures, fmt, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard, shardRange } from '../shard.js';
 import { example } from './help.js';
 
@@ -32,10 +33,10 @@ import { example } from './help.js';
 export const GRID_SYNTAX =
   'Lists and ranges. Every run flag takes a comma list (-n 10,100,1000). Integer flags (samples, generations, ' +
   'experiments, ddof, seed, every, dim) also take ranges: a..b (step 1), a..b:step, a..b:lin:k and a..b:log:k (k values ' +
-  'from a to b inclusive, rounded, repeats dropped); real flags (mean0, sd0, fresh, temperature, epsilon) take ' +
+  'from a to b inclusive, rounded, repeats dropped); real flags (mean0, sd0, fresh, synthetic, temperature, epsilon) take ' +
   'a..b:lin:k and a..b:log:k. Items mix: -t 1,10..100:log:3.\n\n' +
   'Points. The Cartesian product in the order samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, ' +
-  'regime, fresh, temperature, method, epsilon, model, dim, the last varying fastest, then the replicates (replicate r runs with ' +
+  'regime, fresh, synthetic, temperature, method, epsilon, model, dim, the last varying fastest, then the replicates (replicate r runs with ' +
   'seed + r). Each point is a full run in DIR/points/<spec hash>; DIR/sweep.csv has one row per point, DIR/sweep.json ' +
   'the grid and provenance. Running the same command again resumes: finished points are kept, the rest run. ' +
   'Reference: docs/cli.md.';
@@ -46,31 +47,6 @@ interface SweepArgs extends RawGridFlags {
   json?: boolean;
   plot?: boolean;
   shard?: unknown;
-}
-
-/**
- * The figures hook: `plotDirectory(dir)` from ../plot/index.js when that module exists; returns the
- * files it wrote, or null without it. Its absence (ERR_MODULE_NOT_FOUND for that very file) is not
- * an error; any other failure is.
- */
-async function plotHook(dir: string): Promise<string[] | null> {
-  const url = new URL('../plot/index.js', import.meta.url);
-  let mod: { plotDirectory?: (dir: string) => Promise<unknown> };
-  try {
-    mod = (await import(url.href)) as typeof mod;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(fileURLToPath(url))) return null;
-    throw err;
-  }
-  if (typeof mod.plotDirectory !== 'function') return null;
-  try {
-    const written = await mod.plotDirectory(dir);
-    return Array.isArray(written) ? written.map(String) : [];
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof RuntimeError) throw err;
-    throw new RuntimeError(`the sweep is complete in ${dir}, but its figures failed: ${(err as Error).message ?? String(err)}`);
-  }
 }
 
 /** How the sweep header counts each flag's values: `3 regimes`, not `3 regime`. */
@@ -86,6 +62,7 @@ const COUNTED: Record<string, string> = {
   rng: 'generators',
   regime: 'regimes',
   fresh: 'fresh values',
+  synthetic: 'synthetic values',
   temperature: 'temperatures',
   method: 'methods',
   epsilon: 'epsilon values',
@@ -101,6 +78,12 @@ function shape(grid: Grid): string {
   return `${n} point${n === 1 ? '' : 's'}${dims.length > 0 ? `: ${dims.join(' × ')}` : ''}`;
 }
 
+/** Why a point's log10 z is left out (src/zscore.ts), as its table cell: a function of the spec alone. */
+function zOmissionCell(spec: RunSpec): string {
+  const th = regimeTheory(spec, [spec.generations], true);
+  return specOmissions(th.rows[0]!, spec.experiments, th.reasons).log10SdMean?.cell ?? '';
+}
+
 /** The human table prints at most this many points; sweep.csv and `collapse table` have them all. */
 const MAX_TABLE_ROWS = 200;
 
@@ -113,6 +96,7 @@ export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = g
     const f = done[p.index]!;
     const c = canonicalSpec(p.spec);
     const z = finalValue(f, 'z_log10_sd_mean');
+    const why = Number.isNaN(z) ? zOmissionCell(p.spec) : '';
     rows.push([
       String(p.index),
       ...(grid.replicates > 1 ? [String(p.replicate)] : []),
@@ -121,7 +105,7 @@ export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = g
       tiny(finalValue(f, 'theory_sd_mean'), finalValue(f, 'theory_sd_mean_log10')),
       fmt(finalValue(f, 'log10_sd_mean')),
       Number.isNaN(finalValue(f, 'theory_log10_sd_mean')) ? 'n/a' : fmt(finalValue(f, 'theory_log10_sd_mean')),
-      Number.isNaN(z) ? '' : fmt(z, 3),
+      Number.isNaN(z) ? why : fmt(z, 3),
     ]);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -160,7 +144,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   const state = checkSweepDir(dir, grid);
   if (!state.exists) checkDiskSpace(state.root, dir, grid.points);
 
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir, 'out');
   const release = acquireLock(dir);
   let finished = 0;
   const control: SweepControl = {};
@@ -181,15 +165,13 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   // Ahead of cli.ts's own handler, whose message ("no result directory was written") fits `run` only.
   process.prependListener('SIGINT', onSignal);
   process.prependListener('SIGTERM', onSignal);
-  let outcome: SweepOutcome;
-  let figures: string[] | null = null;
   try {
     removeStale(dir);
     const known = grid.points.map((p) => finishedPoint(dir, p));
     finished = known.filter((f) => f).length;
     if (state.exists) checkDiskSpace(dir, dir, grid.points.filter((p) => known[p.index] === null));
     if (shard !== undefined) control.shard = shard;
-    outcome = await runSweep(
+    const outcome = await runSweep(
       grid,
       dir,
       workers,
@@ -198,40 +180,50 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
       control,
     );
     progress.done();
-    if (argv.plot !== false && shard === undefined) figures = await plotHook(dir);
+    // The results first: a figure that fails to draw must not withhold them (drawFigures reports
+    // it in one line on stderr, and the exit status stays 0: collapse plot DIR retries).
+    process.stdout.write(report(argv, grid, outcome, workers, dir, shard));
+    if (argv.plot !== false && shard === undefined) {
+      const figures = await drawFigures(dir);
+      if (argv.json !== true && figures.length > 0) process.stdout.write(`figures in ${path.dirname(figures[0]!)}\n`);
+    }
   } finally {
     progress.done();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     release();
   }
-  if (argv.json === true) {
-    process.stdout.write(outcome.document);
-    return;
-  }
+}
+
+/** What stdout gets once the points are done: sweep.json with --json, the shard's line, or the table. */
+function report(
+  argv: ArgumentsCamelCase<SweepArgs>,
+  grid: Grid,
+  outcome: SweepOutcome,
+  workers: number,
+  dir: string,
+  shard: ReturnType<typeof parseShard> | undefined,
+): string {
+  if (argv.json === true) return outcome.document;
   if (shard !== undefined) {
     const [from, to] = shardRange(grid.points.length, shard);
-    process.stdout.write(
+    return (
       `collapse sweep: shard ${shard.index}/${shard.count} of grid ${grid.hash}: points ${from}..${to - 1} of ${grid.points.length} ` +
-        `finished in ${dir}; assemble the sweep with collapse merge\n`,
+      `finished in ${dir}; assemble the sweep with collapse merge\n`
     );
-    return;
   }
   const shown = grid.points.slice(0, MAX_TABLE_ROWS);
   const more = grid.points.length - shown.length;
-  process.stdout.write(
-    [
-      `collapse sweep: ${shape(grid)}`,
-      '',
-      sweepTable(grid, outcome.done, shown.length),
-      ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
-      '',
-      'z: (simulated − theory) / s.e. of the mean log10 sd',
-      footer(grid, outcome, workers, dir),
-      ...(figures !== null && figures.length > 0 ? [`figures in ${path.dirname(figures[0]!)}`] : []),
-      '',
-    ].join('\n'),
-  );
+  return [
+    `collapse sweep: ${shape(grid)}`,
+    '',
+    sweepTable(grid, outcome.done, shown.length),
+    ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
+    '',
+    'z: (simulated − theory) / s.e. of the mean log10 sd',
+    footer(grid, outcome, workers, dir),
+    '',
+  ].join('\n');
 }
 
 /** yargs registration. */

@@ -11,7 +11,7 @@ import { formatNumber } from '../table.js';
 import { regimeTheory, replaceTheory, type RowTheory } from '../theory.js';
 import { example } from './help.js';
 
-/** The recursions for accumulate and fresh are O(T): beyond this they would take seconds per call. */
+/** The recursions for accumulate, fresh and augment are O(T): beyond this they would take seconds per call. */
 export const MAX_RECURSION_GENERATIONS = 100_000_000;
 
 interface TheoryArgs {
@@ -22,6 +22,7 @@ interface TheoryArgs {
   temperature?: unknown;
   regime?: unknown;
   fresh?: unknown;
+  synthetic?: unknown;
   epsilon?: unknown;
   json?: boolean;
 }
@@ -97,7 +98,7 @@ export function theoryDocument(rep: TheoryReport): Record<string, unknown> {
   return {
     schemaVersion: 1,
     kind: 'collapse.theory',
-    params: { samples: s.samples, ddof: s.ddof, sd0: s.sd0, temperature: s.temperature, regime: s.regime, fresh: s.fresh, epsilon: s.epsilon },
+    params: { samples: s.samples, ddof: s.ddof, sd0: s.sd0, temperature: s.temperature, regime: s.regime, fresh: s.fresh, synthetic: s.synthetic, epsilon: s.epsilon },
     regime: rep.regime,
     perGeneration: rep.perGeneration,
     generations: rep.rows,
@@ -114,7 +115,8 @@ function v(x: number | undefined, log10?: number | null): string {
 /** The human table: one row per quantity, one column per generation. */
 export function theoryText(rep: TheoryReport): string {
   const s = rep.spec;
-  const regime = s.regime === 'fresh' ? `fresh regime (λ = ${s.fresh})` : `${s.regime} regime`;
+  const regime =
+    s.regime === 'fresh' ? `fresh regime (λ = ${s.fresh})` : s.regime === 'augment' ? `augment regime (λ = ${s.synthetic})` : `${s.regime} regime`;
   const tau = s.temperature !== 1 ? `, τ=${s.temperature}` : '';
   const lines = [
     `collapse theory: ${regime}, n=${s.samples}, ddof=${s.ddof}, s0=${s.sd0}${tau}, ε=${s.epsilon} (exact; nothing simulated)`,
@@ -164,10 +166,11 @@ export function theoryCommand(argv: ArgumentsCamelCase<TheoryArgs>): void {
     temperature: argv.temperature,
     regime: argv.regime,
     fresh: argv.fresh,
+    synthetic: argv.synthetic,
     epsilon: argv.epsilon,
   });
   const deepest = Math.max(...gens);
-  if ((spec.regime === 'accumulate' || spec.regime === 'fresh') && deepest > MAX_RECURSION_GENERATIONS) {
+  if ((spec.regime === 'accumulate' || spec.regime === 'fresh' || spec.regime === 'augment') && deepest > MAX_RECURSION_GENERATIONS) {
     throw new UsageError(
       `--generations must be at most ${MAX_RECURSION_GENERATIONS} for --regime ${spec.regime} (its exact moments come from an O(T) recursion), got ${deepest}`,
     );
@@ -192,15 +195,16 @@ export function registerTheory<T>(y: Argv<T>): Argv<T> {
         .option('ddof', { type: 'string', describe: 'sd estimator: 0 = population sd, 1 = sample sd [default:\u00a00]' })
         .option('sd0', { type: 'string', describe: 'sd of the original distribution, a number > 0 [default:\u00a01]' })
         .option('temperature', { type: 'string', describe: 'τ > 0: the model samples N(mean, τ·sd²) from generation 2 on [default:\u00a01]' })
-        .option('regime', { type: 'string', describe: 'replace, accumulate, fresh (needs --fresh) or accumulate-subsample [default:\u00a0replace]' })
+        .option('regime', { type: 'string', describe: 'replace, accumulate, fresh (needs --fresh), accumulate-subsample or augment (needs --synthetic) [default:\u00a0replace]' })
         .option('fresh', { type: 'string', describe: 'λ from 0 to 1: share of fresh original data per generation (only and always with --regime fresh)' })
+        .option('synthetic', { type: 'string', describe: 'λ ≥ 0: synthetic draws per generation, round(λn), added to the n kept originals (only and always with --regime augment)' })
         .option('epsilon', { type: 'string', describe: 'threshold ε of the bounds on P(s_T > ε), a number > 0 [default:\u00a00.1·sd0]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the values as a JSON document' });
       example(c, "the article's E[s_T] = 0.47213 at T = 1000 and 5.503e-4 at T = 10000", 'theory -n 1000 -t 1000,10000');
       return example(c, 'the collapse over six decades of depth', 'theory -n 100 -t 1..1000000:log:7 --ddof 1').epilog(
         'replace: every closed form of docs/theory.md (c and r per generation, the law of s_T and of log10 s_T, Var[m_T], ' +
           "E[s_T²], E[W2²], Markov's bound (s0/ε)c^T and, for ddof 1 and τ = 1, the bound (s0/ε)exp(−T/(4n − 1)) of " +
-          'Suresh et al.). accumulate and fresh: the exact Var[m_T] and E[s_T²] from their recursions; the rest is n/a, ' +
+          'Suresh et al.). accumulate, fresh and augment: the exact Var[m_T] and E[s_T²] from their recursions; the rest is n/a, ' +
           'with the reason. A value below 1e-308 is printed from its log10.',
       );
     },

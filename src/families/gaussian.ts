@@ -111,6 +111,7 @@ export const gaussian: Family = {
     {
       name: 'dim',
       kind: 'integer',
+      default: 1,
       describe: `dimension d of the Gaussian N(mean0·1, sd0²·I), an integer from 1 to ${MAX_DIM} [default:\u00a01]`,
     },
   ],
@@ -129,7 +130,7 @@ export const gaussian: Family = {
     return `d = ${dim(spec)} > 1: the fit is a mean vector and a covariance matrix`;
   },
   sdTheory(spec: RunSpec, gens: readonly number[]): RegimeTheory {
-    return regimeTheory(spec, gens);
+    return regimeTheory(spec, gens, true);
   },
   undefinedReason(metric: string, spec: RunSpec): string | null {
     if (metric !== 'log10DetRatio') return null;

@@ -13,6 +13,8 @@ export interface FamilyFlag {
   name: string;
   /** How a sweep may list its values. */
   kind: 'integer' | 'real';
+  /** Its value when not given. */
+  default: number;
   /** The --help text, ending in its default. */
   describe: string;
 }

@@ -7,6 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { RuntimeError } from '../errors.js';
 import { readResultDocument, SUMMARY_FILE } from '../results.js';
 import { numberColumn, readCsv } from './csv.js';
+import { CARRIERS_MIN, meanCarriers } from './carriers.js';
 import type { Figure } from './render.js';
 import {
   ASPECT,
@@ -51,7 +52,7 @@ export function readRunInfo(dir: string): RunInfo {
   return { params, theoryLog10Mean: typeof m === 'number' && Number.isFinite(m) ? m : null };
 }
 
-/** "replace regime": how titles name a run's regime (the subtitle gives λ for fresh). */
+/** "replace regime": how titles name a run's regime (the subtitle gives λ for fresh and augment). */
 function regimeName(p: Params): string {
   return `${String(p['regime'] ?? 'replace')} regime`;
 }
@@ -66,12 +67,20 @@ interface LinePoint {
 
 const SERIES = { band: 'p05–p95', median: 'median', mean: 'mean', theory: 'exact E[s_t]' } as const;
 
+/** The mean series' names when E[log10 s_t] replaces E[s_t]: on a log axis it is 10^E[log10 s_t], the geometric mean. */
+const LOG_SERIES = {
+  log10: { mean: 'mean of log10 s_t', theory: 'exact E[log10 s_t]' },
+  geometric: { mean: 'geometric mean', theory: 'exact geometric mean' },
+} as const;
+
 /**
  * The sd-trajectory figure. Generation 0 (the original distribution, sd = σ₀ in every
  * experiment) is added in front of the recorded rows so that every curve starts at σ₀. When any
  * plotted value is 0 or below 1e-300 (or not finite), the figure plots log10 values on a linear
- * axis instead, from the log10 columns the run also writes. Draws every row up to MAX_ROWS, then
- * every k-th row and the last.
+ * axis instead, from the log10 columns the run also writes. When E[s_t] comes from chains too
+ * rare for the run's E experiments (meanCarriers below CARRIERS_MIN by the last row), the mean
+ * and theory lines show E[log10 s_t] instead, which lies in the bulk, and the subtitle says why.
+ * Draws every row up to MAX_ROWS, then every k-th row and the last.
  */
 export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): Figure {
   const t = readCsv(path.join(dir, 'trajectory.csv'));
@@ -85,15 +94,32 @@ export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): F
   };
   const plotted = [...lin.p05, ...lin.p50, ...lin.p95, ...lin.mean, ...lin.theory];
   const useLog10 = plotted.some((v) => v !== null && !(v >= TINY && v < Infinity));
+  const E = Number(info.params['experiments'] ?? NaN);
+  const l10Sd = numberColumn(t, 'log10_sd_sd');
+  const thL10Sd = numberColumn(t, 'theory_log10_sd_sd');
+  // the first recorded generation from which E[s_t] rests on chains too rare for E runs
+  let rareFrom: number | null = null;
+  gen.forEach((g, i) => {
+    const k = meanCarriers(E, thL10Sd[i] ?? l10Sd[i] ?? null);
+    if (rareFrom === null && g !== null && k !== null && k < CARRIERS_MIN) rareFrom = g;
+  });
+  const lastK = meanCarriers(E, thL10Sd[gen.length - 1] ?? l10Sd[gen.length - 1] ?? null);
+  const logMean = useLog10 || (lastK !== null && lastK < CARRIERS_MIN);
+  const l10Mean = numberColumn(t, 'log10_sd_mean');
+  const thL10Mean = numberColumn(t, 'theory_log10_sd_mean');
+  const pow10 = (xs: (number | null)[]) => xs.map((v) => (v === null ? null : 10 ** v));
   const cols = useLog10
     ? {
         p05: numberColumn(t, 'log10_sd_p05'),
         p50: numberColumn(t, 'log10_sd_p50'),
         p95: numberColumn(t, 'log10_sd_p95'),
-        mean: numberColumn(t, 'sd_mean_log10'),
-        theory: numberColumn(t, 'theory_sd_mean_log10'),
+        mean: l10Mean,
+        theory: thL10Mean,
       }
-    : lin;
+    : logMean
+      ? { ...lin, mean: pow10(l10Mean), theory: pow10(thL10Mean) }
+      : lin;
+  const names = useLog10 ? LOG_SERIES.log10 : logMean ? LOG_SERIES.geometric : { mean: SERIES.mean, theory: SERIES.theory };
   const sd0 = Number(info.params['sd0'] ?? 1);
   const start = useLog10 ? Math.log10(sd0) : sd0;
   const hasTheory = cols.theory.some((v) => v !== null);
@@ -102,11 +128,11 @@ export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): F
   const band: { t: number; lo: number; hi: number }[] = [{ t: 0, lo: start, hi: start }];
   const lines: LinePoint[] = [];
   const add = (t: number, series: string, y: number | null | undefined) => {
-    if (ok(y)) lines.push({ t, series, y, dash: series === SERIES.theory ? 'dashed' : 'solid' });
+    if (ok(y)) lines.push({ t, series, y, dash: series === names.theory ? 'dashed' : 'solid' });
   };
   add(0, SERIES.median, start);
-  add(0, SERIES.mean, start);
-  if (hasTheory) add(0, SERIES.theory, start);
+  add(0, names.mean, start);
+  if (hasTheory) add(0, names.theory, start);
   const stride = Math.ceil(gen.length / MAX_ROWS);
   gen.forEach((g, i) => {
     if (g === null || (i % stride !== 0 && i !== gen.length - 1)) return;
@@ -114,11 +140,18 @@ export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): F
     const hi = cols.p95[i];
     if (ok(lo) && ok(hi)) band.push({ t: g, lo, hi });
     add(g, SERIES.median, cols.p50[i]);
-    add(g, SERIES.mean, cols.mean[i]);
-    if (hasTheory) add(g, SERIES.theory, cols.theory[i]);
+    add(g, names.mean, cols.mean[i]);
+    if (hasTheory) add(g, names.theory, cols.theory[i]);
   });
+  const meanNote = logMean
+    ? [
+        `${useLog10 ? 'E[log10 s_t]' : 'geometric mean 10^E[log10 s_t]'} shown: E[s_t] comes from chains too rare for E runs (fewer than ${CARRIERS_MIN} expected)${
+          rareFrom !== null ? ` from t = ${rareFrom}` : ''
+        }`,
+      ]
+    : [];
 
-  const domain = [SERIES.band, SERIES.median, SERIES.mean, ...(hasTheory ? [SERIES.theory] : [])];
+  const domain = [SERIES.band, SERIES.median, names.mean, ...(hasTheory ? [names.theory] : [])];
   const colors = ['#56B4E9', '#0072B2', '#D55E00', '#000000'];
   const ys = [...band.flatMap((b) => [b.lo, b.hi]), ...lines.map((l) => l.y)];
   const yTitle = useLog10 ? 'log10 sd (log10 s_t)' : 'sd s_t (log scale)';
@@ -137,7 +170,7 @@ export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): F
   // One legend, the lines': its colour domain lists the band too (drawn with a fixed colour), and
   // its symbols take their shape, fill and dash from the entry.
   const isBand = `datum.value === '${SERIES.band}'`;
-  const isTheory = `datum.value === '${SERIES.theory}'`;
+  const isTheory = `datum.value === '${names.theory}'`;
   const legend = {
     title: null,
     columns: legendColumns(domain, width),
@@ -163,7 +196,8 @@ export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): F
       [
         ...settingsParts(info.params),
         ...(useLog10 ? ['log10 axis (sd below 1e-300)'] : []),
-        ...(hasTheory ? [] : ['no closed form for E[s_t]']),
+        ...meanNote,
+        ...(hasTheory ? [] : [`no closed form for ${logMean ? 'E[log10 s_t]' : 'E[s_t]'}`]),
       ],
       width,
     ),

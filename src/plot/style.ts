@@ -36,6 +36,8 @@ export function figureConfig(): Config {
       tickColor: '#555555',
       gridColor: '#e8e8e8',
       labelLimit: 0,
+      // a label that would overlap its neighbour is left out (swept values 10 and 100 on a narrow panel)
+      labelOverlap: 'greedy',
       titlePadding: 6,
     },
     legend: {
@@ -91,6 +93,7 @@ export const PARAM_SYMBOL: Record<string, string> = {
   rng: 'rng',
   regime: 'regime',
   fresh: 'λ',
+  synthetic: 'λ',
   temperature: 'τ',
   method: 'method',
   epsilon: 'ε',
@@ -110,6 +113,7 @@ export const PARAM_AXIS: Record<string, string> = {
   rng: 'generator',
   regime: 'regime',
   fresh: 'fresh share λ',
+  synthetic: 'synthetic draws per original λ',
   temperature: 'temperature τ',
   method: 'method',
   epsilon: 'threshold ε',
@@ -151,6 +155,7 @@ export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()):
   if (Number(p['sd0']) !== 1) add('sd0');
   if (Number(p['mean0']) !== 0) add('mean0');
   if (p['regime'] === 'fresh') add('fresh');
+  if (p['regime'] === 'augment') add('synthetic');
   if (p['temperature'] !== null && Number(p['temperature']) !== 1) add('temperature');
   if (p['method'] !== undefined && p['method'] !== null && p['method'] !== 'resample') add('method');
   return parts;
@@ -237,23 +242,33 @@ export function logDomain(ys: readonly number[]): [number, number] {
 
 /**
  * Labelled ticks for a log axis over logDomain(ys): 1-2-3-5 per decade over up to 1.2 decades,
- * 1-2-5 up to 2.5, 1-3 up to 4, every decade up to 7, every k-th decade beyond; a linear nice step when the
- * domain holds fewer than three of those.
+ * 1-2-5 up to 2.5, then decades only (every k-th decade, k = 1, 2, 5, 10, 20 …, beyond 7), so that
+ * a wide axis is labelled at powers of ten; a linear nice step when the domain holds fewer than
+ * three of those.
  */
 export function logTicks(ys: readonly number[]): number[] {
   const [a, b] = logDomain(ys);
   const decades = Math.log10(b / a);
-  const mantissas = decades <= 1.2 ? [1, 2, 3, 5] : decades <= 2.5 ? [1, 2, 5] : decades <= 4 ? [1, 3] : [1];
-  // every k-th decade, k nice (1, 2, 5, 10, 20 …) and ticks at multiples of k: 10⁻²⁰, 10⁻¹⁰, 10⁰
-  const every = decades <= 7 ? 1 : niceStep(decades, 6);
-  const ticks: number[] = [];
-  for (let k = Math.ceil(Math.floor(Math.log10(a)) / every) * every; k <= Math.ceil(Math.log10(b)); k += every) {
-    for (const m of mantissas) {
-      const v = Number((m * 10 ** k).toPrecision(12));
-      if (v >= a && v <= b) ticks.push(v);
+  // 1-3 only where decades alone give fewer than three ticks (2.5 to 4 decades)
+  const sets = decades <= 1.2 ? [[1, 2, 3, 5]] : decades <= 2.5 ? [[1, 2, 5]] : [[1], [1, 3]];
+  // every k-th decade, k a whole 1, 2 or 5 × 10^j (a step of 2.5 decades would put ticks at 10^-2.5)
+  const every = decades <= 7 ? 1 : wholeStep(decades / 6);
+  for (const mantissas of sets) {
+    const ticks: number[] = [];
+    for (let k = Math.ceil(Math.floor(Math.log10(a)) / every) * every; k <= Math.ceil(Math.log10(b)); k += every) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** k).toPrecision(12));
+        if (v >= a && v <= b) ticks.push(v);
+      }
     }
+    if (ticks.length >= 3) return ticks;
   }
-  return ticks.length >= 3 ? ticks : linearTicks(a, b, 4);
+  return linearTicks(a, b, 4);
+}
+
+/** The smallest of 1, 2, 5, 10, 20, 50 … at or above `x`. */
+export function wholeStep(x: number): number {
+  for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p >= x) return m * p;
 }
 
 /** `span / bins` rounded up to 1, 2, 2.5 or 5 × 10^k. */
@@ -264,12 +279,22 @@ export function niceStep(span: number, bins: number): number {
   return 10 * p;
 }
 
-/** Ticks at multiples of a nice step (1, 2, 2.5 or 5 × 10^k) giving about `count` ticks in [lo, hi]. */
+/** Fewest labelled ticks a linear axis gets: two labels (1 and 1.2) do not give its scale. */
+export const MIN_LINEAR_TICKS = 4;
+
+/**
+ * Ticks at multiples of a nice step (1, 2, 2.5 or 5 × 10^k) giving about `count` ticks in
+ * [lo, hi], and at least MIN_LINEAR_TICKS: the step is refined until that many fall inside.
+ */
 export function linearTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
-  const step = niceStep(hi - lo, count);
-  const out: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
+  let out: number[] = [];
+  for (let bins = count; bins <= 4 * count + 8; bins++) {
+    const step = niceStep(hi - lo, bins);
+    out = [];
+    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
+    if (out.length >= MIN_LINEAR_TICKS) break;
+  }
   return out;
 }
 
@@ -281,24 +306,48 @@ export function powerOfTen(k: number): string {
 }
 
 /**
- * A Vega labelExpr that writes ticks that are all powers of ten as 10ᵏ when one of them would
- * take more than five digits (below 1e-4 or above 1e4), or null to keep plain numbers. The ticks
- * are the axis's explicit values, so a chain of comparisons covers them all.
+ * How a log-axis tick is written: plain (0.02, 500) while every tick is within 10^±4.5, else
+ * 10ᵏ for a decade and m·10ᵏ otherwise, so that no label runs to twenty digits.
  */
-export function powerLabels(ticks: readonly number[]): string | null {
-  const ks = ticks.map((t) => Math.log10(t));
-  if (ticks.length < 2 || ks.some((k) => Math.abs(k - Math.round(k)) > 1e-9)) return null;
-  if (ks.every((k) => Math.abs(k) <= 4.5)) return null;
-  return ticks.reduceRight(
-    (rest, t, i) => `abs(datum.value / ${t} - 1) < 1e-9 ? '${powerOfTen(Math.round(ks[i]!))}' : ${rest}`,
-    'datum.label',
-  );
+export function tickLabels(ticks: readonly number[]): string[] | null {
+  const ks = ticks.map((t) => Math.floor(Math.log10(t) + 1e-9));
+  if (ticks.length === 0 || ks.every((k) => Math.abs(k) <= 4)) return null;
+  return ticks.map((t, i) => {
+    const m = Number((t / 10 ** ks[i]!).toPrecision(6));
+    return m === 1 ? powerOfTen(ks[i]!) : `${m}·${powerOfTen(ks[i]!)}`;
+  });
 }
 
-/** Axis properties of a log axis with ticks `values`: those values and, for decades, 10ᵏ labels. */
+/**
+ * A Vega labelExpr that writes the ticks as tickLabels does, or null to keep plain numbers. The
+ * ticks are the axis's explicit values, so a chain of comparisons covers them all.
+ */
+export function powerLabels(ticks: readonly number[]): string | null {
+  const labels = tickLabels(ticks);
+  if (labels === null) return null;
+  return ticks.reduceRight((rest, t, i) => `abs(datum.value / ${t} - 1) < 1e-9 ? '${labels[i]}' : ${rest}`, 'datum.label');
+}
+
+/** Axis properties of a log axis with ticks `values`: those values, written by tickLabels. */
 export function logAxis(values: readonly number[]): Record<string, unknown> {
   const expr = powerLabels(values);
   return expr === null ? { values, format: '~r' } : { values, labelExpr: expr };
+}
+
+/**
+ * Ticks for a symlog axis of log10 values spanning many decades (0, ±1, ±10, ±100 …): the
+ * powers of ten within [lo, hi] in magnitude from 10 × `constant` up, and 0 when it is inside.
+ */
+export function symlogTicks(lo: number, hi: number, constant: number): number[] {
+  const out: number[] = [];
+  const top = Math.max(Math.abs(lo), Math.abs(hi));
+  const mags: number[] = [];
+  // from 10 × constant: ticks at ±constant would crowd the one at 0
+  for (let k = Math.ceil(Math.log10(constant) - 1e-9) + 1; 10 ** k <= top * (1 + 1e-9); k++) mags.push(Number((10 ** k).toPrecision(12)));
+  for (const m of [...mags].reverse()) if (-m >= lo) out.push(-m);
+  if (lo <= 0 && hi >= 0) out.push(0);
+  for (const m of mags) if (m <= hi) out.push(m);
+  return out;
 }
 
 /** Lowest and highest finite value of `xs` ([NaN, NaN] for none); a loop, so any length works. */

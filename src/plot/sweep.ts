@@ -1,7 +1,7 @@
 /**
  * Figures of a sweep directory (sweep.csv, one row per point): the final sd and the final log10 sd
- * against the first swept parameter, one line per setting of the others, exact theory dashed,
- * and one panel per regime when the regime is swept.
+ * against one swept parameter (T when swept), a line per value of a second, exact theory dashed,
+ * and a panel per setting of all the others (any number of them, the regime included).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { readResultDocument } from '../results.js';
 import { numberCell, readCsv, type Table } from './csv.js';
 import type { Figure } from './render.js';
 import { VL_SCHEMA } from './run.js';
+import { CARRIERS_MIN, meanCarriers } from './carriers.js';
 import { textWidth } from './fonts.js';
 import {
   ASPECT,
@@ -20,6 +21,7 @@ import {
   logDomain,
   logTicks,
   PALETTE,
+  symlogTicks,
   PARAM_AXIS,
   PARAM_SYMBOL,
   settingsParts,
@@ -45,6 +47,7 @@ export const SWEEP_PARAMS = [
   'rng',
   'regime',
   'fresh',
+  'synthetic',
   'temperature',
   'method',
   'epsilon',
@@ -56,12 +59,12 @@ const CATEGORICAL = new Set(['rng', 'regime', 'method', 'model']);
 
 /**
  * Parameters whose default follows from others (every from T, epsilon from σ₀, λ only with the
- * fresh regime): they vary with a swept parameter without being swept themselves.
+ * fresh regime, synthetic only with augment): they vary with a swept parameter without being swept themselves.
  */
-const DERIVED = ['every', 'epsilon', 'fresh'];
+const DERIVED = ['every', 'epsilon', 'fresh', 'synthetic'];
 
 /** Regimes in the order the README lists them (panels follow it). */
-const REGIME_ORDER = ['replace', 'accumulate', 'fresh', 'accumulate-subsample'];
+const REGIME_ORDER = ['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment'];
 
 const TINY = 1e-300;
 const SIM = 'simulated mean ± s.e.';
@@ -75,7 +78,7 @@ export interface SweepPoint {
   key: Record<string, string>;
   experiments: number;
   sd: { mean: number | null; se: number | null; log10Mean: number | null; theory: number | null; theoryLog10: number | null };
-  log10Sd: { mean: number | null; se: number | null; theory: number | null };
+  log10Sd: { mean: number | null; se: number | null; theory: number | null; sd: number | null; theorySd: number | null };
 }
 
 function cellValue(param: string, cell: string, where: string): string | number | null {
@@ -174,7 +177,13 @@ export function sweepPoints(t: Table): SweepPoint[] {
         theory: num(first, k0, 'theory_sd_mean'),
         theoryLog10: num(first, k0, 'theory_sd_mean_log10'),
       },
-      log10Sd: { ...l10, theory: num(first, k0, 'theory_log10_sd_mean') },
+      log10Sd: {
+        ...l10,
+        theory: num(first, k0, 'theory_log10_sd_mean'),
+        // sd of log10 s_T across all the point's experiments: se·√N undoes poolMeans
+        sd: l10.se !== null ? l10.se * Math.sqrt(parts.reduce((a, q) => a + q.n, 0)) : null,
+        theorySd: num(first, k0, 'theory_log10_sd_sd'),
+      },
     });
   }
   return points;
@@ -219,35 +228,46 @@ function regimeRank(r: unknown): number {
   return i < 0 ? REGIME_ORDER.length : i;
 }
 
-/** How a sweep is laid out: x axis, panels and colour groups. */
+/** How a sweep is laid out: x axis, colour groups and panels. */
 export interface SweepLayout {
   swept: string[];
   x: string;
   xNumeric: boolean;
   xLog: boolean;
-  /** 'regime' when the regime is swept and is not the x axis. */
-  facet: 'regime' | null;
-  /** Swept parameters that split lines by colour. */
+  /** Swept parameters that split lines by colour (at most one). */
   groups: string[];
+  /** Swept parameters that split the figure into panels, one per setting of them all (the regime first). */
+  panels: string[];
 }
 
-/** Chooses the x axis (`x`, or the first numeric swept parameter, or the first swept one), panels and colours. */
+/**
+ * Chooses the x axis: `x`, which must be swept, or the generations when swept (the sd decays with
+ * T, so every line is monotone), else the first numeric swept parameter, else the first swept
+ * one. The next swept parameter colours the lines; every other one, and the regime, splits panels.
+ */
 export function sweepLayout(points: readonly SweepPoint[], x?: string): SweepLayout {
   const swept = sweptParams(points);
   if (x !== undefined && (x === 'seed' || !SWEEP_PARAMS.includes(x as (typeof SWEEP_PARAMS)[number]))) {
     throw new UsageError(`--x-axis must be one of ${SWEEP_PARAMS.filter((p) => p !== 'seed').join(', ')}, got ${JSON.stringify(x)}`);
   }
-  const xParam = x ?? swept.find((p) => !CATEGORICAL.has(p)) ?? swept[0] ?? 'samples';
+  if (x !== undefined && !swept.includes(x)) {
+    throw new UsageError(
+      `--x-axis must name a swept parameter (${swept.length > 0 ? swept.join(', ') : 'none: every point has the same settings'}), got ${JSON.stringify(x)}`,
+    );
+  }
+  const xParam = x ?? (swept.includes('generations') ? 'generations' : undefined) ?? swept.find((p) => !CATEGORICAL.has(p)) ?? swept[0] ?? 'samples';
   const xNumeric = !CATEGORICAL.has(xParam);
   const xs = points.map((p) => p.params[xParam]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const [lo, hi] = extent(xs);
   const xLog = xNumeric && xs.length > 0 && lo > 0 && hi / lo > 10;
-  const facet = xParam !== 'regime' && swept.includes('regime') ? 'regime' : null;
-  const groups = swept.filter((p) => p !== xParam && p !== facet);
-  return { swept, x: xParam, xNumeric, xLog, facet, groups };
+  const rest = swept.filter((p) => p !== xParam);
+  const colour = rest.find((p) => p !== 'regime');
+  const groups = colour === undefined ? [] : [colour];
+  const panels = [...rest.filter((p) => p === 'regime'), ...rest.filter((p) => p !== 'regime' && p !== colour)];
+  return { swept, x: xParam, xNumeric, xLog, groups, panels };
 }
 
-/** Label of a colour group: bare values when one parameter splits the lines, "n = 10, ddof = 1" otherwise. */
+/** Label of a colour group: the bare value of the one parameter that splits the lines. */
 function groupLabel(p: SweepPoint, groups: readonly string[]): string {
   if (groups.length === 0) return 'all';
   if (groups.length === 1) {
@@ -257,24 +277,49 @@ function groupLabel(p: SweepPoint, groups: readonly string[]): string {
   return groups.map((g) => setting(g, p.params[g] ?? 'NA')).join(', ');
 }
 
+/** Label of a panel: "accumulate regime, ddof = 1, τ = 0.9". */
+function panelLabel(p: SweepPoint, panels: readonly string[]): string {
+  return panels.map((g) => setting(g, p.params[g] ?? 'NA')).join(', ');
+}
+
 /** A row of a sweep figure's data. */
 interface Row {
   x: number | string;
   group: string;
-  regime: string;
+  panel: string;
   series: string;
   y: number;
   lo?: number;
   hi?: number;
+  /** The point's E[s_T] rests on rare chains: its simulated mean cannot be expected to meet theory. */
+  rare?: boolean;
 }
 
 type Quantity = 'sd' | 'log10sd';
+
+/**
+ * The y scale of log10 values: linear, or symlog (linear within ±`constant` decades of 0,
+ * logarithmic beyond) when they span over 30 decades and some lie within a thirtieth of that
+ * span of 0, which a linear axis would squash into one line (n = 10 at T = 10⁴ is 480 decades
+ * down, n = 1000 at T = 100 is 0.03).
+ */
+export function log10Scale(values: readonly number[]): { scale: Record<string, unknown>; axis: Record<string, unknown>; symlog: boolean } {
+  const [lo, hi] = extent(values);
+  const span = hi - lo;
+  const near = Math.min(...values.filter((v) => Number.isFinite(v)).map((v) => Math.abs(v)));
+  if (!(span > 30 && near < span / 30)) return { scale: { zero: false }, axis: {}, symlog: false };
+  const constant = Math.min(1, Math.max(0.01, 10 ** Math.floor(Math.log10(Math.max(near, 1e-9)))));
+  const domain = [lo < 0 ? lo * 1.15 : lo, hi > 0 ? hi * 1.15 + constant : hi + constant * 0.3];
+  const ticks = symlogTicks(domain[0]!, domain[1]!, constant);
+  return { scale: { type: 'symlog', constant, domain, nice: false }, axis: { values: ticks, format: '~r' }, symlog: true };
+}
 
 /** One sweep figure: the final sd (log axis, or log10 when it underflows) or the final log10 sd. */
 function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: Quantity, width: number): Figure {
   const sorted = [...points].sort(
     (a, b) =>
       regimeRank(a.params['regime']) - regimeRank(b.params['regime']) ||
+      lay.panels.reduce((c, g) => c || compareValues(a.params[g], b.params[g]), 0) ||
       lay.groups.reduce((c, g) => c || compareValues(a.params[g], b.params[g]), 0) ||
       compareValues(a.params[lay.x], b.params[lay.x]),
   );
@@ -282,10 +327,11 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     quantity === 'sd' &&
     points.some((p) => [p.sd.mean, p.sd.theory].some((v) => v !== null && !(v >= TINY && v < Infinity)));
   const rows: Row[] = [];
+  let rareCount = 0;
   for (const p of sorted) {
     const xv = p.params[lay.x];
     if (xv === null || xv === undefined) continue;
-    const base = { x: xv, group: groupLabel(p, lay.groups), regime: String(p.params['regime'] ?? 'NA') };
+    const base = { x: xv, group: groupLabel(p, lay.groups), panel: panelLabel(p, lay.panels) };
     let y: number | null;
     let se: number | null;
     let th: number | null;
@@ -298,6 +344,13 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
         r.lo = y - se;
         r.hi = y + se;
       }
+      if (quantity === 'sd' && th !== null) {
+        const k = meanCarriers(p.experiments, p.log10Sd.theorySd ?? p.log10Sd.sd);
+        if (k !== null && k < CARRIERS_MIN) {
+          r.rare = true;
+          rareCount++;
+        }
+      }
       rows.push(r);
     }
     if (th !== null && Number.isFinite(th)) rows.push({ ...base, series: THEORY, y: th });
@@ -305,6 +358,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const logY = quantity === 'sd' && !useLog10;
   let yScale: Record<string, unknown> = { zero: false };
   let yAxis: Record<string, unknown> = {};
+  let symlog = false;
   if (logY) {
     // Error bars reaching 0 or below go to the bottom of the axis (the scale clamps) instead of
     // stretching the log domain towards 0.
@@ -313,6 +367,9 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     for (const r of rows) if (r.lo !== undefined && r.lo <= 0) r.lo = domain[0];
     yScale = { type: 'log', domain, clamp: true, nice: false };
     yAxis = logAxis(logTicks(ys));
+  } else {
+    const l = log10Scale(rows.flatMap((r) => [r.y, ...(r.lo !== undefined ? [r.lo, r.hi!] : [])]));
+    [yScale, yAxis, symlog] = [l.scale, l.axis, l.symlog];
   }
 
   // Without error bars (sd underflowing, or one experiment) the legend says only "mean".
@@ -320,17 +377,21 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const simName = rows.some((r) => r.series === SIM) ? SIM : SIM_NO_SE;
   const groups = [...new Set(rows.map((r) => r.group))];
   const oneGroup = groups.length <= 1;
-  const colorRange = groups.length <= PALETTE.length ? PALETTE.slice(0, groups.length) : { scheme: 'viridis' };
+  const colorRange =
+    groups.length <= PALETTE.length
+      ? PALETTE.slice(0, groups.length)
+      : groups.map((_, i) => viridis(i / (groups.length - 1)));
   const hasTheory = rows.some((r) => r.series === THEORY);
   const seriesDomain = hasTheory ? [simName, THEORY] : [simName];
   const xValues = [...new Set(sorted.map((p) => p.params[lay.x]))];
   const xNums = xValues.filter((v): v is number => typeof v === 'number').sort((u, v) => u - v);
-  // Ticks at the swept values themselves while there are few of them.
-  const xAxis = lay.xLog
-    ? logAxis(xNums.length <= 8 ? xNums : logTicks(xNums))
-    : xNums.length <= 8
-      ? { values: xNums, format: '~r' }
-      : { format: '~r' };
+  const panels = [...new Set(rows.map((r) => r.panel))];
+  const faceted = lay.panels.length > 0 && panels.length > 0;
+  const columns = faceted ? Math.max(1, Math.min(panels.length, Math.floor((width - 80) / 170))) : 1;
+  const plotWidth = faceted ? (width - 90 - 20 * (columns - 1)) / columns : width - 90;
+  // Ticks at the swept values themselves while there are few of them and they do not collide.
+  const few = xNums.length <= Math.max(2, Math.floor(plotWidth / 45));
+  const xAxis = lay.xLog ? logAxis(few ? xNums : logTicks(xNums)) : few ? { values: xNums, format: '~r' } : { format: '~r', tickCount: 4 };
   const x = lay.xNumeric
     ? {
         field: 'x',
@@ -340,7 +401,12 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
         axis: xAxis,
       }
     : { field: 'x', type: 'ordinal', title: PARAM_AXIS[lay.x] ?? lay.x, sort: xValues, scale: { padding: 0.4 } };
-  const yTitle = quantity === 'log10sd' ? 'final log10 sd, log10 s_T' : useLog10 ? 'log10 of final sd s_T' : 'final sd s_T (log scale)';
+  const yTitle =
+    quantity === 'log10sd'
+      ? `final log10 sd, log10 s_T${symlog ? ' (symlog)' : ''}`
+      : useLog10
+        ? `log10 of final sd s_T${symlog ? ' (symlog)' : ''}`
+        : 'final sd s_T (log scale)';
   const legendTitle = lay.groups.length === 1 ? (PARAM_SYMBOL[lay.groups[0]!] ?? lay.groups[0]!) : null;
   const legendWidth = width - (legendTitle === null ? 0 : textWidth(legendTitle, 13) + 8);
   const colorColumns = legendColumns(groups, legendWidth);
@@ -367,13 +433,25 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
           field: 'series',
           type: 'nominal',
           scale: { domain: seriesDomain, range: [[1, 0], [5, 3]].slice(0, seriesDomain.length) },
-          legend: { title: null, symbolType: 'stroke', symbolStrokeColor: '#444444', order: 1 },
+          legend: { title: null, symbolType: 'stroke', symbolStrokeColor: '#444444', order: 1, columns: seriesDomain.length },
         },
       },
     },
-    { transform: [sim], mark: { type: 'point', filled: true, size: 30, opacity: 1 }, encoding: { x, y: { field: 'y', type: 'quantitative' }, color } },
+    {
+      transform: [sim, { filter: '!datum.rare' }],
+      mark: { type: 'point', filled: true, size: 30, opacity: 1 },
+      encoding: { x, y: { field: 'y', type: 'quantitative' }, color },
+    },
   ];
-  // error bars, where there are any (a layer with no data would warn of an empty extent)
+  // open points where E[s_T] rests on rare chains (a layer with no data would warn of an empty extent)
+  if (rareCount > 0) {
+    layers.push({
+      transform: [sim, { filter: 'datum.rare' }],
+      mark: { type: 'point', filled: false, fill: 'white', fillOpacity: 1, size: 42, strokeWidth: 1.6, opacity: 1 },
+      encoding: { x, y: { field: 'y', type: 'quantitative' }, color },
+    });
+  }
+  // error bars, where there are any
   if (simName === SIM) {
     layers.splice(1, 0, {
       transform: [sim, { filter: 'isValid(datum.lo)' }],
@@ -385,10 +463,17 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const fixed = new Set<string>([...lay.swept, 'seed', 'every', 'epsilon']);
   const first = sorted[0]?.params ?? {};
   const regimes = [...new Set(sorted.map((p) => String(p.params['regime'])))];
-  const context = lay.facet ? '' : regimes.length === 1 ? `, ${regimes[0]} regime` : '';
+  const context = lay.panels.includes('regime') || lay.x === 'regime' ? '' : regimes.length === 1 ? `, ${regimes[0]} regime` : '';
   const what = quantity === 'log10sd' ? 'Final log10 sd' : 'Final sd';
-  const byWhat = lay.facet ? ' by regime' : '';
-  const title = figureTitle(`${what} against ${PARAM_SYMBOL[lay.x] ?? lay.x}${byWhat}${context}`, settingsParts(first, fixed), width);
+  const byWhat = faceted ? ` by ${lay.panels.map((p) => PARAM_SYMBOL[p] ?? p).join(' and ')}` : '';
+  const notes = [
+    ...(useLog10 ? ['log10 of the mean sd (sd below 1e-300)'] : []),
+    ...(symlog ? ['symlog axis: linear near 0, log beyond'] : []),
+    ...(rareCount > 0
+      ? [`open points: E[s_T] rests on chains too rare for E runs, so the simulated mean misses it (typically low)`]
+      : []),
+  ];
+  const title = figureTitle(`${what} against ${PARAM_SYMBOL[lay.x] ?? lay.x}${byWhat}${context}`, [...settingsParts(first, fixed), ...notes], width);
   // The plot must be at least as tall as the rotated y title, or the title overflows the figure.
   const legendRows = (oneGroup ? 0 : Math.ceil(groups.length / colorColumns)) + 1;
   const overhead = 100 + 24 * legendRows;
@@ -396,24 +481,43 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const height = Math.max(Math.round(width * ASPECT), minPlot + overhead);
   let spec: Record<string, unknown>;
   let fit: Figure['fit'];
-  if (lay.facet) {
-    const panels = regimes.length;
-    const panelWidth = Math.max(60, Math.round((width - 90 - 20 * (panels - 1)) / panels));
+  if (faceted) {
+    const panelWidth = Math.max(60, Math.round(plotWidth));
+    // each row of panels has its y title, which must not reach into the next row
+    const panelHeight = Math.max(Math.round(panelWidth * 0.75), minPlot);
     spec = {
       $schema: VL_SCHEMA,
       title,
       data: { values: rows },
-      facet: { column: { field: 'regime', type: 'nominal', sort: regimes, header: { title: null, labelFontWeight: 'bold' } } },
-      spec: { width: panelWidth, height: Math.max(minPlot, Math.round(width * ASPECT * 0.62)), layer: layers },
+      facet: { field: 'panel', type: 'nominal', sort: panels, header: { title: null, labelFontWeight: 'bold', labelLimit: 0 } },
+      columns,
+      spec: { width: panelWidth, height: panelHeight, layer: layers },
       resolve: { scale: { y: 'shared' } },
       spacing: 20,
     };
-    fit = { width, panels };
+    fit = { width, panels: columns };
   } else {
     spec = { $schema: VL_SCHEMA, title, data: { values: rows }, width, height, autosize: { type: 'fit', contains: 'padding' }, layer: layers };
   }
   const name = quantity === 'log10sd' ? 'sweep-log10sd' : 'sweep-sd';
   return fit ? { name, spec: spec as unknown as TopLevelSpec, fit } : { name, spec: spec as unknown as TopLevelSpec };
+}
+
+/** Viridis at `t` in [0, 1], from its 0, 0.25, 0.5, 0.75, 1 stops (matplotlib's values), for more groups than the palette has. */
+function viridis(t: number): string {
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  // stop at 0.9: the yellow end is too light on white
+  const u = Math.min(0.9, Math.max(0, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(u));
+  const f = u - i;
+  const c = stops[i]!.map((a, k) => Math.round(a + (stops[i + 1]![k]! - a) * f));
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Both figures of a sweep directory. */

@@ -14,7 +14,7 @@
  * No I/O, no pool.
  */
 import type { KernelSpec } from '../chains.js';
-import { freshCount, runChains, uniformIndex } from '../chains.js';
+import { freshCount, runChains, syntheticCount, uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
 import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js';
 import {
@@ -83,6 +83,9 @@ export function runGaussian(spec: KernelSpec, start: number, count: number, rows
       case 'accumulate-subsample':
         w.subsample(src);
         break;
+      case 'augment':
+        w.augment(src);
+        break;
     }
   }
   return false;
@@ -135,6 +138,8 @@ class Work {
   readonly eig: Float64Array;
   readonly eigE: Float64Array;
   pool = new Float64Array(0);
+  /** Augment's kept original data: its scatter (d×d) then its mean (d). */
+  kept = new Float64Array(0);
   /** Scratch for Bartlett's normals below the diagonal. */
   below = new Float64Array(0);
   /** The experiment (offset in the chunk) and recorded row being written. */
@@ -329,6 +334,53 @@ class Work {
         }
       }
       cholSemi(SS, d, 1 / this.df, L);
+      if (g === next) {
+        this.record(mu, L, 0);
+        next = nextRecord(g, this.spec.every, this.T);
+      }
+    }
+  }
+
+  /**
+   * Augment (Bertrand et al. 2024; Alemohammad et al. 2023's fixed real data): generation 1's n
+   * original draws are kept for good; each later fit merges them with k = round(λn) draws from the
+   * current model (Chan et al.), with N = n + k and divisor N − ddof. k = 0 keeps generation 1's fit.
+   */
+  augment(src: Source): void {
+    const { d, n, mu, L, A, B, F, v } = this;
+    const k = syntheticCount(this.spec.synthetic, n);
+    const N = n + k;
+    const ddof = this.spec.ddof;
+    const za = this.zbar.a;
+    const zb = this.zbar.b;
+    const SS = this.pooled();
+    if (this.kept.length !== d * d + d) this.kept = new Float64Array(d * d + d);
+    const SA = this.kept.subarray(0, d * d);
+    const meanA = this.kept.subarray(d * d);
+    this.group(src, n, za, B);
+    meanA.set(za);
+    mu.set(za);
+    lowerGram(B, d, SA);
+    cholSemi(SA, d, 1 / (n - ddof), L);
+    let next = nextRecord(0, this.spec.every, this.T);
+    for (let g = 1; g <= this.T; g++) {
+      if (g > 1 && k > 0) {
+        for (let i = 0; i < d * d; i++) A[i] = L[i]! * this.sqrtTau;
+        this.group(src, k, zb, B);
+        lowerTimesLower(A, B, d, F);
+        SS.set(SA);
+        addLowerGram(F, d, SS);
+        lowerTimesVector(A, zb, d, v);
+        const c = (n * k) / N;
+        for (let i = 0; i < d; i++) {
+          const di = mu[i]! + v[i]! - meanA[i]!; // the synthetic group's mean minus the kept one's
+          v[i] = di;
+          const ri = i * d;
+          for (let j = 0; j <= i; j++) SS[ri + j] = SS[ri + j]! + c * di * v[j]!;
+        }
+        for (let i = 0; i < d; i++) mu[i] = meanA[i]! + (v[i]! * k) / N;
+        cholSemi(SS, d, 1 / (N - ddof), L);
+      }
       if (g === next) {
         this.record(mu, L, 0);
         next = nextRecord(g, this.spec.every, this.T);

@@ -16,15 +16,15 @@ export interface FamilyKernel {
    * sd summary (out.lnSd, out.mean), false when it left them NaN.
    */
   run(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean;
-  /** Standard normal deviates one experiment draws per generation (resample), or 1 (stats: a step). */
-  drawsPerGeneration(spec: KernelSpec): number;
+  /** Standard normal deviates per drawn sample (resample), or 1 (stats, where a draw is a generation step). */
+  valuesPerSample(spec: KernelSpec): number;
 }
 
 export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
   gaussian: {
     metricCount: () => GAUSSIAN_METRICS.length,
     run: runGaussian,
-    drawsPerGeneration: (spec) => (spec.method === 'stats' ? 1 : spec.samples * dimOf(spec)),
+    valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
   },
 };
 
