@@ -43,6 +43,8 @@ function finalValues(out: RunOutcome, name: string): Float64Array {
 
 /** Two-sample Kolmogorov–Smirnov p-value (asymptotic law with Stephens' small-sample correction). */
 function ksPValue(a: Float64Array, b: Float64Array): number {
+  // a NaN would stall the merge below: fail instead
+  if (a.some(Number.isNaN) || b.some(Number.isNaN)) throw new Error('ksPValue: NaN in a sample');
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
   let i = 0;
@@ -328,7 +330,7 @@ describe('Gaussian singular fits (n − 1 < d)', () => {
 /**
  * The literal d-dimensional experiment, as a numpy loop would write it: draw x = μ + A·z, fit the
  * mean and the covariance (np.cov with ddof), re-factor it by Cholesky every generation. Fine at
- * the small depths used here; the engine never forms Σ̂ (theory §12).
+ * the small depths used here; the engine never forms Σ̂ (docs/theory.md §14).
  */
 function literalChain(regime: string, d: number, n: number, T: number, ddof: number, tau: number, lambda: number, g: ReturnType<typeof rng>): number[] {
   let kept: number[][] = [];
@@ -400,7 +402,7 @@ describe('Gaussian against the literal experiment', () => {
     it(`${regime}, d = 3, n = 8, T = 4, ddof 1, τ = 1.2: every metric by two-sample KS`, async () => {
       const E = 1500;
       const lambda = regime === 'augment' ? 1.5 : 0.375;
-      const flag = regime === 'fresh' ? { fresh: String(lambda) } : regime === 'augment' ? { synthetic: String(lambda) } : {};
+      const flag: Record<string, string> = regime === 'fresh' ? { fresh: String(lambda) } : regime === 'augment' ? { synthetic: String(lambda) } : {};
       const out = await run({ dim: '3', samples: '8', generations: '4', experiments: String(E), every: '4', regime, ddof: '1', temperature: '1.2', ...flag, seed: '61' });
       const g = rng(99);
       const ref = [new Float64Array(E), new Float64Array(E), new Float64Array(E)];

@@ -1,7 +1,7 @@
 /**
  * The Gaussian family: N(mean0·1, sd0²·I) in d = --dim dimensions (1 to 1000), the engine's first
  * family and the worked example of docs/design.md. Its kernel is workers/families/gaussian.ts; here
- * are its flag, its metrics and their theory (docs/theory.md §12). At d = 1 it is the scalar engine
+ * are its flag, its metrics and their theory (docs/theory.md §14). At d = 1 it is the scalar engine
  * of before, number for number, and its metrics are read off the scalar chain.
  */
 import digamma from '@stdlib/math-base-special-digamma';
@@ -34,7 +34,7 @@ function isReplace(spec: RunSpec): boolean {
 }
 
 /**
- * E and sd of ln det(Σ̂_T / Σ0) under replace (docs/theory.md §12): the scatter of n draws is
+ * E and sd of ln det(Σ̂_T / Σ0) under replace (docs/theory.md §14): the scatter of n draws is
  * L·W·Lᵀ with det W = Π_{i=1..d} χ²(n − i) (Bartlett), independent across generations, so
  *   E = T Σ_i [ψ((n − i)/2) + ln(2/(n − ddof))] + (T − 1) d ln τ,   Var = T Σ_i ψ′((n − i)/2),
  * each ψ((n−i)/2) + ln 2 − ln(n − ddof) taken as (ψ(x) − ln x) + ln((n − i)/(n − ddof)) so that
@@ -139,7 +139,8 @@ export const gaussian: Family = {
   workerBytes(spec: RunSpec): number {
     const d = dim(spec);
     if (d === 1) return spec.regime === 'accumulate-subsample' ? spec.samples * spec.generations * 8 : 0;
-    const scratch = (spec.method === 'stats' ? d : spec.samples * d) * 8 + 8 * d * d * 8;
+    const most = spec.regime === 'augment' ? Math.max(spec.samples, Math.round(spec.synthetic * spec.samples)) : spec.samples;
+    const scratch = (spec.method === 'stats' ? d : most * d) * 8 + 8 * d * d * 8;
     return scratch + (spec.regime === 'accumulate-subsample' ? spec.samples * spec.generations * d * 8 : 0);
   },
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number {

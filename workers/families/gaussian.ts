@@ -8,7 +8,7 @@
  * covariance as a Cholesky factor L with a separate log scale: Σ̂ = e^(2·lnS)·L·Lᵀ. A group of k
  * draws x = μ + A·z (A the sampling factor) has mean μ + A·z̄ and scatter A·Z·Aᵀ with Z = B·Bᵀ the
  * scatter of z, so a fit follows from (z̄, B) alone: replace sets L' = A·B/√(n − ddof) and never
- * forms Σ̂ or re-factors it, so it stays exact and scale-free at any depth (docs/theory.md §12).
+ * forms Σ̂ or re-factors it, so it stays exact and scale-free at any depth (docs/theory.md §14).
  * `resample` gets (z̄, B) from k·d drawn normals; `stats` draws them from their exact laws:
  * z̄ ~ N(0, I/k) and B by Bartlett's decomposition of Wishart(k − 1, I), O(d²) draws, whatever k.
  * No I/O, no pool.
@@ -160,7 +160,9 @@ class Work {
     this.halfLnTau = 0.5 * Math.log(spec.temperature);
     this.sqrtTau = Math.sqrt(spec.temperature);
     this.stats = spec.method === 'stats';
-    this.z = new Float64Array(this.stats ? d : spec.samples * d);
+    // a group is at most max(n, round(λn)) draws (augment's synthetic group can outnumber n)
+    const most = spec.regime === 'augment' ? Math.max(spec.samples, syntheticCount(spec.synthetic, spec.samples)) : spec.samples;
+    this.z = new Float64Array(this.stats ? d : most * d);
     this.zbar = { a: new Float64Array(d), b: new Float64Array(d) };
     this.mu = new Float64Array(d);
     this.v = new Float64Array(d);
