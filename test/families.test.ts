@@ -7,7 +7,11 @@
  * and a d = 100, T = 10⁴ chain.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { executeRun } from '../src/execute.js';
+import { runFigures } from '../src/plot/run.js';
 import { describe, expect, it } from 'vitest';
 import { outcomeFromChunks, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
 import { UsageError } from '../src/errors.js';
@@ -429,6 +433,27 @@ describe('Gaussian at d = 1 is the scalar engine', () => {
       expect(tr! / (s! / 2.5) ** 2).toBeCloseTo(1, 12);
       expect(ldr).toBeCloseTo(2 * (l10! - Math.log10(2.5)), 12);
       expect(w2).toBeCloseTo((m! - 3) ** 2 + (s! - 2.5) ** 2, 12);
+    }
+  });
+});
+
+describe('Gaussian figures at d > 1', () => {
+  it('one figure per metric against generation, with the exact expectation where theory has one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-families-'));
+    try {
+      const out = path.join(dir, 'run');
+      await executeRun(spec({ dim: '3', samples: '10', generations: '8', experiments: '200' }), 1, out);
+      const figs = runFigures(out, 500);
+      expect(figs.map((f) => f.name)).toEqual(['metric-mean_sq_err', 'metric-trace_ratio', 'metric-log10_det_ratio', 'metric-w2sq']);
+      const series = (name: string) => {
+        const spec = figs.find((f) => f.name === name)!.spec as unknown as { layer: { data: { values: { series?: string }[] } }[] };
+        return new Set(spec.layer[1]!.data.values.map((v) => v.series));
+      };
+      expect(series('metric-trace_ratio').has('exact expectation')).toBe(true);
+      expect(series('metric-log10_det_ratio').has('exact expectation')).toBe(true);
+      expect(series('metric-w2sq').has('exact expectation')).toBe(false); // no closed form at d > 1
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -152,6 +152,7 @@ export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()):
     if (!skip.has(k) && v !== null && v !== undefined) parts.push(setting(k, v));
   };
   for (const k of ['samples', 'generations', 'experiments', 'ddof']) add(k);
+  if (p['dim'] !== undefined && p['dim'] !== null && Number(p['dim']) !== 1) add('dim');
   if (Number(p['sd0']) !== 1) add('sd0');
   if (Number(p['mean0']) !== 0) add('mean0');
   if (p['regime'] === 'fresh') add('fresh');
