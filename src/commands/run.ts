@@ -106,7 +106,9 @@ export function checkMemory(spec: RunSpec, workers: number): void {
   if (perWorker * workers > limit / 2) {
     const what =
       spec.regime === 'accumulate-subsample'
-        ? `--regime accumulate-subsample keeps ${perWorker / 8 === spec.samples * spec.generations ? 'n·T' : 'n·T vectors:'} ${perWorker / 8 === spec.samples * spec.generations ? '=' : ''} ${perWorker / 8} values per experiment in flight`.replace('  ', ' ')
+        ? perWorker / 8 === spec.samples * spec.generations
+          ? `--regime accumulate-subsample keeps n·T = ${perWorker / 8} values per experiment in flight`
+          : `--regime accumulate-subsample keeps its n·T drawn vectors, ${perWorker / 8} values per experiment with scratch, in flight`
         : `--model ${spec.model} with these flags holds ${perWorker / 8} values per experiment in flight`;
     throw new UsageError(
       `${what}, ${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
