@@ -172,12 +172,22 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
         h -= f * g;
         a[ri + l] = f - g;
         f = 0;
+        // e = A·u / h with A symmetric, stored lower, u = row i: row by row (contiguous), each
+        // stored entry used for both of its symmetric positions, instead of walking down columns
+        for (let j = 0; j <= l; j++) e[j] = 0;
+        for (let k = 0; k <= l; k++) {
+          const rk = k * d;
+          const uk = a[ri + k]!;
+          let t = 0;
+          for (let j = 0; j < k; j++) {
+            const akj = a[rk + j]!;
+            e[j] = e[j]! + akj * uk;
+            t += akj * a[ri + j]!;
+          }
+          e[k] = e[k]! + t + a[rk + k]! * uk;
+        }
         for (let j = 0; j <= l; j++) {
-          const rj = j * d;
-          g = 0;
-          for (let k = 0; k <= j; k++) g += a[rj + k]! * a[ri + k]!;
-          for (let k = j + 1; k <= l; k++) g += a[k * d + j]! * a[ri + k]!;
-          e[j] = g / h;
+          e[j] = e[j]! / h;
           f += e[j]! * a[ri + j]!;
         }
         const hh = f / (h + h);
