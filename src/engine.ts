@@ -2,7 +2,8 @@
  * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
-import { chunkSize, planChunks, recordCount, subsamplePoolLength, workPerExperiment, type Chunk } from './plan.js';
+import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
+import { familyOf } from './families/index.js';
 import { runTasks, runTasksInline, TaskError } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
@@ -19,6 +20,8 @@ export interface RunOutcome {
   lnSd: Float64Array[];
   /** Final model mean per experiment. */
   finalMean: Float64Array;
+  /** The family's metrics: metrics[k][row] holds metric k at that recorded row, in experiment order. */
+  metrics: Float64Array[][];
   draws: number;
 }
 
@@ -27,10 +30,12 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
   const chunk = chunkSize(spec);
-  const store = E * rows * 8 + E * 8 * 3;
-  const inFlight = workers * (chunk * rows * 8 * 3 + rows * NF * 8 * 2);
+  const family = familyOf(spec.model);
+  const K = family.metrics.length;
+  const store = E * rows * 8 * (1 + K) + E * 8 * 3;
+  const inFlight = workers * (chunk * rows * 8 * (3 + K) + rows * NF * 8 * 2);
   const merged = rows * NF * 8 * 4;
-  const pools = spec.regime === 'accumulate-subsample' ? workers * subsamplePoolLength(spec) * 8 : 0;
+  const pools = workers * family.workerBytes(spec);
   return store + inFlight + merged + pools;
 }
 
@@ -47,10 +52,16 @@ class OutcomeBuilder {
   private readonly moments: Moments;
   private readonly lnSd: Float64Array[] = [];
   private readonly finalMean: Float64Array;
+  private readonly metrics: Float64Array[][] = [];
 
   constructor(private readonly spec: RunSpec) {
     const rows = recordCount(spec.generations, spec.every);
     for (let r = 0; r < rows; r++) this.lnSd.push(new Float64Array(spec.experiments));
+    for (let k = 0; k < familyOf(spec.model).metrics.length; k++) {
+      const perRow: Float64Array[] = [];
+      for (let r = 0; r < rows; r++) perRow.push(new Float64Array(spec.experiments));
+      this.metrics.push(perRow);
+    }
     this.finalMean = new Float64Array(spec.experiments);
     this.moments = emptyMoments(rows);
   }
@@ -59,6 +70,13 @@ class OutcomeBuilder {
     const rows = this.moments.rows;
     for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
     this.finalMean.set(res.finalMean, res.start);
+    const plane = rows * res.count;
+    this.metrics.forEach((perRow, k) => {
+      for (let r = 0; r < rows; r++) {
+        const o = k * plane + r * res.count;
+        perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
+      }
+    });
     this.draws += res.draws;
     this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
@@ -71,8 +89,8 @@ class OutcomeBuilder {
   /** The outcome, once chunks 0 … chunks − 1 have all arrived. */
   finish(chunks: number): RunOutcome {
     if (this.next !== chunks) throw new Error(`internal: merged ${this.next} of ${chunks} chunks`);
-    const { spec, moments, lnSd, finalMean, draws } = this;
-    return { spec, rows: moments.rows, moments, lnSd, finalMean, draws };
+    const { spec, moments, lnSd, finalMean, metrics, draws } = this;
+    return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws };
   }
 }
 

@@ -5,13 +5,15 @@
 import { createHash } from 'node:crypto';
 import { UsageError, invalidFlag, shown } from './errors.js';
 import { canonicalSpec, parseIntegerFlag, resolveRunSpec, specHash, type RawRunFlags, type RunSpec } from './spec.js';
+import { allFamilies } from './families/index.js';
 
 /** How a flag's values are written: integers take every range form, reals lin/log ranges, words lists only. */
 export type FlagKind = 'integer' | 'real' | 'word';
 
 /** A run flag a sweep can vary. */
 export interface SweepFlag {
-  name: keyof RawRunFlags & keyof RunSpec;
+  /** A key of the canonical spec (a RunSpec field, or a family parameter). */
+  name: string;
   kind: FlagKind;
 }
 
@@ -35,6 +37,11 @@ export const SWEEP_FLAGS: readonly SweepFlag[] = [
   { name: 'temperature', kind: 'real' },
   { name: 'method', kind: 'word' },
   { name: 'epsilon', kind: 'real' },
+  { name: 'model', kind: 'word' },
+  // every family's own flags, in registry order (a flag shared by two families is listed once)
+  ...allFamilies()
+    .flatMap((f) => f.flags.map((g): SweepFlag => ({ name: g.name, kind: g.kind })))
+    .filter((g, i, a) => a.findIndex((h) => h.name === g.name) === i),
 ];
 
 /** Names of the swept flags, in grid order. */

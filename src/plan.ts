@@ -3,6 +3,7 @@
  * of workers or machines, so that every split of the work merges to the same bytes.
  */
 import type { RunSpec } from './spec.js';
+import { familyOf } from './families/index.js';
 
 /** A contiguous range of experiment indices: [start, start + count). */
 export interface Chunk {
@@ -13,7 +14,13 @@ export interface Chunk {
 
 /** The spec fields a chunk plan depends on. */
 export type ChunkSpec = Pick<RunSpec, 'samples' | 'generations' | 'experiments'> &
-  Partial<Pick<RunSpec, 'method' | 'regime' | 'synthetic'>>;
+  Partial<Pick<RunSpec, 'method' | 'regime' | 'synthetic' | 'model' | 'modelParams'>>;
+
+/** A generation's cost relative to the scalar chain's, from the spec's family (1 without one). */
+export function stepCost(spec: Omit<ChunkSpec, 'experiments'>): number {
+  if (spec.model === undefined || spec.modelParams === undefined) return 1;
+  return familyOf(spec.model).stepCost({ method: spec.method ?? 'resample', modelParams: spec.modelParams });
+}
 
 /** Draws per chunk aimed at: about 0.1 s of kernel time, small against a task's fixed cost. */
 const TARGET_DRAWS_PER_CHUNK = 2 ** 24;
@@ -37,13 +44,19 @@ export function chunkSize(spec: ChunkSpec): number {
 }
 
 /**
- * Draws (resample) or generation steps (stats) of one experiment: a generation costs n draws when
- * resampling, except under augment, whose later generations draw only the round(λn) synthetic values.
+ * Samples drawn (resample) or generation steps (stats) of one experiment: a generation costs n
+ * draws when resampling, except under augment, whose later generations draw only the round(λn)
+ * synthetic values.
  */
-export function workPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
+export function samplesPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
   if (spec.method === 'stats') return spec.generations;
   if (spec.regime === 'augment') return spec.samples + (spec.generations - 1) * Math.round((spec.synthetic ?? 0) * spec.samples);
   return spec.samples * spec.generations;
+}
+
+/** Work of one experiment in units of the scalar chain's draws: samplesPerExperiment × the family's step cost. */
+export function workPerExperiment(spec: Omit<ChunkSpec, 'experiments'>): number {
+  return samplesPerExperiment(spec) * stepCost(spec);
 }
 
 /** The chunk plan: consecutive ranges covering [0, E) exactly once, in order. O(E / size). */

@@ -22,6 +22,8 @@ export interface ChunkResult {
   lnSd: Float64Array;
   /** Model mean at the final generation, per experiment. */
   finalMean: Float64Array;
+  /** The family's metrics at every recorded generation, laid out [k · rows · count + row · count + e]. */
+  metrics: Float64Array;
   /** Standard normal deviates drawn (resample), or generation steps (stats). */
   draws: number;
 }

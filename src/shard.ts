@@ -3,8 +3,8 @@
  * result it writes, and the checks and ordered merge that rebuild the single-machine result.
  *
  * A part is a directory with part.json (spec, shard, chunk list, byte layout, provenance) and
- * part.bin (each chunk's moments, recorded ln sd and final means as little-endian float64, in
- * chunk order). Shard i of N takes chunks [⌊iC/N⌋, ⌊(i+1)C/N⌋) of the C chunks: contiguous,
+ * part.bin (each chunk's moments, recorded ln sd, final means and family metrics as little-endian
+ * float64, in chunk order). Shard i of N takes chunks [⌊iC/N⌋, ⌊(i+1)C/N⌋) of the C chunks: contiguous,
  * balanced, and fixed by the spec, so any scheduler can start the shards in any order. A sweep's
  * points differ in cost by orders of magnitude, so they are dealt out by estimated work instead
  * (balancedShards), fixed by the grid and N alone.
@@ -19,10 +19,11 @@ import { RuntimeError, UsageError, invalidFlag } from './errors.js';
 import { readResultDocument, writeResultDir } from './results.js';
 import { canonicalSpec, specDifference, specHash, type RunSpec } from './spec.js';
 import { NF } from './stats.js';
+import { familyNames, familyOf } from './families/index.js';
 import { toolVersion, type Provenance } from './provenance.js';
 
 /** Version of part.json's layout. */
-export const PART_SCHEMA_VERSION = 1;
+export const PART_SCHEMA_VERSION = 2;
 export const PART_FILE = 'part.json';
 export const PART_DATA = 'part.bin';
 
@@ -140,7 +141,8 @@ export function writePart(
 ): void {
   const rows = recordCount(spec.generations, spec.every);
   let doubles = 0;
-  for (const r of results) doubles += rows * NF + rows * r.count + r.count;
+  const K = familyOf(spec.model).metrics.length;
+  for (const r of results) doubles += rows * NF + rows * r.count + r.count + K * rows * r.count;
   const bin = new Float64Array(doubles);
   let off = 0;
   for (const r of results) {
@@ -150,6 +152,8 @@ export function writePart(
     off += r.lnSd.length;
     bin.set(r.finalMean, off);
     off += r.finalMean.length;
+    bin.set(r.metrics, off);
+    off += r.metrics.length;
   }
   const doc = {
     schemaVersion: PART_SCHEMA_VERSION,
@@ -195,9 +199,14 @@ export function readPart(p: string): Part {
   }
   const rows = doc['rows'] as number;
   const chunks = doc['chunks'] as { index: number; start: number; count: number; draws: number }[];
+  const model = (doc['spec'] as Record<string, unknown> | undefined)?.['model'];
+  if (typeof model !== 'string' || !familyNames().includes(model)) {
+    throw new RuntimeError(`${file}: its spec's model ${JSON.stringify(model)} is not one of ${familyNames().join(', ')}`);
+  }
+  const K = familyOf(model).metrics.length;
   const buf = fs.readFileSync(path.join(dir, PART_DATA));
   let doubles = 0;
-  for (const c of chunks) doubles += rows * NF + rows * c.count + c.count;
+  for (const c of chunks) doubles += rows * NF + rows * c.count + c.count + K * rows * c.count;
   if (buf.byteLength !== doubles * 8) {
     throw new RuntimeError(`${dir}/${PART_DATA} has ${buf.byteLength} bytes, expected ${doubles * 8}: the part is damaged`);
   }
@@ -208,7 +217,8 @@ export function readPart(p: string): Part {
     const moments = all.slice(off, (off += rows * NF));
     const lnSd = all.slice(off, (off += rows * c.count));
     const finalMean = all.slice(off, (off += c.count));
-    return { index: c.index, start: c.start, count: c.count, rows, moments, lnSd, finalMean, draws: c.draws };
+    const metrics = all.slice(off, (off += K * rows * c.count));
+    return { index: c.index, start: c.start, count: c.count, rows, moments, lnSd, finalMean, metrics, draws: c.draws };
   });
   return {
     path: dir,

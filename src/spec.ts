@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { conflictingFlags, invalidFlag, UsageError } from './errors.js';
+import { familyNames, familyOf } from './families/index.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
 export type RngName = 'fast' | 'stdlib';
@@ -48,6 +49,9 @@ export interface RunSpec {
   method: Method;
   /** Threshold for the share of experiments whose sd is still above it. */
   epsilon: number;
+  /** The model family (src/families/), and its parameters in the family's order, validated by it. */
+  model: string;
+  modelParams: Readonly<Record<string, number>>;
 }
 
 /** The article's experiment, with a fixed seed so that two plain runs agree. */
@@ -63,6 +67,7 @@ export const DEFAULTS = {
   regime: 'replace' as Regime,
   temperature: 1,
   method: 'resample' as Method,
+  model: 'gaussian',
 };
 
 /** Default cap on recorded generations: `--every` defaults to ceil(T / 1000). */
@@ -131,6 +136,9 @@ export interface RawRunFlags {
   temperature?: unknown;
   method?: unknown;
   epsilon?: unknown;
+  model?: unknown;
+  /** A model family's own flags (--dim for the Gaussian), read by the family. */
+  [familyFlag: string]: unknown;
 }
 
 /** Validates raw flags into a RunSpec; throws UsageError naming the first bad flag. */
@@ -180,7 +188,10 @@ export function resolveRunSpec(raw: RawRunFlags): RunSpec {
       '--method stats has no exact O(1) form for --regime accumulate-subsample (its fit depends on which pooled values are drawn); use --method resample',
     );
   }
-  return { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, synthetic, temperature, method, epsilon };
+  const model = raw.model === undefined ? DEFAULTS.model : parseChoiceFlag('model', raw.model, familyNames());
+  const base = { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, synthetic, temperature, method, epsilon, model };
+  const modelParams = familyOf(model).resolveParams(raw, base);
+  return { ...base, modelParams };
 }
 
 /** Canonical JSON of a spec (fixed key order): what the hash and result files record. */
@@ -201,6 +212,8 @@ export function canonicalSpec(spec: RunSpec): Record<string, unknown> {
     temperature: spec.temperature,
     method: spec.method,
     epsilon: spec.epsilon,
+    model: spec.model,
+    ...spec.modelParams,
   };
 }
 
@@ -209,6 +222,12 @@ export function specHash(spec: RunSpec): string {
   const canon = canonicalSpec(spec);
   // synthetic came after hashes were recorded: it enters only where it matters, so earlier specs keep theirs
   if (spec.regime !== 'augment') delete canon['synthetic'];
+  // likewise the model: the default family at its defaults (the engine before families) keeps its hash
+  const family = familyOf(spec.model);
+  if (spec.model === DEFAULTS.model && family.flags.every((f) => spec.modelParams[f.name] === f.default)) {
+    delete canon['model'];
+    for (const f of family.flags) delete canon[f.name];
+  }
   return createHash('sha256').update(JSON.stringify(canon)).digest('hex').slice(0, 12);
 }
 
@@ -219,7 +238,10 @@ export function specCommand(spec: RunSpec): string {
     `--mean0 ${spec.mean0} --sd0 ${spec.sd0} --seed ${spec.seed} --every ${spec.every} --rng ${spec.rng} ` +
     `--regime ${spec.regime}${spec.regime === 'fresh' ? ` --fresh ${spec.fresh}` : ''}` +
     `${spec.regime === 'augment' ? ` --synthetic ${spec.synthetic}` : ''} --temperature ${spec.temperature} ` +
-    `--method ${spec.method} --epsilon ${spec.epsilon}`
+    `--method ${spec.method} --epsilon ${spec.epsilon} --model ${spec.model}` +
+    Object.entries(spec.modelParams)
+      .map(([k, v]) => ` --${k} ${v}`)
+      .join('')
   );
 }
 

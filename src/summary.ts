@@ -10,9 +10,14 @@ import { recordedGeneration } from './plan.js';
 import { regimeTheory, type RegimeTheory, type RowTheory } from './theory.js';
 import { lnVarianceSe, specOmissions, Z_KEYS, zFromLogs, type ZKey } from './zscore.js';
 import type { Provenance } from './provenance.js';
+import { allFamilies, familyOf, type FamilyTheory, type MetricDef, type MetricTheory } from './families/index.js';
 
-/** Version of the summary document's layout; readers refuse others. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the summary document's layout; readers refuse others. 2: the model family (model and
+ * its parameters in params), its metrics in final, theory and z, their columns in trajectory.csv
+ * and finals.csv.
+ */
+export const SCHEMA_VERSION = 2;
 
 const LN10 = Math.LN10;
 const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -37,6 +42,8 @@ export interface RowStats {
     reasons: Partial<Record<ZKey, string>>;
     cells: Partial<Record<ZKey, string>>;
   };
+  /** The family's metrics at this generation. */
+  metrics: MetricRow;
 }
 
 const NAN = NaN;
@@ -60,7 +67,14 @@ function lnQuantile7(sorted: Float64Array, p: number): number {
  * exact standard error of that statistic at this E; NaN, with the reason, where that s.e. is not
  * known or the statistic is not yet near-normal.
  */
-export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array, th: RowTheory, theoryReasons: Record<string, string> = {}): RowStats {
+export function rowStats(
+  out: RunOutcome,
+  r: number,
+  sortedLnSd: Float64Array,
+  th: RowTheory,
+  theoryReasons: Record<string, string> = {},
+  metrics: MetricRow = metricRow(out, r, runMetricTheory(out.spec, out.rows), new Float64Array(out.spec.experiments)),
+): RowStats {
   const spec = out.spec;
   const E = out.moments.count;
   const d = out.moments.data;
@@ -164,27 +178,148 @@ export function rowStats(out: RunOutcome, r: number, sortedLnSd: Float64Array, t
     aboveEpsilon: d[o + F.above]! / E,
     theory: th,
     z: { ...z, se, seLog10, reasons, cells },
+    metrics,
   };
 }
 
-/** The theory of a run at each of its recorded generations. */
-export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
+function recordedGenerations(spec: RunSpec, rows: number): number[] {
   const gens: number[] = [];
   for (let r = 0; r < rows; r++) gens.push(recordedGeneration(r, spec.generations, spec.every));
-  return regimeTheory(spec, gens, true);
+  return gens;
+}
+
+/**
+ * The theory of a run's scalar sd summary at each of its recorded generations: the family's, or
+ * null everywhere (with the reason) where the family has no scalar summary for this spec.
+ */
+export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
+  const gens = recordedGenerations(spec, rows);
+  const family = familyOf(spec.model);
+  if (family.hasSdSummary(spec)) return family.sdTheory(spec, gens);
+  const none = `no scalar sd summary for this model (${family.sdSummaryAbsent(spec)}); see the metrics`;
+  return {
+    regime: spec.regime,
+    rows: gens.map(() => ({
+      sd: null,
+      log10Sd: null,
+      mean: null,
+      sdSq: null,
+      w2sq: null,
+      aboveEpsilon: { markov: null, suresh: null, markovLog10: null, sureshLog10: null },
+      laws: null,
+    })),
+    reasons: { sd: none, log10Sd: none, mean: none, sdSq: none, w2sq: none, aboveEpsilon: none },
+  };
+}
+
+/** The theory of the family's metrics at each recorded generation. */
+export function runMetricTheory(spec: RunSpec, rows: number): FamilyTheory {
+  return familyOf(spec.model).theory(spec, recordedGenerations(spec, rows));
 }
 
 /** Per-row statistics for every recorded generation; sorts a copy of each row. O(R · E log E). */
 export function allRows(out: RunOutcome): RowStats[] {
   const th = runTheory(out.spec, out.rows);
+  const mth = runMetricTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
   const tmp = new Float64Array(out.spec.experiments);
+  const scratch = new Float64Array(out.spec.experiments);
   for (let r = 0; r < out.rows; r++) {
     tmp.set(out.lnSd[r]!);
     tmp.sort();
-    rows.push(rowStats(out, r, tmp, th.rows[r]!, th.reasons));
+    rows.push(rowStats(out, r, tmp, th.rows[r]!, th.reasons, metricRow(out, r, mth, scratch)));
   }
   return rows;
+}
+
+/** The statistics of a metric across experiments, in column order. */
+export const METRIC_STATS = ['mean', 'sd', 'min', 'p05', 'p25', 'p50', 'p75', 'p95', 'max'] as const;
+export type MetricStat = (typeof METRIC_STATS)[number];
+
+/** A family's metrics at one recorded generation: statistics, theory and z-scores by metric name. */
+export interface MetricRow {
+  model: string;
+  /** Whether the family has a scalar sd summary for this spec (its columns are shared by name). */
+  scalar: boolean;
+  defs: readonly MetricDef[];
+  stats: Record<string, Record<MetricStat, number>>;
+  theory: Record<string, MetricTheory | null>;
+  /** (mean − E)/(s.e.), with the theory's sd where it has one, else the simulated sd; NaN where undefined. */
+  z: Record<string, number>;
+  /** Metric name → experiments whose value is not finite (its statistics are NA then). */
+  undefinedCount: Record<string, number>;
+}
+
+/**
+ * Statistics of `values` (one per experiment, in experiment order): mean and sd by two passes in
+ * experiment order (so the same for any split of the work), min, max and type-7 quantiles of a
+ * sorted copy. All NaN when a value is not finite (a singular fit's −Inf log det).
+ */
+export function metricStats(values: Float64Array, scratch: Float64Array): Record<MetricStat, number> {
+  const E = values.length;
+  let sum = 0;
+  let finite = true;
+  for (let e = 0; e < E; e++) {
+    const v = values[e]!;
+    if (!Number.isFinite(v)) finite = false;
+    sum += v;
+  }
+  if (!finite || E === 0) {
+    return { mean: NAN, sd: NAN, min: NAN, p05: NAN, p25: NAN, p50: NAN, p75: NAN, p95: NAN, max: NAN };
+  }
+  const mean = sum / E;
+  let m2 = 0;
+  for (let e = 0; e < E; e++) {
+    const t = values[e]! - mean;
+    m2 += t * t;
+  }
+  scratch.set(values);
+  scratch.sort();
+  const q = (p: number) => quantile7(scratch, p);
+  return {
+    mean,
+    sd: Math.sqrt(sampleVariance(m2, E)),
+    min: scratch[0]!,
+    p05: q(0.05),
+    p25: q(0.25),
+    p50: q(0.5),
+    p75: q(0.75),
+    p95: q(0.95),
+    max: scratch[E - 1]!,
+  };
+}
+
+/** The family's metrics at recorded row `r`; `scratch` is Float64Array(E), overwritten. */
+export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch: Float64Array): MetricRow {
+  const spec = out.spec;
+  const family = familyOf(spec.model);
+  const E = spec.experiments;
+  const row: MetricRow = {
+    model: family.name,
+    scalar: family.hasSdSummary(spec),
+    defs: family.metrics,
+    stats: {},
+    theory: {},
+    z: {},
+    undefinedCount: {},
+  };
+  family.metrics.forEach((m, k) => {
+    const values = out.metrics[k]![r]!;
+    let bad = 0;
+    for (let e = 0; e < E; e++) if (!Number.isFinite(values[e]!)) bad++;
+    const st = metricStats(values, scratch);
+    const t = th.rows[m.name]?.[r] ?? null;
+    row.stats[m.name] = st;
+    row.theory[m.name] = t;
+    row.undefinedCount[m.name] = bad;
+    let z = NAN;
+    if (t !== null && E > 1) {
+      const se = (t.sd ?? st.sd) / Math.sqrt(E);
+      if (se > 0 && Number.isFinite(se)) z = (st.mean - t.mean) / se;
+    }
+    row.z[m.name] = z;
+  });
+  return row;
 }
 
 /** Timing of a run. */
@@ -207,23 +342,54 @@ export function summaryDocument(
   timing: Timing,
   provenance: Provenance,
 ): Record<string, unknown> {
+  const m = final.metrics;
+  const fam = familyOf(spec.model);
+  const metricFinal: Record<string, unknown> = {};
+  const metricTheory: Record<string, unknown> = {};
+  const metricZ: Record<string, number> = {};
+  const metricReasons: Record<string, string> = {};
+  const metricTh = fam.theory(spec, [final.generation]);
+  for (const def of m.defs) {
+    metricFinal[def.name] = m.stats[def.name];
+    metricTheory[def.name] = m.theory[def.name];
+    metricZ[def.name] = m.z[def.name]!;
+    const why = metricTh.reasons[def.name];
+    if (m.theory[def.name] === null && why !== undefined) metricReasons[def.name] = why;
+    if (m.undefinedCount[def.name]! > 0) {
+      metricReasons[`final.${def.name}`] =
+        `not finite in ${m.undefinedCount[def.name]} of ${spec.experiments} experiments, so its statistics are NA: ${fam.undefinedReason(def.name, spec) ?? 'undefined there'}`;
+    }
+  }
+  // A name the scalar summary shares (w2sq) keeps the scalar's fields where it has them.
+  const scalarFinal: Record<string, unknown> = {
+    sd: final.sd,
+    log10Sd: final.log10Sd,
+    mean: final.mean,
+    sdSq: final.sdSq,
+    w2sq: final.w2sq,
+    aboveEpsilon: final.aboveEpsilon,
+  };
+  const merged: Record<string, unknown> = { generation: final.generation };
+  for (const [k, v] of Object.entries(metricFinal)) merged[k] = v;
+  for (const [k, v] of Object.entries(scalarFinal)) {
+    const g = merged[k];
+    merged[k] = g !== undefined && typeof g === 'object' ? (m.scalar ? { ...g, ...(v as object) } : g) : v;
+  }
+  const theory: Record<string, unknown> = { regime: reasons.regime };
+  for (const [k, v] of Object.entries(metricTheory)) theory[k] = v;
+  for (const [k, v] of Object.entries(theoryBlocks(final.theory))) {
+    if (theory[k] === undefined || m.scalar) theory[k] = v;
+  }
+  theory['reasons'] = { ...metricReasons, ...(m.scalar ? reasons.reasons : { ...reasons.reasons, ...metricReasons }) };
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'collapse.run',
     specHash: specHash(spec),
     params: { ...canonicalSpec(spec), workers },
     seedScheme: SEED_SCHEME,
-    final: {
-      generation: final.generation,
-      sd: final.sd,
-      log10Sd: final.log10Sd,
-      mean: final.mean,
-      sdSq: final.sdSq,
-      w2sq: final.w2sq,
-      aboveEpsilon: final.aboveEpsilon,
-    },
-    theory: { regime: reasons.regime, ...theoryBlocks(final.theory), reasons: reasons.reasons },
-    z: zBlock(final.z),
+    final: merged,
+    theory,
+    z: { ...zBlock(final.z), ...metricZ },
     timing,
     provenance,
   };
@@ -325,9 +491,53 @@ export const TRAJECTORY_COLUMNS = [
   'se_w2sq_mean',
 ] as const;
 
+/** A metric's columns: its statistics, its theory (mean, sd) and its z-score. */
+export function metricColumns(def: MetricDef): string[] {
+  return [
+    ...METRIC_STATS.map((st) => `${def.column}_${st}`),
+    `theory_${def.column}_mean`,
+    `theory_${def.column}_sd`,
+    `z_${def.column}_mean`,
+  ];
+}
+
+/**
+ * Columns of a model's trajectory.csv: the scalar sd block (TRAJECTORY_COLUMNS, NA where the
+ * family has no scalar summary), then each metric's columns that the block does not already have
+ * (w2sq_mean, theory_w2sq_mean, z_w2sq_mean are shared by name).
+ */
+export function trajectoryColumns(model: string): string[] {
+  const cols: string[] = [...TRAJECTORY_COLUMNS];
+  for (const def of familyOf(model).metrics) for (const c of metricColumns(def)) if (!cols.includes(c)) cols.push(c);
+  return cols;
+}
+
+/** Every registered family's trajectory columns, de-duplicated, in registry order (sweep.csv's). */
+export function allTrajectoryColumns(): string[] {
+  const cols: string[] = [];
+  for (const f of allFamilies()) for (const c of trajectoryColumns(f.name)) if (!cols.includes(c)) cols.push(c);
+  return cols;
+}
+
+/** A row's metric cells by column name. */
+function metricCells(m: MetricRow): Map<string, number> {
+  const cells = new Map<string, number>();
+  for (const def of m.defs) {
+    const st = m.stats[def.name]!;
+    for (const k of METRIC_STATS) cells.set(`${def.column}_${k}`, st[k]);
+    const t = m.theory[def.name] ?? null;
+    cells.set(`theory_${def.column}_mean`, t?.mean ?? NAN);
+    cells.set(`theory_${def.column}_sd`, t?.sd ?? NAN);
+    cells.set(`z_${def.column}_mean`, m.z[def.name]!);
+  }
+  return cells;
+}
+
 /** trajectory.csv: one row per recorded generation. */
 export function trajectoryCsv(rows: readonly RowStats[]): string {
-  const lines = [TRAJECTORY_COLUMNS.join(',')];
+  const model = rows[0]?.metrics.model ?? allFamilies()[0]!.name;
+  const columns = trajectoryColumns(model);
+  const lines = [columns.join(',')];
   for (const s of rows) {
     const th = s.theory;
     const v = [
@@ -397,18 +607,27 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
       s.z.seLog10.sdSqMean,
       s.z.se.w2sqMean,
     ];
+    // by name: a cell the scalar block shares with a metric takes the metric's value where the
+    // family has no scalar summary
+    const cells = metricCells(s.metrics);
+    if (!s.metrics.scalar) TRAJECTORY_COLUMNS.forEach((c, i) => (v[i] = cells.get(c) ?? v[i]!));
+    for (let i = TRAJECTORY_COLUMNS.length; i < columns.length; i++) v.push(cells.get(columns[i]!)!);
     lines.push(v.map(csvNumber).join(','));
   }
   return lines.join('\n') + '\n';
 }
 
-/** finals.csv: one row per experiment at the final generation. */
+/** finals.csv: one row per experiment at the final generation, the scalar summary then every metric. */
 export function finalsCsv(out: RunOutcome): string {
   const ls = out.lnSd[out.rows - 1]!;
-  const parts: string[] = ['experiment,mean,sd,log10_sd\n'];
+  const defs = familyOf(out.spec.model).metrics;
+  const finals = out.metrics.map((perRow) => perRow[out.rows - 1]!);
+  const parts: string[] = [`experiment,mean,sd,log10_sd,${defs.map((d) => d.column).join(',')}\n`];
   for (let e = 0; e < ls.length; e++) {
     const l = ls[e]!;
-    parts.push(`${e},${csvNumber(out.finalMean[e]!)},${csvNumber(Math.exp(l))},${csvNumber(l / LN10)}\n`);
+    let line = `${e},${csvNumber(out.finalMean[e]!)},${csvNumber(Math.exp(l))},${csvNumber(l / LN10)}`;
+    for (const f of finals) line += `,${csvNumber(f[e]!)}`;
+    parts.push(line + '\n');
   }
   return parts.join('');
 }

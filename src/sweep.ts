@@ -14,8 +14,8 @@ import { workSeconds } from './estimate.js';
 import { provenance, toolVersion, type Provenance } from './provenance.js';
 import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
-import { canonicalSpec, specDifference, specHash, type RunSpec } from './spec.js';
-import { csvNumber, SCHEMA_VERSION, toJson, TRAJECTORY_COLUMNS } from './summary.js';
+import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
+import { allTrajectoryColumns, csvNumber, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const SWEEP_CSV = 'sweep.csv';
@@ -24,7 +24,10 @@ export const LOCK_FILE = '.lock';
 export const SWEEP_KIND = 'collapse.sweep';
 
 /** Columns of sweep.csv: where the point sits, its full spec, then its trajectory's final row. */
-export const SWEEP_COLUMNS: readonly string[] = ['point', 'replicate', 'spec_hash', ...SWEEP_FLAG_NAMES, ...TRAJECTORY_COLUMNS.slice(1)];
+export const SWEEP_COLUMNS: readonly string[] = ['point', 'replicate', 'spec_hash', ...SWEEP_FLAG_NAMES, ...allTrajectoryColumns().slice(1)];
+
+/** Every family's trajectory columns (a point's row holds NA where its family lacks one). */
+const RUN_COLUMNS: readonly string[] = allTrajectoryColumns();
 
 /** A point's result directory, relative to the sweep directory. */
 export function pointPath(p: GridPoint): string {
@@ -33,14 +36,14 @@ export function pointPath(p: GridPoint): string {
 
 /** What the sweep keeps of a finished point. */
 export interface FinishedPoint {
-  /** trajectory.csv's final row without its generation cell, as the exact text of each cell. */
+  /** trajectory.csv's final row without its generation cell, as the exact text of each cell, in RUN_COLUMNS order. */
   cells: string[];
   wallSeconds: number | null;
 }
 
 /** A cell of a finished point's final row, by trajectory column name, as a number (NA → NaN). */
-export function finalValue(f: FinishedPoint, column: (typeof TRAJECTORY_COLUMNS)[number]): number {
-  const i = TRAJECTORY_COLUMNS.indexOf(column) - 1;
+export function finalValue(f: FinishedPoint, column: string): number {
+  const i = RUN_COLUMNS.indexOf(column) - 1;
   const t = f.cells[i];
   if (t === undefined || t === 'NA') return NaN;
   if (t === 'Inf') return Infinity;
@@ -200,14 +203,16 @@ export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
   try {
     const doc = readResultDocument(path.join(dir, SUMMARY_FILE), 'collapse.run');
     const params = (doc['params'] ?? {}) as Record<string, unknown>;
-    if (specHash(params as unknown as RunSpec) !== p.hash) return null;
+    if (specHash(specFromCanonical(params, dir)) !== p.hash) return null;
     if (!fs.existsSync(path.join(dir, 'finals.csv'))) return null;
     const { head, tail } = headAndTail(path.join(dir, 'trajectory.csv'));
-    if (head !== TRAJECTORY_COLUMNS.join(',')) return null;
+    const columns = trajectoryColumns(p.spec.model);
+    if (head !== columns.join(',')) return null;
     const cells = tail.split(',');
-    if (cells.length !== TRAJECTORY_COLUMNS.length || cells[0] !== String(p.spec.generations)) return null;
+    if (cells.length !== columns.length || cells[0] !== String(p.spec.generations)) return null;
     const wall = ((doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'];
-    return { cells: cells.slice(1), wallSeconds: typeof wall === 'number' ? wall : null };
+    const byName = new Map(columns.map((c, i) => [c, cells[i]!]));
+    return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null };
   } catch {
     return null;
   }

@@ -232,6 +232,8 @@ const PARAM_HEADERS: Record<string, [latex: string, markdown: string]> = {
   temperature: ['$\\tau$', 'τ'],
   method: ['method', 'method'],
   epsilon: ['$\\varepsilon$', 'ε'],
+  model: ['model', 'model'],
+  dim: ['$d$', 'd'],
   replicate: ['replicate', 'replicate'],
 };
 const STAT_HEADERS: Record<TableFormat, string[]> = {

@@ -145,7 +145,7 @@ describe('runs', () => {
     const traj = fs.readFileSync(path.join(a, 'trajectory.csv'), 'utf8').trimEnd().split('\n');
     expect(traj).toHaveLength(1 + 10); // generations 3, 6, …, 30
     const finals = fs.readFileSync(path.join(a, 'finals.csv'), 'utf8').trimEnd().split('\n');
-    expect(finals[0]).toBe('experiment,mean,sd,log10_sd');
+    expect(finals[0]).toBe('experiment,mean,sd,log10_sd,mean_sq_err,trace_ratio,log10_det_ratio,w2sq');
     expect(finals).toHaveLength(1001);
   });
 
@@ -154,8 +154,9 @@ describe('runs', () => {
     const r = collapse(['run', ...SMALL, '--json', '-o', out]);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(d.schemaVersion).toBe(1);
-    for (const k of ['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'workers', 'rng']) expect(d.params).toHaveProperty(k);
+    expect(d.schemaVersion).toBe(2);
+    for (const k of ['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'workers', 'rng', 'model', 'dim']) expect(d.params).toHaveProperty(k);
+    for (const m of ['meanSqErr', 'traceRatio', 'log10DetRatio', 'w2sq']) for (const k of ['mean', 'sd', 'p50']) expect(typeof d.final[m][k]).toBe('number');
     for (const k of ['mean', 'sd', 'min', 'max', 'p05', 'p50', 'p95']) expect(typeof d.final.sd[k]).toBe('number');
     expect(typeof d.final.log10Sd.mean).toBe('number');
     expect(typeof d.final.mean.var).toBe('number');

@@ -20,7 +20,7 @@ import { histogram } from '../src/plot/run.js';
 import { linearTicks, logTicks, MIN_LINEAR_TICKS, powerLabels, symlogTicks, tickLabels } from '../src/plot/style.js';
 import { meanCarriers, normalUpperTail } from '../src/plot/carriers.js';
 import { poolMeans, SWEEP_PARAMS, sweepLayout, sweepPoints, sweptParams } from '../src/plot/sweep.js';
-import { TRAJECTORY_COLUMNS } from '../src/summary.js';
+import { SCHEMA_VERSION, TRAJECTORY_COLUMNS } from '../src/summary.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -220,7 +220,7 @@ function writeSweep(dir: string): void {
     }
   }
   fs.writeFileSync(path.join(dir, 'sweep.csv'), lines.join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ schemaVersion: 1, kind: 'collapse.sweep' }) + '\n');
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind: 'collapse.sweep' }) + '\n');
 }
 
 describe('plotDirectory on a sweep directory', () => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFreeSpace, checkOutDir, readResultDocument, writeResultDir } from '../src/results.js';
+import { SCHEMA_VERSION } from '../src/summary.js';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-results-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -35,15 +36,16 @@ describe('readResultDocument', () => {
   const write = (v: unknown, kind = 'collapse.run') => fs.writeFileSync(file, JSON.stringify({ schemaVersion: v, kind }));
 
   it('accepts this version and refuses older and newer ones with distinct messages', () => {
-    write(1);
-    expect(readResultDocument(file, 'collapse.run')['schemaVersion']).toBe(1);
-    write(0);
-    expect(() => readResultDocument(file, 'collapse.run')).toThrow(/older than this collapse's 1: re-run it/);
-    write(2);
-    expect(() => readResultDocument(file, 'collapse.run')).toThrow(/newer than this collapse's 1: upgrade collapse/);
-    write('1');
+    const v = SCHEMA_VERSION;
+    write(v);
+    expect(readResultDocument(file, 'collapse.run')['schemaVersion']).toBe(v);
+    write(v - 1);
+    expect(() => readResultDocument(file, 'collapse.run')).toThrow(new RegExp(`older than this collapse's ${v}: re-run it`));
+    write(v + 1);
+    expect(() => readResultDocument(file, 'collapse.run')).toThrow(new RegExp(`newer than this collapse's ${v}: upgrade collapse`));
+    write(String(v));
     expect(() => readResultDocument(file, 'collapse.run')).toThrow(/no schemaVersion/);
-    write(1, 'collapse.sweep');
+    write(v, 'collapse.sweep');
     expect(() => readResultDocument(file, 'collapse.run')).toThrow(/is a collapse.sweep document, expected collapse.run/);
   });
 });

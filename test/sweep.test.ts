@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/summary.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -82,7 +83,7 @@ describe('a small sweep', () => {
     expect(first.stdout).toContain('12 points run');
     expect(first.stdout).toContain(path.join('small'));
     const doc = sweepJson('small');
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION);
     expect(doc.kind).toBe('collapse.sweep');
     expect(doc.complete).toBe(true);
     expect(doc.grid.given).toEqual({ samples: '10,20', generations: '10..30:10', experiments: '50', replicates: '2' });
@@ -96,14 +97,14 @@ describe('a small sweep', () => {
     const csv = read('small', 'sweep.csv').trimEnd().split('\n');
     const traj0 = read('small', doc.points[0].dir, 'trajectory.csv').trimEnd().split('\n');
     const trajCols = traj0[0]!.split(',');
-    expect(csv[0]).toBe(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', ...trajCols.slice(1)].join(','));
+    expect(csv[0]).toBe(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', ...trajCols.slice(1)].join(','));
     expect(csv).toHaveLength(13);
     doc.points.forEach((p: { point: number; replicate: number; specHash: string; dir: string }, i: number) => {
       expect(p.dir).toBe(`points/${p.specHash}`);
       const last = read('small', p.dir, 'trajectory.csv').trimEnd().split('\n').pop()!;
       const row = csv[i + 1]!.split(',');
       expect(row.slice(0, 3)).toEqual([String(i), String(p.replicate), p.specHash]);
-      expect(row.slice(18).join(',')).toBe(last.split(',').slice(1).join(','));
+      expect(row.slice(20).join(',')).toBe(last.split(',').slice(1).join(','));
       expect(JSON.parse(read('small', p.dir, 'summary.json')).specHash).toBe(p.specHash);
     });
     expect(fs.readdirSync(at('small')).sort()).toEqual(['points', 'sweep.csv', 'sweep.json']); // lock released

@@ -296,7 +296,7 @@ function accumulateChain(spec: KernelSpec, src: Source, group: GroupFn, rec: Rec
 }
 
 /** A uniform integer in [0, N) for N ≤ 2^53, by rejection on 53 random bits (no modulo bias). */
-function uniformIndex(src: Source, N: number): number {
+export function uniformIndex(src: Source, N: number): number {
   const TWO53 = 9007199254740992;
   const limit = TWO53 - (TWO53 % N);
   for (;;) {

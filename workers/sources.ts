@@ -16,6 +16,8 @@ export interface Source {
   /** Uniform in (0, 1]. */
   uniform(): number;
   group(k: number, out: Float64Array): void;
+  /** Fills buf[0..k) with k standard normals, in the order `normal()` would give them. */
+  fill(buf: Float64Array, k: number): void;
 }
 
 /** xoshiro128** + ziggurat (53 bits); groups by the fused one-pass kernel, in wasm when it is built. */
@@ -33,6 +35,10 @@ export class FastSource implements Source {
   }
   group(k: number, out: Float64Array): void {
     this.draw(this.st, k, out);
+  }
+  private readonly fillOut = new Float64Array(2);
+  fill(buf: Float64Array, k: number): void {
+    if (k > 0) drawFast(this.st, k, this.fillOut, buf);
   }
 }
 
@@ -52,6 +58,9 @@ export class StdlibSource implements Source {
   group(k: number, out: Float64Array): void {
     if (this.scratch.length < k) this.scratch = new Float64Array(k);
     drawStdlib(this.gen, k, this.scratch, out);
+  }
+  fill(buf: Float64Array, k: number): void {
+    for (let i = 0; i < k; i++) buf[i] = this.gen.draw();
   }
 }
 

@@ -1,12 +1,13 @@
 /**
- * Piscina task entry: runs one chunk of experiments and returns its moments and recorded values.
+ * Piscina task entry: runs one chunk of experiments on its family's kernel and returns its moments
+ * and recorded values.
  * No I/O and no pool here; everything it needs arrives in the task.
  */
 import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
-import { chunkMoments } from '../src/stats.js';
-import { recordCount, workPerExperiment } from '../src/plan.js';
-import { runChains } from './chains.js';
+import { chunkMoments, NF } from '../src/stats.js';
+import { recordCount, samplesPerExperiment } from '../src/plan.js';
+import { kernelOf } from './families/index.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];
@@ -19,17 +20,23 @@ export default function runChunk(task: ChunkTask): ChunkResult {
   const rows = recordCount(spec.generations, spec.every);
   const lnSd = new Float64Array(rows * chunk.count);
   const mean = new Float64Array(rows * chunk.count);
-  runChains(spec, chunk.start, chunk.count, lnSd, mean);
-  const m = chunkMoments(lnSd, mean, rows, chunk.count, spec.mean0, spec.sd0, spec.epsilon);
+  const kernel = kernelOf(spec.model);
+  const metrics = new Float64Array(kernel.metricCount(spec) * rows * chunk.count);
+  const scalar = kernel.run(spec, chunk.start, chunk.count, rows, { lnSd, mean, metrics });
+  // without a scalar sd summary its moments are NaN, and so every statistic read from them
+  const moments = scalar
+    ? chunkMoments(lnSd, mean, rows, chunk.count, spec.mean0, spec.sd0, spec.epsilon).data
+    : new Float64Array(rows * NF).fill(NaN);
   const finalMean = mean.slice((rows - 1) * chunk.count);
   return {
     index: chunk.index,
     start: chunk.start,
     count: chunk.count,
     rows,
-    moments: m.data,
+    moments,
     lnSd,
     finalMean,
-    draws: chunk.count * workPerExperiment(spec),
+    metrics,
+    draws: chunk.count * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
   };
 }

@@ -15,12 +15,13 @@ import { shown, UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
 import { acquireLock, checkFreeSpace, checkOutDir, makeDirs, readResultDocument, removeMade, resultBytes, SUMMARY_FILE } from '../results.js';
 import { canonicalSpec, DEFAULTS, parseIntegerFlag, resolveRunSpec, specDifference, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
-import type { RowStats } from '../summary.js';
+import { TRAJECTORY_COLUMNS, type RowStats } from '../summary.js';
 import type { ZKey } from '../zscore.js';
 import { executeRun } from '../execute.js';
-import { chunkSize, recordCount, subsamplePoolLength } from '../plan.js';
+import { chunkSize, recordCount } from '../plan.js';
 import { NF } from '../stats.js';
 import { example } from './help.js';
+import { allFamilies, familyNames, familyOf } from '../families/index.js';
 
 /** --progress, for run and sweep. */
 export const PROGRESS_HELP =
@@ -60,10 +61,15 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
         "resample (n draws per generation, the literal experiment) or stats (each generation's mean and sum of squares " +
         'drawn from their exact laws, O(1) per generation; not with accumulate-subsample) [default:\u00a0resample]',
     })
-    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' });
+    .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' })
+    .option('model', { type: 'string', describe: `model family: ${familyNames().join(', ')} [default:\u00a0${DEFAULTS.model}]` });
+  const withFamilies = allFamilies()
+    .flatMap((f) => f.flags)
+    .filter((g, i, a) => a.findIndex((h) => h.name === g.name) === i)
+    .reduce((acc, g) => acc.option(g.name, { type: 'string', describe: g.describe }), base);
   return opts.workers === false
-    ? base
-    : base.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
+    ? withFamilies
+    : withFamilies.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
 }
 
 /**
@@ -101,19 +107,24 @@ export function checkMemory(spec: RunSpec, workers: number): void {
   const need = estimateBytes(spec, workers);
   const limit = memoryLimit();
   if (need <= limit) return;
-  if (spec.regime === 'accumulate-subsample') {
-    const perWorker = subsamplePoolLength(spec) * 8;
-    if (perWorker * workers > limit / 2) {
-      throw new UsageError(
-        `--regime accumulate-subsample keeps n·T = ${subsamplePoolLength(spec)} values per experiment in flight, ` +
-          `${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
-          `machine's, or COLLAPSE_MEMORY_LIMIT); use fewer --generations or --samples, or fewer --workers`,
-      );
-    }
+  const family = familyOf(spec.model);
+  const perWorker = family.workerBytes(spec);
+  if (perWorker * workers > limit / 2) {
+    const what =
+      spec.regime === 'accumulate-subsample'
+        ? perWorker / 8 === spec.samples * spec.generations
+          ? `--regime accumulate-subsample keeps n·T = ${perWorker / 8} values per experiment in flight`
+          : `--regime accumulate-subsample keeps its n·T drawn vectors, ${perWorker / 8} values per experiment with scratch, in flight`
+        : `--model ${spec.model} with these flags holds ${perWorker / 8} values per experiment in flight`;
+    throw new UsageError(
+      `${what}, ${gib(perWorker)} on each of ${workers} worker${workers === 1 ? '' : 's'} (limit ${gib(limit)}: half of this ` +
+        `machine's, or COLLAPSE_MEMORY_LIMIT); use fewer --generations or --samples, or fewer --workers`,
+    );
   }
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
-  const perRow = E * 8 + workers * chunkSize(spec) * 24 + NF * 8 * (2 * workers + 4);
+  const K = family.metrics.length;
+  const perRow = E * 8 * (1 + K) + workers * chunkSize(spec) * 8 * (3 + K) + NF * 8 * (2 * workers + 4);
   const rowsMax = Math.floor((limit - E * 24) / perRow);
   const way =
     rowsMax >= 1
@@ -168,6 +179,16 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     ['W2² to original: mean', fmt(f.w2sq.mean), se('w2sqMean'), val(th.w2sq?.mean), z('w2sqMean')],
     [`share with sd > ${fmt(spec.epsilon, 3)}`, fmt(f.aboveEpsilon, 4), '', bound, ''],
   ];
+  // the scalar rows where the family has a scalar summary for this spec; then every metric
+  if (!f.metrics.scalar) rows.splice(1);
+  for (const def of f.metrics.defs) {
+    if (f.metrics.scalar && TRAJECTORY_COLUMNS.includes(`${def.column}_mean` as never)) continue; // shown in the scalar block
+    const st = f.metrics.stats[def.name]!;
+    const t = f.metrics.theory[def.name] ?? null;
+    const sd = t?.sd ?? st.sd;
+    const zm = f.metrics.z[def.name]!;
+    rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), Number.isNaN(zm) ? '' : fmt(zm, 3)]);
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
@@ -177,7 +198,8 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
       : spec.regime === 'augment'
         ? `augment regime (λ = ${spec.synthetic})`
         : `${spec.regime} regime`;
-  const extras = [spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
+  const model = f.metrics.scalar ? '' : `${spec.model} (${Object.entries(spec.modelParams).map(([k, v]) => `${k}=${v}`).join(', ')})`;
+  const extras = [model, spec.temperature !== 1 ? `τ=${spec.temperature}` : '', spec.method !== 'resample' ? `method=${spec.method}` : '']
     .filter((x) => x !== '')
     .join(', ');
   const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';

@@ -9,6 +9,7 @@ import { readResultDocument, SUMMARY_FILE } from '../results.js';
 import { numberColumn, readCsv } from './csv.js';
 import { CARRIERS_MIN, meanCarriers } from './carriers.js';
 import type { Figure } from './render.js';
+import { allFamilies, familyNames, familyOf, type MetricDef } from '../families/index.js';
 import {
   ASPECT,
   extent,
@@ -327,8 +328,90 @@ export function finalLog10SdFigure(dir: string, info: RunInfo, width: number): F
   return { name: 'final-log10sd', spec: spec as unknown as TopLevelSpec };
 }
 
-/** Both figures of a run directory. */
+/**
+ * A family metric against generation (metric-<column>): the p05–p95 band, median, mean and, where
+ * known, the exact expectation (dashed). A log axis where every plotted value is positive and above
+ * 1e-300, else linear. Draws every row up to MAX_ROWS, then every k-th row and the last.
+ */
+export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number, def: MetricDef): Figure {
+  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  const gen = numberColumn(t, 'generation');
+  const col = (stat: string) => numberColumn(t, `${def.column}_${stat}`);
+  const p05 = col('p05');
+  const p50 = col('p50');
+  const p95 = col('p95');
+  const mean = col('mean');
+  const theory = numberColumn(t, `theory_${def.column}_mean`);
+  const hasTheory = theory.some((v) => v !== null && Number.isFinite(v));
+  const ok = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  const names = { mean: 'mean', theory: 'exact expectation' };
+  const band: { t: number; lo: number; hi: number }[] = [];
+  const lines: LinePoint[] = [];
+  const add = (g: number, series: string, y: number | null | undefined) => {
+    if (ok(y)) lines.push({ t: g, series, y, dash: series === names.theory ? 'dashed' : 'solid' });
+  };
+  const stride = Math.ceil(gen.length / MAX_ROWS);
+  gen.forEach((g, i) => {
+    if (g === null || (i % stride !== 0 && i !== gen.length - 1)) return;
+    if (ok(p05[i]) && ok(p95[i])) band.push({ t: g, lo: p05[i]!, hi: p95[i]! });
+    add(g, SERIES.median, p50[i]);
+    add(g, names.mean, mean[i]);
+    if (hasTheory) add(g, names.theory, theory[i]);
+  });
+  const ys = [...band.flatMap((b) => [b.lo, b.hi]), ...lines.map((l) => l.y)];
+  if (ys.length === 0) throw new RuntimeError(`${t.file} has no finite ${def.column} to plot`);
+  const log = ys.every((v) => v >= TINY);
+  const [yLo, yHi] = extent(ys);
+  const yPad = (yHi - yLo) * 0.03 || 1;
+  const yAxis = log
+    ? { scale: { type: 'log' as const, domain: logDomain(ys), nice: false }, axis: logAxis(logTicks(ys)) }
+    : { scale: { domain: [yLo - yPad, yHi + yPad], nice: false }, axis: { values: linearTicks(yLo, yHi, 6) } };
+  const x = { field: 't', type: 'quantitative' as const, title: 'generation t', scale: { nice: false }, axis: { tickCount: 6, tickMinStep: 1, format: '~d' } };
+  const domain = [SERIES.band, SERIES.median, names.mean, ...(hasTheory ? [names.theory] : [])];
+  const colors = ['#56B4E9', '#0072B2', '#D55E00', '#000000'];
+  const spec = {
+    $schema: VL_SCHEMA,
+    title: figureTitle(`${def.label} over generations, ${regimeName(info.params)}`, [...settingsParts(info.params), ...(hasTheory ? [] : ['no closed form for its expectation'])], width),
+    width,
+    height: Math.round(width * ASPECT),
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: [
+      {
+        data: { values: band },
+        mark: { type: 'area', color: colors[0], opacity: 0.35 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: `${def.label}${log ? ' (log scale)' : ''}`, ...yAxis }, y2: { field: 'hi' } },
+      },
+      {
+        data: { values: lines },
+        mark: { type: 'line' },
+        encoding: {
+          x,
+          y: { field: 'y', type: 'quantitative' },
+          color: { field: 'series', type: 'nominal' as const, scale: { domain, range: colors.slice(0, domain.length) }, legend: { title: null, columns: legendColumns(domain, width) } },
+          strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['solid', 'dashed'], range: [[1, 0], [5, 3]] }, legend: null },
+        },
+      },
+    ],
+  };
+  return { name: `metric-${def.column}`, spec: spec as unknown as TopLevelSpec };
+}
+
+/**
+ * The figures of a run directory: the sd figures where the family has a scalar sd summary for the
+ * run (its sd columns are not all NA; the metrics there are functions of the sd and mean), else
+ * one figure per family metric.
+ */
 export function runFigures(dir: string, width: number): Figure[] {
   const info = readRunInfo(dir);
-  return [sdTrajectoryFigure(dir, info, width), finalLog10SdFigure(dir, info, width)];
+  const model = typeof info.params['model'] === 'string' ? (info.params['model'] as string) : allFamilies()[0]!.name;
+  const metrics = familyNames().includes(model) ? familyOf(model).metrics : [];
+  const sd = numberColumn(readCsv(path.join(dir, 'trajectory.csv')), 'sd_mean');
+  const scalar = sd.some((v) => v !== null && !Number.isNaN(v));
+  if (scalar) return [sdTrajectoryFigure(dir, info, width), finalLog10SdFigure(dir, info, width)];
+  const figures: Figure[] = [];
+  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  // a metric with no finite value (a singular fit's −Inf log det) has nothing to draw
+  const drawable = (c: string) => t.columns.includes(c) && numberColumn(t, c).some((v) => v !== null && Number.isFinite(v));
+  for (const def of metrics) if (drawable(`${def.column}_p50`)) figures.push(metricTrajectoryFigure(dir, info, width, def));
+  return figures;
 }

@@ -97,6 +97,8 @@ export const PARAM_SYMBOL: Record<string, string> = {
   temperature: 'τ',
   method: 'method',
   epsilon: 'ε',
+  model: 'model',
+  dim: 'd',
 };
 
 /** Axis titles for a parameter on the x axis. */
@@ -115,6 +117,8 @@ export const PARAM_AXIS: Record<string, string> = {
   temperature: 'temperature τ',
   method: 'method',
   epsilon: 'threshold ε',
+  model: 'model',
+  dim: 'dimension d',
 };
 
 /** A number for a title or legend: up to 4 significant digits, no trailing zeros. */
@@ -148,6 +152,7 @@ export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()):
     if (!skip.has(k) && v !== null && v !== undefined) parts.push(setting(k, v));
   };
   for (const k of ['samples', 'generations', 'experiments', 'ddof']) add(k);
+  if (p['dim'] !== undefined && p['dim'] !== null && Number(p['dim']) !== 1) add('dim');
   if (Number(p['sd0']) !== 1) add('sd0');
   if (Number(p['mean0']) !== 0) add('mean0');
   if (p['regime'] === 'fresh') add('fresh');

@@ -51,9 +51,11 @@ export const SWEEP_PARAMS = [
   'temperature',
   'method',
   'epsilon',
+  'model',
+  'dim',
 ] as const;
 
-const CATEGORICAL = new Set(['rng', 'regime', 'method']);
+const CATEGORICAL = new Set(['rng', 'regime', 'method', 'model']);
 
 /**
  * Parameters whose default follows from others (every from T, epsilon from σ₀, λ only with the

@@ -1,0 +1,82 @@
+/**
+ * The interface of a model family (in the shape of torch.distributions and scikit-learn
+ * estimators): its flags and their validation, its metrics, and their theory. The coordinator,
+ * chunking, merge, summary, result files, sweep, shard/merge and slurm only ever see this
+ * interface; the family's kernel lives in workers/families/. See docs/design.md, "Model families".
+ */
+import type { RunSpec } from '../spec.js';
+import type { RegimeTheory } from '../theory.js';
+
+/** A flag a family adds to every command that runs experiments. */
+export interface FamilyFlag {
+  /** The flag's name (`dim` for --dim); also its key in the spec's modelParams and in canonical specs. */
+  name: string;
+  /** How a sweep may list its values. */
+  kind: 'integer' | 'real';
+  /** Its value when not given. */
+  default: number;
+  /** The --help text, ending in its default. */
+  describe: string;
+}
+
+/** A metric recorded per experiment at every recorded generation. */
+export interface MetricDef {
+  /** Its key in summary.json (camelCase). */
+  name: string;
+  /** Its stem in trajectory.csv and finals.csv (snake_case). */
+  column: string;
+  /** One line for the human table. */
+  label: string;
+}
+
+/** Theory of one metric at one recorded generation: its expectation, and its sd where known. */
+export interface MetricTheory {
+  mean: number;
+  sd: number | null;
+}
+
+/** Theory of every metric at the requested generations, and why any is missing. */
+export interface FamilyTheory {
+  /** Metric name → one entry per requested generation (null where no exact form is known). */
+  rows: Record<string, (MetricTheory | null)[]>;
+  /** Metric name → why its theory is null. */
+  reasons: Record<string, string>;
+}
+
+/** A spec before the family has read its own flags. */
+export type BaseSpec = Omit<RunSpec, 'modelParams'>;
+
+/** A model family, as the generic code sees it. */
+export interface Family {
+  /** The value of --model. */
+  readonly name: string;
+  /** Its own flags, in canonical order. */
+  readonly flags: readonly FamilyFlag[];
+  /** Its metrics, in the order its kernel records them; the same for every spec of the family. */
+  readonly metrics: readonly MetricDef[];
+  /**
+   * Validates the family's flags from the raw flags (strings as typed) against the rest of the
+   * spec; throws a UsageError naming the first bad one. Returns the parameters in `flags` order.
+   */
+  resolveParams(raw: Record<string, unknown>, spec: BaseSpec): Record<string, number>;
+  /** Theory of each metric at the generations `gens` (ascending). */
+  theory(spec: RunSpec, gens: readonly number[]): FamilyTheory;
+  /**
+   * Whether the family has a scalar sd summary for this spec (the trajectory's sd, log10 sd, mean
+   * and W2² columns, from its kernel's ln sd and mean); where not, those columns are NA.
+   */
+  hasSdSummary(spec: RunSpec): boolean;
+  /** Why there is no scalar sd summary for this spec (when hasSdSummary is false). */
+  sdSummaryAbsent(spec: RunSpec): string;
+  /** Theory of the scalar sd summary (called only where hasSdSummary). */
+  sdTheory(spec: RunSpec, gens: readonly number[]): RegimeTheory;
+  /** Why a metric's value can be non-finite in this spec (reported where a statistic is NA), or null. */
+  undefinedReason(metric: string, spec: RunSpec): string | null;
+  /** Bytes a worker holds per experiment in flight, beyond the recorded values (memory checks). */
+  workerBytes(spec: RunSpec): number;
+  /**
+   * Cost of a generation relative to the scalar chain's (1 there), for chunk sizes and the
+   * calling-thread threshold; it depends on the spec only, so the chunk plan does too.
+   */
+  stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number;
+}

@@ -1,0 +1,252 @@
+/**
+ * Dense linear algebra for the d-dimensional Gaussian kernel, on row-major d×d Float64Arrays
+ * (lower triangles where stated): scatter, a semidefinite Cholesky, triangular products, and the
+ * eigenvalues of a symmetric matrix. Pure computation, no allocation: callers pass scratch.
+ */
+
+/**
+ * The mean of k rows of `z` (k×d, row-major) into `mean`, and the lower triangle of their centred
+ * scatter Σ_i (z_i − z̄)(z_i − z̄)ᵀ into `S` (upper triangle left as it was). Two passes (the
+ * mean first, so no cancellation); `z` is centred in place. The rank-1 updates go four rows at a
+ * time, so each S[a, b] is loaded and stored once per four samples instead of once per sample.
+ * O(k·d²/2).
+ */
+export function meanAndScatter(z: Float64Array, k: number, d: number, mean: Float64Array, S: Float64Array): void {
+  for (let j = 0; j < d; j++) mean[j] = 0;
+  for (let i = 0; i < k; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) mean[j] = mean[j]! + z[o + j]!;
+  }
+  for (let j = 0; j < d; j++) mean[j] = mean[j]! / k;
+  for (let i = 0; i < k; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) z[o + j] = z[o + j]! - mean[j]!;
+  }
+  for (let a = 0; a < d; a++) {
+    const ro = a * d;
+    for (let b = 0; b <= a; b++) S[ro + b] = 0;
+  }
+  let i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const o0 = i * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const x0 = z[o0 + a]!;
+      const x1 = z[o1 + a]!;
+      const x2 = z[o2 + a]!;
+      const x3 = z[o3 + a]!;
+      for (let b = 0; b <= a; b++) {
+        S[ra + b] = S[ra + b]! + x0 * z[o0 + b]! + x1 * z[o1 + b]! + x2 * z[o2 + b]! + x3 * z[o3 + b]!;
+      }
+    }
+  }
+  for (; i < k; i++) {
+    const o = i * d;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const x = z[o + a]!;
+      for (let b = 0; b <= a; b++) S[ra + b] = S[ra + b]! + x * z[o + b]!;
+    }
+  }
+}
+
+/**
+ * Cholesky factor of a symmetric positive semidefinite matrix: lower `L` with L·Lᵀ = c·A, from A's
+ * lower triangle. A pivot at or below 1e-12 of its diagonal entry is taken as exactly zero (the
+ * matrix is singular there: a scatter of k ≤ d points has rank k − 1) and its column is set to
+ * zero, which keeps L·Lᵀ = c·A on the range of A. Returns the number of zero pivots. O(d³/6).
+ */
+export function cholSemi(A: Float64Array, d: number, c: number, L: Float64Array): number {
+  let zero = 0;
+  for (let j = 0; j < d; j++) {
+    const rj = j * d;
+    let s = c * A[rj + j]!;
+    for (let k = 0; k < j; k++) s -= L[rj + k]! * L[rj + k]!;
+    for (let k = j + 1; k < d; k++) L[rj + k] = 0;
+    if (!(s > 1e-12 * c * A[rj + j]!)) {
+      zero++;
+      for (let i = j; i < d; i++) L[i * d + j] = 0;
+      continue;
+    }
+    const p = Math.sqrt(s);
+    L[rj + j] = p;
+    for (let i = j + 1; i < d; i++) {
+      const ri = i * d;
+      let t = c * A[ri + j]!;
+      for (let k = 0; k < j; k++) t -= L[ri + k]! * L[rj + k]!;
+      L[ri + j] = t / p;
+    }
+  }
+  return zero;
+}
+
+/**
+ * C = A·B for lower triangular A and B (C lower; C may not alias A or B). Row-major i-k-j order, so
+ * the inner loop runs along rows of B and C (contiguous) instead of down B's columns. O(d³/6).
+ */
+export function lowerTimesLower(A: Float64Array, B: Float64Array, d: number, C: Float64Array): void {
+  C.fill(0, 0, d * d);
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    let k = 0;
+    // two rows of B per pass: each C[i, j] is loaded and stored half as often
+    for (; k + 1 <= i; k += 2) {
+      const a0 = A[ri + k]!;
+      const a1 = A[ri + k + 1]!;
+      const r0 = k * d;
+      const r1 = r0 + d;
+      for (let j = 0; j <= k; j++) C[ri + j] = C[ri + j]! + a0 * B[r0 + j]! + a1 * B[r1 + j]!;
+      C[ri + k + 1] = C[ri + k + 1]! + a1 * B[r1 + k + 1]!;
+    }
+    for (; k <= i; k++) {
+      const a = A[ri + k]!;
+      const rk = k * d;
+      for (let j = 0; j <= k; j++) C[ri + j] = C[ri + j]! + a * B[rk + j]!;
+    }
+  }
+}
+
+/** y = A·x for lower triangular A. O(d²/2). */
+export function lowerTimesVector(A: Float64Array, x: Float64Array, d: number, y: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    let s = 0;
+    for (let k = 0; k <= i; k++) s += A[ri + k]! * x[k]!;
+    y[i] = s;
+  }
+}
+
+/** Lower triangle of S += F·Fᵀ (F lower triangular). O(d³/6). */
+export function addLowerGram(F: Float64Array, d: number, S: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * d;
+      let s = 0;
+      for (let k = 0; k <= j; k++) s += F[ri + k]! * F[rj + k]!;
+      S[ri + j] = S[ri + j]! + s;
+    }
+  }
+}
+
+/** Lower triangle of M = L·Lᵀ (L lower triangular). O(d³/6). */
+export function lowerGram(L: Float64Array, d: number, M: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * d;
+      let s = 0;
+      for (let k = 0; k <= j; k++) s += L[ri + k]! * L[rj + k]!;
+      M[ri + j] = s;
+    }
+  }
+}
+
+/**
+ * Eigenvalues of the symmetric matrix whose lower triangle is in `a` (destroyed), into `w`
+ * (unordered); `e` is scratch of length d. Householder reduction to tridiagonal form, then the QL
+ * algorithm with implicit shifts (tred2 and tqli without eigenvectors: Press et al., Numerical
+ * Recipes, 3rd ed., §11.3–11.4; Wilkinson & Reinsch 1971). O(4d³/3) + O(d²).
+ */
+export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array, e: Float64Array): void {
+  for (let i = d - 1; i > 0; i--) {
+    const l = i - 1;
+    const ri = i * d;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]!);
+      if (scale === 0) {
+        e[i] = a[ri + l]!;
+      } else {
+        for (let k = 0; k <= l; k++) {
+          a[ri + k] = a[ri + k]! / scale;
+          h += a[ri + k]! * a[ri + k]!;
+        }
+        let f = a[ri + l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        a[ri + l] = f - g;
+        f = 0;
+        // e = A·u / h with A symmetric, stored lower, u = row i: row by row (contiguous), each
+        // stored entry used for both of its symmetric positions, instead of walking down columns
+        for (let j = 0; j <= l; j++) e[j] = 0;
+        for (let k = 0; k <= l; k++) {
+          const rk = k * d;
+          const uk = a[ri + k]!;
+          let t = 0;
+          for (let j = 0; j < k; j++) {
+            const akj = a[rk + j]!;
+            e[j] = e[j]! + akj * uk;
+            t += akj * a[ri + j]!;
+          }
+          e[k] = e[k]! + t + a[rk + k]! * uk;
+        }
+        for (let j = 0; j <= l; j++) {
+          e[j] = e[j]! / h;
+          f += e[j]! * a[ri + j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          const rj = j * d;
+          f = a[ri + j]!;
+          g = e[j]! - hh * f;
+          e[j] = g;
+          for (let k = 0; k <= j; k++) a[rj + k] = a[rj + k]! - (f * e[k]! + g * a[ri + k]!);
+        }
+      }
+    } else {
+      e[i] = a[ri + l]!;
+    }
+  }
+  for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
+  for (let i = 1; i < d; i++) e[i - 1] = e[i]!;
+  if (d > 0) e[d - 1] = 0;
+  for (let l = 0; l < d; l++) {
+    let iter = 0;
+    for (;;) {
+      let m = l;
+      for (; m < d - 1; m++) {
+        const dd = Math.abs(w[m]!) + Math.abs(w[m + 1]!);
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+      }
+      if (m === l) break;
+      if (iter++ === 60) throw new Error(`symmetricEigenvalues: no convergence at d = ${d}`);
+      let g = (w[l + 1]! - w[l]!) / (2 * e[l]!);
+      let r = Math.hypot(g, 1);
+      g = w[m]! - w[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i = m - 1;
+      let early = false;
+      for (; i >= l; i--) {
+        const f = s * e[i]!;
+        const b = c * e[i]!;
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          w[i + 1] = w[i + 1]! - p;
+          e[m] = 0;
+          early = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = w[i + 1]! - p;
+        r = (w[i]! - g) * s + 2 * c * b;
+        p = s * r;
+        w[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (early) continue;
+      w[l] = w[l]! - p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+}
