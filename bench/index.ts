@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../src/results.js';
 import { benchKernel, formatKernel } from './kernel.js';
 import { benchExperiments, benchScaling, formatScaling, workerCounts } from './scaling.js';
 import { benchMethods, formatMethods } from './methods.js';
+import { benchFamilies } from './families.js';
 
 /** What numpy_peer.py prints. */
 interface PeerRun {
@@ -95,6 +96,9 @@ async function main(): Promise<void> {
   }
   for (const n of notes) log(`  ${n}`);
 
+  log(`\nd-dim Gaussian against numpy (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
+  const families = benchFamilies(log);
+
   const all = scaling.points.find((p) => p.workers === maxWorkers)!;
   const one = scaling.points.find((p) => p.workers === 1)!;
   const peers = [vectorised, literal].filter((p): p is PeerRun => p !== null);
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     methods,
     peer: peers.length === 0 ? null : { vectorised, literal },
     ratios,
+    families,
     notes,
     provenance: provenance(maxWorkers, startedAt, finishedAt),
   };
