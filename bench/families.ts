@@ -6,8 +6,9 @@ import path from 'node:path';
 import { packageRoot } from '../src/provenance.js';
 
 const PYTHON = process.env['PYTHON'] ?? 'python3';
-const DIMS = '1,3,10,31,100';
-const SAMPLES = '10,32,100,316,1000';
+/** The grid; BENCH_GRID_DIMS and BENCH_GRID_SAMPLES (comma lists) shrink it for a smoke run. */
+const DIMS = process.env['BENCH_GRID_DIMS'] ?? '1,3,10,31,100';
+const SAMPLES = process.env['BENCH_GRID_SAMPLES'] ?? '10,32,100,316,1000';
 const T = 100;
 const E = 100;
 /**
