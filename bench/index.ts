@@ -9,6 +9,7 @@ import { benchKernel, formatKernel } from './kernel.js';
 import { benchExperiments, benchScaling, formatScaling, workerCounts } from './scaling.js';
 import { benchMethods, formatMethods } from './methods.js';
 import { benchNative, buildNative, formatNative, type NativeFigures } from './native.js';
+import { benchFamilies } from './families.js';
 
 /** What numpy_peer.py prints. */
 interface PeerRun {
@@ -113,6 +114,9 @@ async function main(): Promise<void> {
   }
   for (const n of notes.filter((x) => x.startsWith('numpy'))) log(`  ${n}`);
 
+  log(`\nd-dim Gaussian against numpy (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
+  const families = benchFamilies(log);
+
   const all = scaling.points.find((p) => p.workers === maxWorkers)!;
   const one = scaling.points.find((p) => p.workers === 1)!;
   const peers = [vectorised, literal].filter((p): p is PeerRun => p !== null);
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
     native,
     peer: peers.length === 0 ? null : { vectorised, literal },
     ratios,
+    families,
     notes,
     provenance: provenance(maxWorkers, startedAt, finishedAt),
   };
