@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   // The value each flag takes is in its description: yargs would label every numeric flag [string]
   // (they stay strings so that spec.ts parses and reports them). yargs ≥ 17.7; @types/yargs lags.
   let cli = base
-      .usageConfiguration({ 'hide-types': true })
+      .usageConfiguration({ 'hide-types': process.env['COLLAPSE_HELP_TYPES'] !== '1' })
       .scriptName('collapse')
       .usage(
         '$0 <command> [options]\n\nSimulates model collapse: Gaussian refit-and-resample chains, checked against exact ' +

@@ -290,7 +290,7 @@ function show(v: unknown): string {
 }
 
 /** Writes a warning line on stderr. */
-function warnStderr(message: string): void {
+export function warnStderr(message: string): void {
   process.stderr.write(`collapse: warning: ${message}\n`);
 }
 
@@ -333,9 +333,11 @@ export function checkBuilds(parts: readonly { path: string; provenance?: unknown
 /**
  * Checks that parts belong together and are complete: same tool version, spec and shard count
  * (naming the differing field and both values), every shard once, and each part's chunks exactly
- * its slice of the plan. Returns the chunk results of all parts in chunk order.
+ * its slice of the plan. Returns the chunk results of all parts in chunk order. The build warnings
+ * (checkBuilds) go to `warn`, so that a caller with checks of its own still to make can hold them
+ * back until those pass: a refusal stays one line.
  */
-export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[] {
+export function checkParts(parts: readonly Part[], spec: RunSpec, warn: (message: string) => void = warnStderr): ChunkResult[] {
   const first = parts[0]!;
   for (const p of parts.slice(1)) {
     if (p.toolVersion !== first.toolVersion) {
@@ -349,7 +351,7 @@ export function checkParts(parts: readonly Part[], spec: RunSpec): ChunkResult[]
   }
   const N = first.shard.count;
   checkShardSet(parts);
-  checkBuilds(parts);
+  checkBuilds(parts, warn);
   const plan = planChunks(spec);
   const ordered = [...parts].sort((a, b) => a.shard.index - b.shard.index);
   const results: ChunkResult[] = [];

@@ -244,8 +244,15 @@ export interface MetricRow {
   defs: readonly MetricDef[];
   stats: Record<string, Record<MetricStat, number>>;
   theory: Record<string, MetricTheory | null>;
-  /** (mean − E)/(s.e.), with the theory's sd where it has one, else the simulated sd; NaN where undefined. */
+  /**
+   * (mean − E)/(s.e.), with the theory's sd where it has one, else the simulated sd; NaN where left
+   * out (see metricZ), and then `zCells` and `zReasons` say why.
+   */
   z: Record<string, number>;
+  /** Metric name → the table cell shown instead of a left-out z (`E < 300`, `heavy tail`, …). */
+  zCells: Record<string, string>;
+  /** Metric name → why its z is left out, one sentence. */
+  zReasons: Record<string, string>;
   /** Metric name → experiments whose value is not finite (its statistics are NA then). */
   undefinedCount: Record<string, number>;
 }
@@ -289,6 +296,68 @@ export function metricStats(values: Float64Array, scratch: Float64Array): Record
   };
 }
 
+/**
+ * Fewest experiments for a z on a metric's simulated sd (a t statistic): the floor measured for the
+ * scalar t statistics of accumulate and fresh (|z| > 3 in at most 0.8% of 1000 seeds from E = 300,
+ * up to 2.7% at E = 32–100; docs/theory.md §12).
+ */
+export const METRIC_T_MIN_E = 300;
+/** Fewest experiments for a z on a metric's exact sd. */
+export const METRIC_EXACT_MIN_E = 10;
+
+/**
+ * The z of a metric's mean against its theory, or why it is left out. The standard error is theory's
+ * sd/√E where theory has an sd, else the simulated sd/√E (then at least METRIC_T_MIN_E experiments).
+ * The family metrics have no closed higher moments, so nearness to normal is judged on the sample's
+ * own shape, as for the scalar statistics' exact shapes (src/zscore.ts): the mean of E values has
+ * skewness γ/√E and excess kurtosis κ/E, and the z is given when both are at most 0.5 (Edgeworth:
+ * P(|z| > 3) stays below about 0.7%). A heavy tail inflates the sample κ towards E itself, so the
+ * rule refuses exactly the deep, rare-chain-carried means whose z no correct engine could meet.
+ */
+export function metricZ(
+  values: Float64Array,
+  st: Record<MetricStat, number>,
+  t: MetricTheory | null,
+  E: number,
+): { z: number; cell: string | null; reason: string | null } {
+  if (t === null) return { z: NAN, cell: 'n/a', reason: 'no exact theory for this metric in this regime' };
+  if (!Number.isFinite(st.mean)) return { z: NAN, cell: 'n/a', reason: 'the metric is not finite in some experiments' };
+  const exact = t.sd !== null && Number.isFinite(t.sd);
+  const minE = exact ? METRIC_EXACT_MIN_E : METRIC_T_MIN_E;
+  if (E < minE) {
+    return {
+      z: NAN,
+      cell: `E < ${minE}`,
+      reason: exact
+        ? `${E} experiments are too few to judge the shape of the mean (at least ${minE})`
+        : `the s.e. comes from the simulated sd (no exact sd here), which needs at least ${minE} experiments to give a near-normal t statistic`,
+    };
+  }
+  let m3 = 0;
+  let m4 = 0;
+  for (let e = 0; e < E; e++) {
+    const d = values[e]! - st.mean;
+    const d2 = d * d;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  const m2 = ((st.sd * st.sd) * (E - 1)) / E;
+  const skew = m2 > 0 ? m3 / E / m2 ** 1.5 : 0;
+  const kurt = m2 > 0 ? m4 / E / (m2 * m2) - 3 : 0;
+  if (Math.abs(skew) / Math.sqrt(E) > 0.5 || kurt / E > 0.5) {
+    return {
+      z: NAN,
+      cell: 'heavy tail',
+      reason:
+        `the values are too skewed or heavy-tailed for their mean to be near-normal at E = ${E} ` +
+        `(sample skewness ${skew.toPrecision(3)}, excess kurtosis ${kurt.toPrecision(3)}; the rule needs |γ|/√E ≤ 0.5 and κ/E ≤ 0.5)`,
+    };
+  }
+  const se = (exact ? t.sd! : st.sd) / Math.sqrt(E);
+  if (!(se > 0 && Number.isFinite(se))) return { z: NAN, cell: 'n/a', reason: 'the standard error is zero or not finite' };
+  return { z: (st.mean - t.mean) / se, cell: null, reason: null };
+}
+
 /** The family's metrics at recorded row `r`; `scratch` is Float64Array(E), overwritten. */
 export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch: Float64Array): MetricRow {
   const spec = out.spec;
@@ -301,6 +370,8 @@ export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch:
     stats: {},
     theory: {},
     z: {},
+    zCells: {},
+    zReasons: {},
     undefinedCount: {},
   };
   family.metrics.forEach((m, k) => {
@@ -312,12 +383,10 @@ export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch:
     row.stats[m.name] = st;
     row.theory[m.name] = t;
     row.undefinedCount[m.name] = bad;
-    let z = NAN;
-    if (t !== null && E > 1) {
-      const se = (t.sd ?? st.sd) / Math.sqrt(E);
-      if (se > 0 && Number.isFinite(se)) z = (st.mean - t.mean) / se;
-    }
-    row.z[m.name] = z;
+    const v = metricZ(values, st, t, E);
+    row.z[m.name] = v.z;
+    if (v.cell !== null) row.zCells[m.name] = v.cell;
+    if (v.reason !== null) row.zReasons[m.name] = v.reason;
   });
   return row;
 }
@@ -389,7 +458,7 @@ export function summaryDocument(
     seedScheme: SEED_SCHEME,
     final: merged,
     theory,
-    z: { ...zBlock(final.z), ...metricZ },
+    z: { ...zBlockWith(final.z, m.zReasons), ...metricZ },
     timing,
     provenance,
   };
@@ -401,10 +470,13 @@ function theoryBlocks(th: RowTheory): Omit<RowTheory, 'laws'> {
   return rest;
 }
 
-/** A row's z-scores as summary.json gives them: each z (null where left out), the reasons, the standard errors. */
-function zBlock(z: RowStats['z']): Record<string, unknown> {
+/**
+ * A row's z-scores as summary.json gives them: each z (null where left out), the reasons (the
+ * family metrics' too, by metric name), the standard errors.
+ */
+function zBlockWith(z: RowStats['z'], metricReasons: Record<string, string>): Record<string, unknown> {
   const { cells: _cells, ...rest } = z;
-  return rest;
+  return { ...rest, reasons: { ...rest.reasons, ...metricReasons } };
 }
 
 /** JSON with non-finite numbers as null, two-space indented, newline-terminated. */

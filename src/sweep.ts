@@ -9,7 +9,7 @@ import { runSpec, workOf } from './engine.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
-import { balancedShards, checkBuilds, checkShardSet, type Shard } from './shard.js';
+import { balancedShards, checkBuilds, checkShardSet, warnStderr, type Shard } from './shard.js';
 import { workSeconds } from './estimate.js';
 import { provenance, toolVersion, type Provenance } from './provenance.js';
 import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
@@ -544,7 +544,9 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
     }
   }
   checkShardSet(parts);
-  checkBuilds(parts.map((p) => ({ path: p.path, provenance: p.doc['provenance'] })));
+  // the build warnings wait until every check has passed, so that a refusal stays one line
+  const warnings: string[] = [];
+  checkBuilds(parts.map((p) => ({ path: p.path, provenance: p.doc['provenance'] })), (m) => warnings.push(m));
   const byIndex = new Map(parts.map((p) => [p.shard.index, p]));
   const shardOf = pointShards(grid, first.shard.count);
   const owner = (index: number) => byIndex.get(shardOf[index]!)!;
@@ -561,6 +563,7 @@ export function mergeSweepParts(paths: readonly string[], out: string): { docume
   const abs = path.resolve(out);
   checkOutDir(out, SWEEP_FILE);
   const made = makeDirs(path.dirname(abs), 'out', out);
+  for (const m of warnings) warnStderr(m);
   const tmp = tempDirFor(out);
   fs.rmSync(tmp, { recursive: true, force: true });
   try {

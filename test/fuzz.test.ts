@@ -46,7 +46,7 @@ interface HelpFlag {
 }
 
 function help(args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--help'], { encoding: 'utf8', env: { ...env, COLUMNS: '100' } });
+  const r = spawnSync(process.execPath, [CLI, ...args, '--help'], { encoding: 'utf8', env: { ...env, COLUMNS: '100', COLLAPSE_HELP_TYPES: '1' } });
   if (r.status !== 0) throw new Error(`collapse ${args.join(' ')} --help exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -64,7 +64,8 @@ function section(text: string, title: string): string[] {
 export function helpFlags(cmd: string): HelpFlag[] {
   const out: HelpFlag[] = [];
   for (const line of section(help([cmd]), 'Options:')) {
-    const m = /^\s+(?:-(\w), )?--([\w-]+)\s/.exec(line);
+    // a flag's own line: two spaces, then `-a, ` or four more spaces (a wrapped description is indented deeper)
+    const m = /^ {2}(?:-(\w), | {4})?--([\w-]+)\s/.exec(line);
     if (m) out.push({ name: m[2]!, alias: m[1] ?? null, type: 'string' });
     const t = /\[(string|boolean|array|number)\]/.exec(line);
     if (t && out.length > 0) out[out.length - 1]!.type = t[1] as HelpFlag['type'];
@@ -86,6 +87,8 @@ function helpCommands(): string[] {
 
 /** Flags every command has, handled apart: --help and --version print and exit 0, --verbose allows a stack. */
 const GLOBAL_FLAGS = ['help', 'verbose', 'version'];
+/** Flags a command accepts but --help does not list. */
+const HIDDEN_FLAGS: Record<string, string[]> = { slurm: ['workers'] };
 
 // ---------------------------------------------------------------------------------------------
 // Values: each carries whether a command line holding it is a usage mistake.
@@ -227,12 +230,16 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     seed: intRule(0),
     every: intRule(1),
     rng: choiceRule(['fast', 'stdlib']),
-    regime: choiceRule(['replace', 'accumulate', 'fresh', 'accumulate-subsample']),
+    regime: choiceRule(['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment']),
     fresh: realRule(0, 1),
+    // λ ≥ 0 with n + round(λn) ≤ 2^53 − 1; valid values stay small so that a run stays tiny
+    synthetic: pool([v('0', 'ok'), v('0.5', 'ok'), v('1', 'ok'), v('4', 'ok'), v('.25', 'ok'), v('-1', 'bad'), v('-0.5', 'bad'), v('', 'bad'), v('NaN', 'bad'), v('Infinity', 'bad'), v('1e309', 'bad'), v('1e300', 'bad'), v('x', 'bad')]),
     temperature: realRule(0, Infinity, true),
     method: choiceRule(['resample', 'stats']),
     epsilon: realRule(0, Infinity, true),
     workers: intRule(1, 1024, 2),
+    model: choiceRule(['gaussian']),
+    dim: intRule(1, 1000, simulates ? 4 : 1000),
   };
 }
 
@@ -240,7 +247,8 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
 type AxisKind = 'integer' | 'real' | 'word';
 const AXIS_KIND: Record<string, AxisKind> = {
   samples: 'integer', generations: 'integer', experiments: 'integer', ddof: 'integer', seed: 'integer', every: 'integer',
-  mean0: 'real', sd0: 'real', fresh: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
+  mean0: 'real', sd0: 'real', fresh: 'real', synthetic: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
+  model: 'word', dim: 'integer',
 };
 
 function sameValue(a: string, b: string): boolean {
@@ -301,6 +309,7 @@ interface CommandGrammar {
   weight: number;
 }
 
+const progressRule = choiceRule(['auto', 'bar', 'lines', 'none']);
 const runSpec = specRules(true);
 const sweepSpec = Object.fromEntries(Object.entries(runSpec).map(([k, a]) => [k, k in AXIS_KIND ? axisRule(AXIS_KIND[k]!, a) : a]));
 /** A boolean flag's forms are made in occurrence(); its entry here only says the flag is known. */
@@ -310,7 +319,7 @@ const theorySpec = specRules(false);
 
 const GRAMMAR: Record<string, CommandGrammar> = {
   run: {
-    flags: { ...runSpec, out: pathRule('out'), json: bool, plot: bool, shard: shardRule },
+    flags: { ...runSpec, out: pathRule('out'), json: bool, plot: bool, shard: shardRule, force: bool, progress: progressRule },
     positionals: {},
     tiny: TINY_RUN,
     weight: 6,
@@ -323,6 +332,7 @@ const GRAMMAR: Record<string, CommandGrammar> = {
       json: bool,
       plot: bool,
       shard: shardRule,
+      progress: progressRule,
     },
     positionals: {},
     tiny: TINY_RUN,
@@ -343,6 +353,7 @@ const GRAMMAR: Record<string, CommandGrammar> = {
       temperature: theorySpec['temperature']!,
       regime: theorySpec['regime']!,
       fresh: theorySpec['fresh']!,
+      synthetic: theorySpec['synthetic']!,
       epsilon: theorySpec['epsilon']!,
       json: bool,
     },
@@ -364,7 +375,7 @@ const GRAMMAR: Record<string, CommandGrammar> = {
     weight: 1,
   },
   merge: {
-    flags: { out: pathRule('out', { runResult: 'either', empty: 'either' }), json: bool, plot: bool },
+    flags: { out: pathRule('out', { runResult: 'either', empty: 'either' }), json: bool, plot: bool, force: bool },
     // classified as a whole in classifyMerge
     positionals: { parts: fc.array(pathRule('input'), { minLength: 0, maxLength: 3 }) },
     tiny: { plot: ['--no-plot'] },
@@ -387,6 +398,11 @@ const GRAMMAR: Record<string, CommandGrammar> = {
       write: pathRule('write'),
       // each array task runs --cpus-per-task workers: --workers is refused whatever its value
       workers: intRule(1, 1024).map((x) => v(x.text, 'bad')),
+      sweep: bool,
+      // only with --sweep (specConflicts)
+      replicates: intRule(1, 10_000, 2),
+      'sbatch-arg': pool([v('--qos=high', 'ok'), v('--constraint=avx2', 'ok'), v('-Jname', 'ok'), v('%4', 'ok'), v('--qos high', 'bad'), v('--array=0-3', 'bad'), v('--time=5', 'bad'), v('%0', 'bad'), v('qos', 'bad'), v('', 'bad'), v('🙂', 'bad')]),
+      pending: bool,
     },
     positionals: {},
     tiny: {},
@@ -451,6 +467,10 @@ function specConflicts(cmd: string, g: Record<string, Val[]>): Cls {
   const fresh = g['fresh'] !== undefined;
   if (fresh && regimes.some((r) => r !== 'fresh')) return 'bad';
   if (!fresh && regimes.includes('fresh')) return 'bad';
+  const synthetic = g['synthetic'] !== undefined;
+  if (synthetic && regimes.some((r) => r !== 'augment')) return 'bad';
+  if (!synthetic && regimes.includes('augment')) return 'bad';
+  if (cmd === 'slurm' && g['replicates'] !== undefined && g['sweep']?.[0]?.text !== 'true') return 'bad';
   if (methods.includes('stats') && regimes.includes('accumulate-subsample')) return 'bad';
   if (cmd === 'theory' && (regimes.includes('accumulate') || regimes.includes('fresh')) && g['generations']) {
     // their exact moments come from an O(T) recursion, refused beyond 1e8
@@ -792,10 +812,16 @@ describe('the fuzzer knows every command and flag that --help lists', () => {
     it(`collapse ${cmd}: a rule for each flag and positional`, () => {
       const flags = helpFlags(cmd);
       helpOf.set(cmd, flags);
-      expect(flags.map((f) => f.name).filter((n) => !GLOBAL_FLAGS.includes(n)).sort()).toEqual(Object.keys(GRAMMAR[cmd]!.flags).sort());
+      // a hidden flag (slurm's --workers, refused there) is not in --help but keeps its rule
+      const hidden = HIDDEN_FLAGS[cmd] ?? [];
+      expect(flags.map((f) => f.name).filter((n) => !GLOBAL_FLAGS.includes(n)).sort()).toEqual(
+        Object.keys(GRAMMAR[cmd]!.flags)
+          .filter((n) => !hidden.includes(n))
+          .sort(),
+      );
       expect(helpPositionals(cmd).sort()).toEqual(Object.keys(GRAMMAR[cmd]!.positionals).sort());
       // booleans are written --flag / --no-flag, the rest take a value
-      for (const f of flags) expect(f.type === 'boolean', `--${f.name}`).toBe(['json', 'plot', 'wait', ...GLOBAL_FLAGS].includes(f.name));
+      for (const f of flags) expect(f.type === 'boolean', `--${f.name}`).toBe(['json', 'plot', 'wait', 'force', 'sweep', 'pending', ...GLOBAL_FLAGS].includes(f.name));
     });
   }
 });

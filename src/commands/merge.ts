@@ -10,7 +10,7 @@ import { outcomeFromChunks } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir, SUMMARY_FILE } from '../results.js';
-import { checkParts, readPart, type Part } from '../shard.js';
+import { checkParts, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
 import { drawFigures, humanTable, withClaim } from './run.js';
@@ -42,10 +42,15 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
   const startedAt = new Date();
   const parts = paths.map(readPart);
   const spec = specFromCanonical(parts[0]!.spec, parts[0]!.path);
-  const results = checkParts(parts, spec);
+  // the build warnings wait until every check has passed, so that a refusal stays one line
+  const warnings: string[] = [];
+  const results = checkParts(parts, spec, (m) => warnings.push(m));
   const out = argv.out ?? path.join('results', `run-${specHash(spec)}`);
   checkOutDir(out);
-  await withClaim(out, spec, argv.force === true, SUMMARY_FILE, () => mergeInto(out, spec, parts, results, startedAt, argv));
+  await withClaim(out, spec, argv.force === true, SUMMARY_FILE, () => {
+    for (const m of warnings) warnStderr(m);
+    return mergeInto(out, spec, parts, results, startedAt, argv);
+  });
 }
 
 /** The merge once its --out is claimed: rebuild the outcome in chunk order, write it, report. */

@@ -187,7 +187,8 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     const t = f.metrics.theory[def.name] ?? null;
     const sd = t?.sd ?? st.sd;
     const zm = f.metrics.z[def.name]!;
-    rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), Number.isNaN(zm) ? '' : fmt(zm, 3)]);
+    const zCell = Number.isNaN(zm) ? (f.metrics.zCells[def.name] ?? '') : fmt(zm, 3);
+    rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), zCell]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
@@ -203,7 +204,7 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     .filter((x) => x !== '')
     .join(', ');
   const unit = spec.method === 'stats' ? 'generation steps/s' : 'normals/s';
-  const fewE = Object.values(f.z.cells).some((c) => c.startsWith('E '));
+  const fewE = [...Object.values(f.z.cells), ...Object.values(f.metrics.zCells)].some((c) => c.startsWith('E '));
   const left = Object.keys(f.z.reasons).length > 0 && Object.values(f.z.cells).some((c) => c !== 'n/a');
   return [
     `collapse run: ${regime}, n=${spec.samples} samples, T=${spec.generations} generations, ` +
