@@ -424,6 +424,8 @@ export function registerSlurm<T>(y: Argv<T>): Argv<T> {
         .option('replicates', { type: 'string', describe: 'with --sweep: repeat every point R times with seeds seed … seed + R − 1 [default:\u00a01]' })
         .option('sbatch-arg', {
           type: 'string',
+          // repeatable: checkValues (src/cli.ts) refuses a repeated value flag unless it is an array
+          array: true,
           describe:
             'one more sbatch option for both jobs, verbatim, as --sbatch-arg=--name=value (repeatable): --sbatch-arg=--qos=high ' +
             '--sbatch-arg=--constraint=avx2; --sbatch-arg=%K runs at most K array tasks at once',
@@ -435,7 +437,7 @@ export function registerSlurm<T>(y: Argv<T>): Argv<T> {
         });
       example(c, 'the article at 100 times the experiments, on 50 array tasks', 'slurm -e 100000 --shards 50 --write job.sh && bash job.sh');
       example(c, 'a deep run on a named partition, waiting for the merge', 'slurm -t 10000 -e 100000 --shards 50 --partition compute --wait');
-      return example(c, 'a sweep over 8 array tasks, 4 at a time', 'slurm --sweep -n 10,100,1000 -t 1..10000:log:5 --shards 8 --sbatch-arg=%4 --write sweep.sh');
+      return example(c, 'a sweep over 4 array tasks (the default), 2 at a time', 'slurm --sweep -n 10,100,1000 -t 1..10000:log:5 --sbatch-arg=%2');
     },
     (argv) => slurmCommand(argv as ArgumentsCamelCase<SlurmArgs>),
   ) as Argv<T>;
