@@ -178,8 +178,29 @@ export function rowStats(
     aboveEpsilon: d[o + F.above]! / E,
     theory: th,
     z: { ...z, se, seLog10, reasons, cells },
-    metrics,
+    metrics: alignMetricZ(metrics, z, reasons, cells),
   };
+}
+
+/**
+ * Where a metric tests the same mean as a scalar statistic (MetricDef.scalarZ) and the scalar
+ * summary exists, the metric's z is left out exactly where the scalar's is, with its reason.
+ */
+function alignMetricZ(
+  m: MetricRow,
+  z: Record<ZKey, number>,
+  reasons: Partial<Record<ZKey, string>>,
+  cells: Partial<Record<ZKey, string>>,
+): MetricRow {
+  if (!m.scalar) return m;
+  for (const def of m.defs) {
+    const k = def.scalarZ;
+    if (k === undefined || !Number.isNaN(z[k]) || Number.isNaN(m.z[def.name]!)) continue;
+    m.z[def.name] = NAN;
+    m.zCells[def.name] = cells[k] ?? 'n/a';
+    m.zReasons[def.name] = `as for the scalar ${k}: ${reasons[k] ?? 'left out'}`;
+  }
+  return m;
 }
 
 function recordedGenerations(spec: RunSpec, rows: number): number[] {
@@ -323,6 +344,11 @@ export function metricZ(
   if (t === null) return { z: NAN, cell: 'n/a', reason: 'no exact theory for this metric in this regime' };
   if (!Number.isFinite(st.mean)) return { z: NAN, cell: 'n/a', reason: 'the metric is not finite in some experiments' };
   const exact = t.sd !== null && Number.isFinite(t.sd);
+  // a sum of many independent terms with an exact sd: near-normal by the CLT at any E
+  if (exact && t.terms !== undefined && E * t.terms >= 30 && E > 1) {
+    const se = t.sd! / Math.sqrt(E);
+    if (se > 0) return { z: (st.mean - t.mean) / se, cell: null, reason: null };
+  }
   const minE = exact ? METRIC_EXACT_MIN_E : METRIC_T_MIN_E;
   if (E < minE) {
     return {

@@ -329,9 +329,10 @@ describe('--progress', () => {
   it('run and run --shard count chunks; the interval holds lines back', () => {
     let r = collapse(['run', '-n', '20', '-t', '10', '-e', '200', '--no-plot', '-o', path.join(TMP, 'pg-run'), '--progress', 'lines'], { COLLAPSE_PROGRESS_INTERVAL: '0' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^collapse run: \d+\/50 chunks, \d+%, elapsed/m);
+    // 200 experiments: at most ⌊200/64⌋ = 3 a chunk (the plan's rule), so ⌈200/3⌉ = 67 chunks; shard 1/2 holds [33, 67)
+    expect(r.stderr).toMatch(/^collapse run: \d+\/67 chunks, \d+%, elapsed/m);
     r = collapse(['run', '-n', '20', '-t', '10', '-e', '200', '--shard', '1/2', '-o', path.join(TMP, 'pg-part')], { SLURM_JOB_ID: '42', COLLAPSE_PROGRESS_INTERVAL: '0' });
-    expect(r.stderr).toMatch(/^collapse run, shard 1\/2: \d+\/25 chunks, /m);
+    expect(r.stderr).toMatch(/^collapse run, shard 1\/2: \d+\/34 chunks, /m);
     // the default interval (10 s) is longer than this run: no line at all
     r = collapse(['run', '-n', '20', '-t', '10', '-e', '200', '--no-plot', '-o', path.join(TMP, 'pg-run'), '--progress', 'lines']);
     expect(r.stderr).toBe('');

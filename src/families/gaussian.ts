@@ -22,7 +22,12 @@ const LABELS: Record<(typeof GAUSSIAN_METRICS)[number], [string, string]> = {
   w2sq: ['w2sq', 'W2² to original'],
 };
 
-const METRICS: readonly MetricDef[] = GAUSSIAN_METRICS.map((name) => ({ name, column: LABELS[name][0], label: LABELS[name][1] }));
+/** At d = 1, tr Σ̂ / tr Σ0 = s²/s0² and W2² are the scalar summary's sd² and W2²: their z follow its rules. */
+const SCALAR_Z: Partial<Record<(typeof GAUSSIAN_METRICS)[number], MetricDef['scalarZ']>> = { traceRatio: 'sdSqMean', w2sq: 'w2sqMean' };
+const METRICS: readonly MetricDef[] = GAUSSIAN_METRICS.map((name) => {
+  const z = SCALAR_Z[name];
+  return { name, column: LABELS[name][0], label: LABELS[name][1], ...(z !== undefined ? { scalarZ: z } : {}) };
+});
 
 function dim(spec: Pick<RunSpec, 'modelParams'>): number {
   return spec.modelParams['dim'] ?? 1;
@@ -59,7 +64,7 @@ function scalarTheory(spec: RunSpec, gens: readonly number[]): FamilyTheory {
   for (const r of th.rows) {
     rows['meanSqErr']!.push(r.mean === null ? null : { mean: r.mean.var, sd: null });
     rows['traceRatio']!.push(r.sdSq === null ? null : { mean: r.sdSq.mean / (s0 * s0), sd: null });
-    rows['log10DetRatio']!.push(r.log10Sd === null ? null : { mean: 2 * (r.log10Sd.mean - l10s0), sd: 2 * r.log10Sd.sd });
+    rows['log10DetRatio']!.push(r.log10Sd === null ? null : { mean: 2 * (r.log10Sd.mean - l10s0), sd: 2 * r.log10Sd.sd, terms: gens[rows['log10DetRatio']!.length]! });
     rows['w2sq']!.push(r.w2sq === null ? null : { mean: r.w2sq.mean, sd: null });
   }
   const reasons: Record<string, string> = {};
@@ -95,7 +100,7 @@ function matrixTheory(spec: RunSpec, gens: readonly number[]): FamilyTheory {
     let det: MetricTheory | null = null;
     if (reasons['log10DetRatio'] === undefined) {
       const t = lnDetTheory(spec.samples, spec.ddof, d, g, spec.temperature);
-      det = { mean: t.mean * Math.LOG10E, sd: Math.sqrt(t.variance) * Math.LOG10E };
+      det = { mean: t.mean * Math.LOG10E, sd: Math.sqrt(t.variance) * Math.LOG10E, terms: g * d };
     }
     rows['log10DetRatio']!.push(det);
     rows['w2sq']!.push(null);

@@ -27,12 +27,24 @@ export interface MetricDef {
   column: string;
   /** One line for the human table. */
   label: string;
+  /**
+   * Where the family has its scalar sd summary (d = 1 for the Gaussian), the scalar z that tests
+   * the same mean (a metric that is a fixed multiple of the scalar statistic): this metric's z is
+   * then left out exactly where that one is, with its reason, so the two never disagree.
+   */
+  scalarZ?: 'sdMean' | 'log10SdMean' | 'meanVar' | 'sdSqMean' | 'w2sqMean';
 }
 
 /** Theory of one metric at one recorded generation: its expectation, and its sd where known. */
 export interface MetricTheory {
   mean: number;
   sd: number | null;
+  /**
+   * Where the metric is, per experiment, a sum of this many independent terms (log det Σ̂: T·d
+   * log chi-square factors), with `sd` exact: its mean over E experiments is then near-normal
+   * once E·terms ≥ 30, whatever the sample's own shape.
+   */
+  terms?: number;
 }
 
 /** Theory of every metric at the requested generations, and why any is missing. */
