@@ -4,6 +4,7 @@
  */
 import type { RunOutcome } from './engine.js';
 import { runSpec } from './engine.js';
+import { familyOf } from './families/index.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { provenance } from './provenance.js';
 import { writeResultDir } from './results.js';
@@ -45,6 +46,7 @@ export function finishRun(
   const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, prov);
   const summary = toJson(doc);
   writeResultDir(out, {
+    ...(familyOf(spec.model).artifacts?.(spec) ?? {}),
     'trajectory.csv': trajectoryCsv(rows),
     'finals.csv': finalsCsv(outcome),
     'summary.json': summary,

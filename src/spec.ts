@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { conflictingFlags, invalidFlag, UsageError } from './errors.js';
-import { familyNames, familyOf } from './families/index.js';
+import { allFamilies, familyNames, familyOf } from './families/index.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
 export type RngName = 'fast' | 'stdlib';
@@ -51,7 +51,7 @@ export interface RunSpec {
   epsilon: number;
   /** The model family (src/families/), and its parameters in the family's order, validated by it. */
   model: string;
-  modelParams: Readonly<Record<string, number>>;
+  modelParams: Readonly<Record<string, number | string>>;
 }
 
 /** The article's experiment, with a fixed seed so that two plain runs agree. */
@@ -190,7 +190,17 @@ export function resolveRunSpec(raw: RawRunFlags): RunSpec {
   }
   const model = raw.model === undefined ? DEFAULTS.model : parseChoiceFlag('model', raw.model, familyNames());
   const base = { samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, regime, fresh, synthetic, temperature, method, epsilon, model };
-  const modelParams = familyOf(model).resolveParams(raw, base);
+  const family = familyOf(model);
+  // a flag of another family is a mistake here, not something to ignore silently
+  const own = new Set(family.flags.map((f) => f.name));
+  for (const other of allFamilies()) {
+    for (const f of other.flags) {
+      if (!own.has(f.name) && raw[f.name] !== undefined) {
+        throw invalidFlag(f.name, `a flag of --model ${other.name}, not of --model ${model}`, raw[f.name]);
+      }
+    }
+  }
+  const modelParams = family.resolveParams(raw, base);
   return { ...base, modelParams };
 }
 

@@ -8,7 +8,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import trigamma from '@stdlib/math-base-special-trigamma';
 import { parseIntegerFlag } from '../spec.js';
 import { regimeTheory, type RegimeTheory } from '../theory.js';
-import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory } from './types.js';
+import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 import type { RunSpec } from '../spec.js';
 import { GAUSSIAN_METRICS } from '../../workers/families/gaussian.js';
 
@@ -30,7 +30,7 @@ const METRICS: readonly MetricDef[] = GAUSSIAN_METRICS.map((name) => {
 });
 
 function dim(spec: Pick<RunSpec, 'modelParams'>): number {
-  return spec.modelParams['dim'] ?? 1;
+  return Number(spec.modelParams['dim'] ?? 1);
 }
 
 /** Whether a spec's fits are from the replace chain (fresh with round(λn) = 0 is replace). */
@@ -121,7 +121,7 @@ export const gaussian: Family = {
     },
   ],
   metrics: METRICS,
-  resolveParams(raw: Record<string, unknown>, _spec: BaseSpec): Record<string, number> {
+  resolveParams(raw: Record<string, unknown>, _spec: BaseSpec): Record<string, ModelParam> {
     const d = raw['dim'] === undefined ? 1 : parseIntegerFlag('dim', raw['dim'], 1, MAX_DIM);
     return { dim: d };
   },

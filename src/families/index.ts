@@ -5,7 +5,7 @@
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
 
-export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory } from './types.js';
+export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
 const FAMILIES: readonly Family[] = [gaussian];
 

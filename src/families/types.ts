@@ -11,10 +11,10 @@ import type { RegimeTheory } from '../theory.js';
 export interface FamilyFlag {
   /** The flag's name (`dim` for --dim); also its key in the spec's modelParams and in canonical specs. */
   name: string;
-  /** How a sweep may list its values. */
-  kind: 'integer' | 'real';
+  /** How a sweep may list its values: integer and real flags take ranges, word flags (a data set, a distribution) lists only. */
+  kind: 'integer' | 'real' | 'word';
   /** Its value when not given. */
-  default: number;
+  default: number | string;
   /** The --help text, ending in its default. */
   describe: string;
 }
@@ -55,6 +55,9 @@ export interface FamilyTheory {
   reasons: Record<string, string>;
 }
 
+/** A family parameter's value: a number, or the canonical text of a word flag (`zipf:1.1`, `moby-dick`). */
+export type ModelParam = number | string;
+
 /** A spec before the family has read its own flags. */
 export type BaseSpec = Omit<RunSpec, 'modelParams'>;
 
@@ -68,9 +71,10 @@ export interface Family {
   readonly metrics: readonly MetricDef[];
   /**
    * Validates the family's flags from the raw flags (strings as typed) against the rest of the
-   * spec; throws a UsageError naming the first bad one. Returns the parameters in `flags` order.
+   * spec; throws a UsageError naming the first bad one. Returns the parameters in `flags` order
+   * (numbers, or the canonical text of a word flag).
    */
-  resolveParams(raw: Record<string, unknown>, spec: BaseSpec): Record<string, number>;
+  resolveParams(raw: Record<string, unknown>, spec: BaseSpec): Record<string, ModelParam>;
   /** Theory of each metric at the generations `gens` (ascending). */
   theory(spec: RunSpec, gens: readonly number[]): FamilyTheory;
   /**
@@ -91,4 +95,11 @@ export interface Family {
    * calling-thread threshold; it depends on the spec only, so the chunk plan does too.
    */
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number;
+  /**
+   * Extra files of a result directory beyond summary.json, trajectory.csv and finals.csv (name →
+   * exact text), e.g. generated text of the first experiment. Called by the coordinator once the
+   * run is merged; it depends on the spec only (re-run the first experiments from their own
+   * streams if needed), so runs, shards and merges write the same bytes.
+   */
+  artifacts?(spec: RunSpec): Record<string, string>;
 }

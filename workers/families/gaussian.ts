@@ -39,7 +39,7 @@ export interface ChunkOutput {
 
 /** The dimension of a spec (1 when the family parameter is absent). */
 export function dimOf(spec: Pick<KernelSpec, 'modelParams'>): number {
-  return spec.modelParams['dim'] ?? 1;
+  return Number(spec.modelParams['dim'] ?? 1);
 }
 
 let fastSource: FastSource | null = null;
