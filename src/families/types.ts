@@ -27,6 +27,8 @@ export interface MetricDef {
   column: string;
   /** One line for the human table. */
   label: string;
+  /** The metric in LaTeX math (collapse table --format latex), without the dollar signs. */
+  tex: string;
   /**
    * Where the family has its scalar sd summary (d = 1 for the Gaussian), the scalar z that tests
    * the same mean (a metric that is a fixed multiple of the scalar statistic): this metric's z is
