@@ -92,15 +92,7 @@ export interface MetricPoint {
   mean: number | null;
   se: number | null;
   theory: number | null;
-  /**
-   * The sd of log10 of the metric across experiments, read from its upper quantiles as if it were
-   * log-normal, (log10 p95 − log10 p50)/1.645, for the rare-chain rule; null where p50 or p95 is not positive.
-   */
-  log10Spread: number | null;
 }
-
-/** z of the normal's 95th percentile. */
-const Z95 = 1.6448536269514722;
 
 function cellValue(param: string, cell: string, where: string): string | number | null {
   if (cell === 'null') return null; // a parameter a regime does not use, as String(null) writes it
@@ -168,7 +160,7 @@ export function sweepPoints(t: Table): SweepPoint[] {
   const pIdx = SWEEP_PARAMS.map((p) => [p, idx(p)] as const);
   // every registered family's metrics that this sweep.csv has columns for
   const metricStems = [...new Set(allFamilies().flatMap((f) => f.metrics.map((d) => d.column)))].filter((c) =>
-    [`${c}_mean`, `${c}_sd`, `${c}_p50`, `${c}_p95`, `theory_${c}_mean`].every((n) => t.columns.includes(n)),
+    [`${c}_mean`, `${c}_sd`, `theory_${c}_mean`].every((n) => t.columns.includes(n)),
   );
   const num = (r: string[], k: number, name: string) => numberCell(r[idx(name)]!, `${t.file} line ${k + 2}, column ${name}`);
   const groups = new Map<string, { rows: string[][]; lines: number[] }>();
@@ -195,10 +187,7 @@ export function sweepPoints(t: Table): SweepPoint[] {
     const metrics: Record<string, MetricPoint> = {};
     for (const c of metricStems) {
       const m = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, `${c}_mean`), sd: num(r, k, `${c}_sd`) })));
-      const p50 = num(first, k0, `${c}_p50`);
-      const p95 = num(first, k0, `${c}_p95`);
-      const spread = p50 !== null && p95 !== null && p50 > 0 && p95 > 0 ? Math.log10(p95 / p50) / Z95 : null;
-      metrics[c] = { ...m, theory: num(first, k0, `theory_${c}_mean`), log10Spread: spread };
+      metrics[c] = { ...m, theory: num(first, k0, `theory_${c}_mean`) };
     }
     points.push({
       params,
@@ -391,8 +380,11 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
         r.lo = y - se;
         r.hi = y + se;
       }
-      if ((quantity === 'sd' || metric?.positive === true) && th !== null) {
-        const k = meanCarriers(p.experiments, metric !== null ? (m?.log10Spread ?? null) : (p.log10Sd.theorySd ?? p.log10Sd.sd));
+      // Not for the family metrics: the rule treats ln of the value as normal, which holds for s_T
+      // (a sum of T independent terms) but not for tr Σ̂ (its largest eigenvalue dominates; at
+      // n = 10, T = 100, d = 3, E = 400 the rule would flag from t = 19, and the mean meets E up to t ≈ 90).
+      if (quantity === 'sd' && th !== null) {
+        const k = meanCarriers(p.experiments, p.log10Sd.theorySd ?? p.log10Sd.sd);
         if (k !== null && k < CARRIERS_MIN) {
           r.rare = true;
           rareCount++;
@@ -528,11 +520,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     ...(useLog10 ? ['log10 of the mean sd (sd below 1e-300)'] : []),
     ...(symlog ? ['symlog axis: linear near 0, log beyond'] : []),
     ...(rareCount > 0
-      ? [
-          metric !== null
-            ? 'open points: the exact mean rests on chains too rare for E runs, so the simulated mean misses it (typically low)'
-            : `open points: E[s_T] rests on chains too rare for E runs, so the simulated mean misses it (typically low)`,
-        ]
+      ? [`open points: E[s_T] rests on chains too rare for E runs, so the simulated mean misses it (typically low)`]
       : []),
     ...(metric !== null && !rows.some((r) => r.series === THEORY) ? ['no closed form for its expectation'] : []),
   ];
