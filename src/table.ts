@@ -1,7 +1,8 @@
 /**
  * Publication tables of a sweep (or a single run): reads the result files, then renders the final
- * sd and log10 sd beside theory with standard errors and z-scores as LaTeX (booktabs), a GitHub
- * Markdown table or a tidy CSV, with a chosen number of significant digits.
+ * sd and log10 sd (and the family metrics where a row has no scalar sd summary) beside theory with
+ * standard errors and z-scores as LaTeX (booktabs), a GitHub Markdown table or a tidy CSV, with a
+ * chosen number of significant digits.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,8 @@
 /**
  * Figures of a sweep directory (sweep.csv, one row per point): the final sd and the final log10 sd
- * against one swept parameter (T when swept), a line per value of a second, exact theory dashed,
- * and a panel per setting of all the others (any number of them, the regime included).
+ * (and each family metric where some point is at d > 1) against one swept parameter (T when
+ * swept), a line per value of a second, exact theory dashed, and a panel per setting of all the
+ * others (any number of them, the regime included).
  */
 import fs from 'node:fs';
 import path from 'node:path';
