@@ -384,6 +384,20 @@ export function metricZ(
   return { z: (st.mean - t.mean) / se, cell: null, reason: null };
 }
 
+/**
+ * The table cell of a left-out metric z, from its sentence in summary.json's `z.reasons` (which
+ * keeps no cells): `E < N`, `E = 1`, `heavy tail` or `n/a`, as metricZ and the scalar rules that
+ * alignMetricZ copies (src/zscore.ts) give them. A sweep's table reads it off each point's summary.
+ */
+export function metricZCell(reason: string | undefined): string {
+  if (reason === undefined) return 'n/a';
+  if (reason.includes('one experiment')) return 'E = 1';
+  const need = /E ≥ (\d+)|at least (\d+) experiments|\(at least (\d+)\)|used from E = (\d+)/.exec(reason);
+  if (need !== null) return `E < ${need[1] ?? need[2] ?? need[3] ?? need[4]}`;
+  if (/heavy-tailed|far from normal|overflows a double/.test(reason)) return 'heavy tail';
+  return 'n/a';
+}
+
 /** The family's metrics at recorded row `r`; `scratch` is Float64Array(E), overwritten. */
 export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch: Float64Array): MetricRow {
   const spec = out.spec;

@@ -15,6 +15,7 @@ import { provenance, toolVersion, type Provenance } from './provenance.js';
 import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
+import { familyOf } from './families/index.js';
 import { allTrajectoryColumns, csvNumber, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -39,6 +40,8 @@ export interface FinishedPoint {
   /** trajectory.csv's final row without its generation cell, as the exact text of each cell, in RUN_COLUMNS order. */
   cells: string[];
   wallSeconds: number | null;
+  /** Family metric name → why its final z is left out (summary.json's `z.reasons`), where it is. */
+  metricZReasons: Record<string, string>;
 }
 
 /** A cell of a finished point's final row, by trajectory column name, as a number (NA → NaN). */
@@ -212,7 +215,13 @@ export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
     if (cells.length !== columns.length || cells[0] !== String(p.spec.generations)) return null;
     const wall = ((doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'];
     const byName = new Map(columns.map((c, i) => [c, cells[i]!]));
-    return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null };
+    const reasons = (((doc['z'] ?? {}) as Record<string, unknown>)['reasons'] ?? {}) as Record<string, unknown>;
+    const metricZReasons: Record<string, string> = {};
+    for (const def of familyOf(p.spec.model).metrics) {
+      const why = reasons[def.name];
+      if (typeof why === 'string') metricZReasons[def.name] = why;
+    }
+    return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null, metricZReasons };
   } catch {
     return null;
   }

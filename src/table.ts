@@ -1,7 +1,8 @@
 /**
  * Publication tables of a sweep (or a single run): reads the result files, then renders the final
- * sd and log10 sd beside theory with standard errors and z-scores as LaTeX (booktabs), a GitHub
- * Markdown table or a tidy CSV, with a chosen number of significant digits.
+ * sd and log10 sd (and the family metrics where a row has no scalar sd summary) beside theory with
+ * standard errors and z-scores as LaTeX (booktabs), a GitHub Markdown table or a tidy CSV, with a
+ * chosen number of significant digits.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { RuntimeError, UsageError } from './errors.js';
 import { SWEEP_FLAG_NAMES } from './grid.js';
 import { readResultDocument, SUMMARY_FILE } from './results.js';
 import { SWEEP_COLUMNS, SWEEP_CSV, SWEEP_FILE, SWEEP_KIND } from './sweep.js';
+import { familyNames, familyOf } from './families/index.js';
+import type { MetricDef } from './families/types.js';
 
 export type TableFormat = 'latex' | 'markdown' | 'csv';
 export const TABLE_FORMATS: readonly TableFormat[] = ['latex', 'markdown', 'csv'];
@@ -30,6 +33,18 @@ export interface TableRow {
   theoryLog10SdMean: number;
   zSd: number;
   zLog10Sd: number;
+  /** Whether the point has its family's scalar sd summary (the sd columns above are NaN where not). */
+  scalar: boolean;
+  /** The family's metrics at the final generation, by column stem (mean_sq_err, …). */
+  metrics: Record<string, MetricCells>;
+}
+
+/** A family metric's final mean, the s.e. its z uses, theory's expectation and the z (NaN where unknown or left out). */
+export interface MetricCells {
+  mean: number;
+  se: number;
+  theory: number;
+  z: number;
 }
 
 /** What a table shows. */
@@ -44,6 +59,10 @@ export interface TableData {
   rows: TableRow[];
   /** Points in the sweep (finished or not). */
   total: number;
+  /** Whether the sd columns are shown: some row has the scalar sd summary, or no row has metrics to show instead. */
+  scalar: boolean;
+  /** The family metrics shown after the sd columns: those of every family lacking its scalar summary in some row. */
+  metrics: MetricDef[];
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
@@ -120,12 +139,20 @@ function readSweepTable(dir: string): TableData {
       theoryLog10SdMean: csvCell(at(cells, 'theory_log10_sd_mean')),
       zSd: csvCell(at(cells, 'z_sd_mean')),
       zLog10Sd: csvCell(at(cells, 'z_log10_sd_mean')),
+      scalar: !Number.isNaN(csvCell(at(cells, 'sd_mean'))),
+      metrics: Object.fromEntries(
+        defsOf(params['model']).map((d) => {
+          const c = (stem: string) => csvCell(at(cells, stem));
+          const se = standardError(c(`theory_${d.column}_sd`), c(`${d.column}_sd`), E);
+          return [d.column, { mean: c(`${d.column}_mean`), se, theory: c(`theory_${d.column}_mean`), z: c(`z_${d.column}_mean`) }];
+        }),
+      ),
     };
   });
   let columns = SWEEP_FLAG_NAMES.filter((f) => varying.includes(f));
   if (replicates > 1) columns.push('replicate');
   if (columns.length === 0) columns = ['samples', 'generations'];
-  return { source: dir, kind: 'sweep', columns, fixed: fixedParams(rows, columns), rows, total };
+  return { source: dir, kind: 'sweep', columns, fixed: fixedParams(rows, columns), rows, total, ...shownBlocks(rows) };
 }
 
 function readRunTable(dir: string): TableData {
@@ -154,9 +181,38 @@ function readRunTable(dir: string): TableData {
     theoryLog10SdMean: num(theory['log10Sd']?.['mean']),
     zSd: num(z['sdMean']),
     zLog10Sd: num(z['log10SdMean']),
+    scalar: Number.isFinite(num(sd['mean'])),
+    metrics: Object.fromEntries(
+      defsOf(params['model']).map((d) => {
+        const f = (final[d.name] ?? {}) as Record<string, unknown>;
+        const t = theory[d.name] ?? null;
+        const se = standardError(num(t?.['sd']), num(f['sd']), E);
+        return [d.column, { mean: num(f['mean']), se, theory: num(t?.['mean']), z: num(z[d.name]) }];
+      }),
+    ),
   };
   const columns = ['samples', 'generations'];
-  return { source: dir, kind: 'run', columns, fixed: fixedParams([row], columns), rows: [row], total: 1 };
+  return { source: dir, kind: 'run', columns, fixed: fixedParams([row], columns), rows: [row], total: 1, ...shownBlocks([row]) };
+}
+
+/** A row's family metrics (none for a model this collapse does not know). */
+function defsOf(model: string | undefined): readonly MetricDef[] {
+  const name = model ?? familyNames()[0]!;
+  return familyNames().includes(name) ? familyOf(name).metrics : [];
+}
+
+/**
+ * Which blocks a table shows: the sd columns where some row has the scalar summary, and the
+ * metrics of every family that lacks it in some row (the Gaussian at d > 1), in registry order. A
+ * table of scalar rows only is the table of before, column for column.
+ */
+function shownBlocks(rows: readonly TableRow[]): { scalar: boolean; metrics: MetricDef[] } {
+  const metrics: MetricDef[] = [];
+  for (const r of rows) {
+    if (r.scalar) continue;
+    for (const d of defsOf(r.params['model'])) if (!metrics.some((e) => e.column === d.column)) metrics.push(d);
+  }
+  return { scalar: metrics.length === 0 || rows.some((r) => r.scalar), metrics };
 }
 
 /** Reads DIR/sweep.json + sweep.csv, or a single run's DIR/summary.json (a one-row table). */
@@ -243,6 +299,18 @@ const STAT_HEADERS: Record<TableFormat, string[]> = {
 };
 const WORD_PARAMS = new Set(['rng', 'regime', 'method']);
 
+/** The four headers of a family metric's columns. */
+function metricHeaders(d: MetricDef, format: TableFormat): string[] {
+  if (format === 'latex') return [`mean $${d.tex}$`, 's.e.', 'theory', '$z$'];
+  if (format === 'markdown') return [`mean ${d.label}`, '± s.e.', 'theory', 'z'];
+  return [`${d.column}_mean`, `${d.column}_mean_se`, `theory_${d.column}_mean`, `z_${d.column}_mean`];
+}
+
+/** Every statistic header of a table, in column order. */
+function statHeaders(data: TableData, format: TableFormat): string[] {
+  return [...(data.scalar ? STAT_HEADERS[format] : []), ...data.metrics.flatMap((d) => metricHeaders(d, format))];
+}
+
 function paramHeader(name: string, format: TableFormat): string {
   if (format === 'csv') return name;
   const h = PARAM_HEADERS[name];
@@ -264,17 +332,24 @@ function zCell(z: number, format: TableFormat): string {
 /** The cells of one row, in column order. s.e. to 2 significant digits, z to 2 decimals. */
 function rowCells(data: TableData, r: TableRow, digits: number, format: TableFormat): string[] {
   const f = (x: number, log10?: number) => formatNumber(x, digits, format, log10);
-  return [
-    ...data.columns.map((c) => paramCell(c, r.params[c], format)),
-    f(r.sdMean, r.sdMeanLog10),
-    formatNumber(r.sdSe, 2, format, r.sdSeLog10),
-    f(r.theorySdMean, r.theorySdMeanLog10),
-    zCell(r.zSd, format),
-    f(r.log10SdMean),
-    formatNumber(r.log10SdSe, 2, format),
-    f(r.theoryLog10SdMean),
-    zCell(r.zLog10Sd, format),
-  ];
+  const sd = data.scalar
+    ? [
+        f(r.sdMean, r.sdMeanLog10),
+        formatNumber(r.sdSe, 2, format, r.sdSeLog10),
+        f(r.theorySdMean, r.theorySdMeanLog10),
+        zCell(r.zSd, format),
+        f(r.log10SdMean),
+        formatNumber(r.log10SdSe, 2, format),
+        f(r.theoryLog10SdMean),
+        zCell(r.zLog10Sd, format),
+      ]
+    : [];
+  const metrics = data.metrics.flatMap((d) => {
+    const m = r.metrics[d.column];
+    if (m === undefined) return [STYLES[format].na, STYLES[format].na, STYLES[format].na, STYLES[format].na];
+    return [f(m.mean), formatNumber(m.se, 2, format), f(m.theory), zCell(m.z, format)];
+  });
+  return [...data.columns.map((c) => paramCell(c, r.params[c], format)), ...sd, ...metrics];
 }
 
 function fixedText(data: TableData, format: 'latex' | 'markdown'): string {
@@ -286,12 +361,12 @@ function fixedText(data: TableData, format: 'latex' | 'markdown'): string {
 
 /** Renders `data` in `format` with `digits` significant digits for the means and theory. */
 export function renderTable(data: TableData, format: TableFormat, digits = 4): string {
-  const header = [...data.columns.map((c) => paramHeader(c, format)), ...STAT_HEADERS[format]];
+  const header = [...data.columns.map((c) => paramHeader(c, format)), ...statHeaders(data, format)];
   const body = data.rows.map((r) => rowCells(data, r, digits, format));
   const what = `${data.kind === 'sweep' ? `sweep of ${data.total} points` : 'run'} in ${data.source}`;
   if (format === 'csv') return [header, ...body].map((r) => r.join(',')).join('\n') + '\n';
   if (format === 'markdown') {
-    const align = [...data.columns.map((c) => (WORD_PARAMS.has(c) ? ':---' : '---:')), ...STAT_HEADERS.markdown.map(() => '---:')];
+    const align = [...data.columns.map((c) => (WORD_PARAMS.has(c) ? ':---' : '---:')), ...statHeaders(data, 'markdown').map(() => '---:')];
     const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
     const fixed = fixedText(data, 'markdown');
     return [
@@ -302,7 +377,7 @@ export function renderTable(data: TableData, format: TableFormat, digits = 4): s
       '',
     ].join('\n');
   }
-  const spec = [...data.columns.map((c) => (WORD_PARAMS.has(c) ? 'l' : 'r')), ...STAT_HEADERS.latex.map(() => 'r')].join('');
+  const spec = [...data.columns.map((c) => (WORD_PARAMS.has(c) ? 'l' : 'r')), ...statHeaders(data, 'latex').map(() => 'r')].join('');
   const fixed = fixedText(data, 'latex');
   return [
     `% collapse table: ${what}; final generation; s.e. = sd/sqrt(E) with theory's sd where known, else the simulated one; z = (simulated - theory)/s.e.`,

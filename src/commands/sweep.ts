@@ -5,7 +5,10 @@
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import { expandGrid, MAX_AXIS, type Grid, type RawGridFlags } from '../grid.js';
+import { expandGrid, MAX_AXIS, type Grid, type GridPoint, type RawGridFlags } from '../grid.js';
+import { familyOf } from '../families/index.js';
+import type { MetricDef } from '../families/types.js';
+import { metricZCell } from '../summary.js';
 import { Progress, resolveProgress } from '../progress.js';
 import { estimateSeconds, longNotice } from '../estimate.js';
 import { canonicalSpec, type RunSpec } from '../spec.js';
@@ -92,18 +95,53 @@ const MAX_TABLE_ROWS = 200;
 
 /** The compact human table: one line per point (the first `limit`), the params that vary, the final sd beside theory. */
 export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = grid.points.length): string {
+  const shown = grid.points.slice(0, limit);
+  const defs = metricDefs(shown);
+  const scalar = defs.length === 0 || shown.some((p) => familyOf(p.spec.model).hasSdSummary(p.spec));
+  const tables: string[] = [];
+  if (scalar) tables.push(sdTable(grid, done, shown));
+  if (defs.length > 0) tables.push(metricTable(grid, done, shown, defs));
+  return tables.join('\n\n');
+}
+
+/**
+ * The family metrics a sweep's table shows: those of every family that lacks its scalar sd summary
+ * at some shown point (the Gaussian at d > 1), in registry order; none where every point has it.
+ */
+function metricDefs(points: readonly GridPoint[]): MetricDef[] {
+  const defs: MetricDef[] = [];
+  for (const p of points) {
+    const family = familyOf(p.spec.model);
+    if (family.hasSdSummary(p.spec)) continue;
+    for (const d of family.metrics) if (!defs.some((e) => e.column === d.column)) defs.push(d);
+  }
+  return defs;
+}
+
+/** Rows of cells as right-aligned columns with a rule under the header row(s). */
+function aligned(header: string[][], rows: string[][]): string {
+  const all = [...header, ...rows];
+  const widths = all[all.length - 1]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd();
+  return [...header.map(line), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function sdTable(grid: Grid, done: readonly FinishedPoint[], shown: readonly GridPoint[]): string {
   const cols = [...grid.varying];
   const header = ['point', ...(grid.replicates > 1 ? ['replicate'] : []), ...cols, 'sd: mean', 'theory', 'log10 sd: mean', 'theory', 'z'];
-  const rows: string[][] = [header];
-  for (const p of grid.points.slice(0, limit)) {
+  const rows: string[][] = [];
+  for (const p of shown) {
     const f = done[p.index]!;
     const c = canonicalSpec(p.spec);
+    const lead = [String(p.index), ...(grid.replicates > 1 ? [String(p.replicate)] : []), ...cols.map((k) => String(c[k]))];
+    if (!familyOf(p.spec.model).hasSdSummary(p.spec)) {
+      rows.push([...lead, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']); // see the metric table
+      continue;
+    }
     const z = finalValue(f, 'z_log10_sd_mean');
     const why = Number.isNaN(z) ? zOmissionCell(p.spec) : '';
     rows.push([
-      String(p.index),
-      ...(grid.replicates > 1 ? [String(p.replicate)] : []),
-      ...cols.map((k) => String(c[k])),
+      ...lead,
       tiny(finalValue(f, 'sd_mean'), finalValue(f, 'sd_mean_log10')),
       tiny(finalValue(f, 'theory_sd_mean'), finalValue(f, 'theory_sd_mean_log10')),
       fmt(finalValue(f, 'log10_sd_mean')),
@@ -111,10 +149,75 @@ export function sweepTable(grid: Grid, done: readonly FinishedPoint[], limit = g
       Number.isNaN(z) ? why : fmt(z, 3),
     ]);
   }
-  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd());
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return lines.join('\n');
+  return aligned([header], rows);
+}
+
+/**
+ * The family metrics' block: per point and metric the final mean, theory's expectation and the z
+ * (or the cell saying why it is left out, from the point's z.reasons), under a header naming each
+ * metric by its column stem in sweep.csv.
+ */
+function metricTable(grid: Grid, done: readonly FinishedPoint[], shown: readonly GridPoint[], defs: readonly MetricDef[]): string {
+  const cols = [...grid.varying];
+  const lead = ['point', ...(grid.replicates > 1 ? ['replicate'] : []), ...cols];
+  const sub = [...lead, ...defs.flatMap(() => ['mean', 'theory', 'z'])];
+  const rows: string[][] = [];
+  for (const p of shown) {
+    const f = done[p.index]!;
+    const c = canonicalSpec(p.spec);
+    const has = new Set(familyOf(p.spec.model).metrics.map((d) => d.column));
+    const cells = [String(p.index), ...(grid.replicates > 1 ? [String(p.replicate)] : []), ...cols.map((k) => String(c[k]))];
+    for (const d of defs) {
+      if (!has.has(d.column)) {
+        cells.push('n/a', 'n/a', 'n/a');
+        continue;
+      }
+      const mean = finalValue(f, `${d.column}_mean`);
+      const th = finalValue(f, `theory_${d.column}_mean`);
+      const z = finalValue(f, `z_${d.column}_mean`);
+      cells.push(
+        Number.isNaN(mean) ? 'NA' : fmt(mean),
+        Number.isNaN(th) ? 'n/a' : fmt(th),
+        Number.isNaN(z) ? metricZCell(f.metricZReasons[d.name]) : fmt(z, 3),
+      );
+    }
+    rows.push(cells);
+  }
+  return alignedGrouped(sub, rows, lead.length, defs.map((d) => d.column));
+}
+
+/** Like aligned, under a first header row naming each group of three columns (right-aligned over it). */
+function alignedGrouped(sub: string[], rows: string[][], leadCount: number, groups: readonly string[]): string {
+  const all = [sub, ...rows];
+  const widths = sub.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  groups.forEach((g, k) => {
+    const i = leadCount + 3 * k;
+    const span = widths[i]! + widths[i + 1]! + widths[i + 2]! + 4;
+    if (g.length > span) widths[i] = widths[i]! + g.length - span;
+  });
+  const line = (r: string[]) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd();
+  let top = widths.slice(0, leadCount).map((w) => ' '.repeat(w)).join('  ');
+  groups.forEach((g, k) => {
+    const i = leadCount + 3 * k;
+    const span = widths[i]! + widths[i + 1]! + widths[i + 2]! + 4;
+    top += (top.length > 0 ? '  ' : '') + g.padStart(span);
+  });
+  return [top.trimEnd(), line(sub), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** What the z columns of the printed tables are. */
+function zNotes(shown: readonly GridPoint[]): string[] {
+  const metrics = metricDefs(shown).length > 0;
+  const scalar = !metrics || shown.some((p) => familyOf(p.spec.model).hasSdSummary(p.spec));
+  return [
+    ...(scalar ? ['z: (simulated − theory) / s.e. of the mean log10 sd'] : []),
+    ...(metrics
+      ? [
+          `${scalar ? 'metrics: ' : ''}final mean and exact expectation of each metric; z: (mean − theory) / s.e. (theory's sd where known, else the simulated one); ` +
+            'where a z is left out the cell says why (z.reasons in points/<spec hash>/summary.json)',
+        ]
+      : []),
+  ];
 }
 
 function footer(grid: Grid, out: SweepOutcome, workers: number, dir: string): string {
@@ -237,7 +340,7 @@ function report(
     sweepTable(grid, outcome.done, shown.length),
     ...(more > 0 ? [`… ${more} more points in ${path.join(dir, SWEEP_CSV)} (collapse table ${dir} shows them all)`] : []),
     '',
-    'z: (simulated − theory) / s.e. of the mean log10 sd',
+    ...zNotes(shown),
     footer(grid, outcome, workers, dir),
     '',
   ].join('\n');

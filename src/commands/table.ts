@@ -1,6 +1,7 @@
 /**
  * `collapse table DIR`: a sweep's (or a run's) final sd and log10 sd beside theory, with standard
- * errors and z-scores, as a LaTeX booktabs tabular, a GitHub Markdown table or a tidy CSV.
+ * errors and z-scores (and each family metric where a row is at d > 1), as a LaTeX booktabs
+ * tabular, a GitHub Markdown table or a tidy CSV.
  */
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
@@ -30,7 +31,7 @@ export function tableCommand(argv: ArgumentsCamelCase<TableArgs>): void {
 export function registerTable<T>(y: Argv<T>): Argv<T> {
   return y.command(
     'table <dir>',
-    "Print a sweep's (or a run's) final sd and log10 sd beside theory as LaTeX, Markdown or CSV",
+    "Print a sweep's (or a run's) final sd and log10 sd (and family metrics at d > 1) beside theory as LaTeX, Markdown or CSV",
     (b) => {
       const c = b
         .positional('dir', { type: 'string', describe: 'a sweep directory (sweep.json + sweep.csv) or a run directory (summary.json)' })
@@ -42,7 +43,9 @@ export function registerTable<T>(y: Argv<T>): Argv<T> {
           "sd/√E (theory's sd where the regime has one, as the z-score uses; else the simulated sd), the exact E[s_T] " +
           'and the z-score, and the same for log10 sd. Values below 1e-3 or at least 10^digits ' +
           'print in scientific notation (LaTeX: $1.23\\times10^{-5}$); a mean that underflowed a double prints from its log10; ' +
-          'n/a (CSV: NA) marks a regime without that theory. Parameters equal in every row are listed in a comment.',
+          'n/a (CSV: NA) marks a regime without that theory. Parameters equal in every row are listed in a comment. ' +
+          'Where some row is at --dim above 1, each family metric (mean_sq_err, trace_ratio, log10_det_ratio, w2sq) adds ' +
+          'the same four columns (mean, s.e., theory, z), and the sd columns are left out if no row has them.',
       );
     },
     (argv) => tableCommand(argv as ArgumentsCamelCase<TableArgs>),

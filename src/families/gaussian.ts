@@ -15,18 +15,18 @@ import { GAUSSIAN_METRICS } from '../../workers/families/gaussian.js';
 /** The largest --dim: a d×d factor per experiment in flight and O(d³) per generation. */
 export const MAX_DIM = 1000;
 
-const LABELS: Record<(typeof GAUSSIAN_METRICS)[number], [string, string]> = {
-  meanSqErr: ['mean_sq_err', '‖μ̂ − μ0‖²'],
-  traceRatio: ['trace_ratio', 'tr Σ̂ / tr Σ0'],
-  log10DetRatio: ['log10_det_ratio', 'log10 det Σ̂ − log10 det Σ0'],
-  w2sq: ['w2sq', 'W2² to original'],
+const LABELS: Record<(typeof GAUSSIAN_METRICS)[number], [column: string, label: string, tex: string]> = {
+  meanSqErr: ['mean_sq_err', '‖μ̂ − μ0‖²', '\\lVert\\hat\\mu-\\mu_0\\rVert^2'],
+  traceRatio: ['trace_ratio', 'tr Σ̂ / tr Σ0', '\\mathrm{tr}\\,\\hat\\Sigma/\\mathrm{tr}\\,\\Sigma_0'],
+  log10DetRatio: ['log10_det_ratio', 'log10 det Σ̂ − log10 det Σ0', '\\log_{10}\\det\\hat\\Sigma-\\log_{10}\\det\\Sigma_0'],
+  w2sq: ['w2sq', 'W2² to original', 'W_2^2'],
 };
 
 /** At d = 1, tr Σ̂ / tr Σ0 = s²/s0² and W2² are the scalar summary's sd² and W2²: their z follow its rules. */
 const SCALAR_Z: Partial<Record<(typeof GAUSSIAN_METRICS)[number], MetricDef['scalarZ']>> = { traceRatio: 'sdSqMean', w2sq: 'w2sqMean' };
 const METRICS: readonly MetricDef[] = GAUSSIAN_METRICS.map((name) => {
   const z = SCALAR_Z[name];
-  return { name, column: LABELS[name][0], label: LABELS[name][1], ...(z !== undefined ? { scalarZ: z } : {}) };
+  return { name, column: LABELS[name][0], label: LABELS[name][1], tex: LABELS[name][2], positive: name !== 'log10DetRatio', ...(z !== undefined ? { scalarZ: z } : {}) };
 });
 
 function dim(spec: Pick<RunSpec, 'modelParams'>): number {

@@ -27,6 +27,13 @@ export interface MetricDef {
   column: string;
   /** One line for the human table. */
   label: string;
+  /** The metric in LaTeX math (collapse table --format latex), without the dollar signs. */
+  tex: string;
+  /**
+   * Positive by construction (a ratio, a squared distance), so that figures may draw it on a log
+   * axis and its mean, like E[s_T], may rest on rare chains; a metric that is itself a log is not.
+   */
+  positive: boolean;
   /**
    * Where the family has its scalar sd summary (d = 1 for the Gaussian), the scalar z that tests
    * the same mean (a metric that is a fixed multiple of the scalar statistic): this metric's z is

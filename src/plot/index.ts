@@ -54,7 +54,8 @@ export function directoryKind(dir: string): 'run' | 'sweep' {
  * Renders the figures of the run or sweep directory `dir` into `dir/figures/` as `<name>.vl.json`
  * plus `<name>.svg`, `<name>.png` and `<name>.pdf` as requested, each written atomically (an
  * image in a format not requested is removed: it would show an older figure). Returns the written
- * paths in order. Run: sd-trajectory, final-log10sd. Sweep: sweep-sd, sweep-log10sd.
+ * paths in order. Run: sd-trajectory, final-log10sd (at d > 1: metric-<column>). Sweep: sweep-sd,
+ * sweep-log10sd, and sweep-<column> per family metric where some point is at d > 1.
  */
 export async function plotDirectory(dir: string, opts: PlotOptions = {}): Promise<string[]> {
   const formats = opts.formats ?? IMAGE_FORMATS;

@@ -75,6 +75,33 @@ const LOG_SERIES = {
 } as const;
 
 /**
+ * The legend of a figure with a p05–p95 band and lines: one legend, the lines', whose colour domain
+ * lists the band too (drawn with a fixed colour); its symbols take their shape, fill and dash from
+ * the entry (a square for the band, a dashed stroke for theory).
+ */
+function bandLegend(domain: readonly string[], theoryName: string, bandColor: string, width: number): Record<string, unknown> {
+  const isBand = `datum.value === '${SERIES.band}'`;
+  const isTheory = `datum.value === '${theoryName}'`;
+  return {
+    title: null,
+    columns: legendColumns(domain, width),
+    symbolType: 'stroke',
+    encoding: {
+      symbols: {
+        opacity: { value: 1 },
+        shape: { condition: { test: isBand, value: 'square' }, value: 'stroke' },
+        fill: { condition: { test: isBand, value: bandColor }, value: 'transparent' },
+        fillOpacity: { condition: { test: isBand, value: 0.35 }, value: 1 },
+        strokeOpacity: { condition: { test: isBand, value: 0 }, value: 1 },
+        // a plain value: Vega sizes legend entries from it
+        strokeWidth: { value: 2.5 },
+        strokeDash: { condition: { test: isTheory, value: [5, 3] }, value: [1, 0] },
+      },
+    },
+  };
+}
+
+/**
  * The sd-trajectory figure. Generation 0 (the original distribution, sd = σ₀ in every
  * experiment) is added in front of the recorded rows so that every curve starts at σ₀. When any
  * plotted value is 0 or below 1e-300 (or not finite), the figure plots log10 values on a linear
@@ -371,7 +398,14 @@ export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number
   const colors = ['#56B4E9', '#0072B2', '#D55E00', '#000000'];
   const spec = {
     $schema: VL_SCHEMA,
-    title: figureTitle(`${def.label} over generations, ${regimeName(info.params)}`, [...settingsParts(info.params), ...(hasTheory ? [] : ['no closed form for its expectation'])], width),
+    title: figureTitle(
+      `${def.label} over generations, ${regimeName(info.params)}`,
+      [
+        ...settingsParts(info.params),
+        ...(hasTheory ? [] : ['no closed form for its expectation']),
+      ],
+      width,
+    ),
     width,
     height: Math.round(width * ASPECT),
     autosize: { type: 'fit', contains: 'padding' },
@@ -387,7 +421,7 @@ export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number
         encoding: {
           x,
           y: { field: 'y', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal' as const, scale: { domain, range: colors.slice(0, domain.length) }, legend: { title: null, columns: legendColumns(domain, width) } },
+          color: { field: 'series', type: 'nominal' as const, scale: { domain, range: colors.slice(0, domain.length) }, legend: bandLegend(domain, names.theory, colors[0]!, width) },
           strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['solid', 'dashed'], range: [[1, 0], [5, 3]] }, legend: null },
         },
       },

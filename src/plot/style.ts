@@ -337,18 +337,26 @@ export function logAxis(values: readonly number[]): Record<string, unknown> {
 
 /**
  * Ticks for a symlog axis of log10 values spanning many decades (0, ±1, ±10, ±100 …): the
- * powers of ten within [lo, hi] in magnitude from 10 × `constant` up, and 0 when it is inside.
+ * powers of ten within [lo, hi] in magnitude from `constant` up (10 × `constant` and 0 where 0 is inside);
+ * 1-2-5 × 10^k where those are fewer than three (−50, −20, −10 over −62 … −1).
  */
 export function symlogTicks(lo: number, hi: number, constant: number): number[] {
-  const out: number[] = [];
   const top = Math.max(Math.abs(lo), Math.abs(hi));
-  const mags: number[] = [];
-  // from 10 × constant: ticks at ±constant would crowd the one at 0
-  for (let k = Math.ceil(Math.log10(constant) - 1e-9) + 1; 10 ** k <= top * (1 + 1e-9); k++) mags.push(Number((10 ** k).toPrecision(12)));
-  for (const m of [...mags].reverse()) if (-m >= lo) out.push(-m);
-  if (lo <= 0 && hi >= 0) out.push(0);
-  for (const m of mags) if (m <= hi) out.push(m);
-  return out;
+  // 1-2-5 per decade where the decades alone give fewer than three ticks (all values on one side of 0)
+  for (const mantissas of [[1], [1, 2, 5]]) {
+    const out: number[] = [];
+    const mags: number[] = [];
+    // from 10 × constant where 0 is inside: ticks at ±constant would crowd the one at 0
+    const zero = lo <= 0 && hi >= 0;
+    for (let k = Math.ceil(Math.log10(constant) - 1e-9) + (zero ? 1 : 0); 10 ** k <= top * (1 + 1e-9); k++) {
+      for (const m of mantissas) if (m * 10 ** k <= top * (1 + 1e-9)) mags.push(Number((m * 10 ** k).toPrecision(12)));
+    }
+    for (const m of [...mags].reverse()) if (-m >= lo && -m <= hi) out.push(-m);
+    if (zero) out.push(0);
+    for (const m of mags) if (m <= hi && m >= lo) out.push(m);
+    if (out.length >= 3 || mantissas.length > 1) return out;
+  }
+  return [];
 }
 
 /** Lowest and highest finite value of `xs` ([NaN, NaN] for none); a loop, so any length works. */

@@ -1,12 +1,15 @@
 /**
  * Figures of a sweep directory (sweep.csv, one row per point): the final sd and the final log10 sd
- * against one swept parameter (T when swept), a line per value of a second, exact theory dashed,
- * and a panel per setting of all the others (any number of them, the regime included).
+ * (and each family metric where some point is at d > 1) against one swept parameter (T when
+ * swept), a line per value of a second, exact theory dashed, and a panel per setting of all the
+ * others (any number of them, the regime included).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { RuntimeError, UsageError } from '../errors.js';
+import { allFamilies, familyNames, familyOf } from '../families/index.js';
+import type { MetricDef } from '../families/types.js';
 import { readResultDocument } from '../results.js';
 import { numberCell, readCsv, type Table } from './csv.js';
 import type { Figure } from './render.js';
@@ -79,6 +82,17 @@ export interface SweepPoint {
   experiments: number;
   sd: { mean: number | null; se: number | null; log10Mean: number | null; theory: number | null; theoryLog10: number | null };
   log10Sd: { mean: number | null; se: number | null; theory: number | null; sd: number | null; theorySd: number | null };
+  /** Whether every row of the point has its family's scalar sd summary (sd_mean is not NA). */
+  scalar: boolean;
+  /** The family metrics' final values by column stem, where sweep.csv has them. */
+  metrics: Record<string, MetricPoint>;
+}
+
+/** A family metric at a point: pooled mean and its s.e., theory's expectation, and the spread of its log10. */
+export interface MetricPoint {
+  mean: number | null;
+  se: number | null;
+  theory: number | null;
 }
 
 function cellValue(param: string, cell: string, where: string): string | number | null {
@@ -145,6 +159,10 @@ export function sweepPoints(t: Table): SweepPoint[] {
     return i;
   };
   const pIdx = SWEEP_PARAMS.map((p) => [p, idx(p)] as const);
+  // every registered family's metrics that this sweep.csv has columns for
+  const metricStems = [...new Set(allFamilies().flatMap((f) => f.metrics.map((d) => d.column)))].filter((c) =>
+    [`${c}_mean`, `${c}_sd`, `theory_${c}_mean`].every((n) => t.columns.includes(n)),
+  );
   const num = (r: string[], k: number, name: string) => numberCell(r[idx(name)]!, `${t.file} line ${k + 2}, column ${name}`);
   const groups = new Map<string, { rows: string[][]; lines: number[] }>();
   t.rows.forEach((r, k) => {
@@ -167,6 +185,11 @@ export function sweepPoints(t: Table): SweepPoint[] {
     const parts = rows.map((r, j) => ({ r, k: lines[j]!, n: num(r, lines[j]!, 'experiments') ?? 0 }));
     const sd = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, 'sd_mean'), sd: num(r, k, 'sd_sd') })));
     const l10 = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, 'log10_sd_mean'), sd: num(r, k, 'log10_sd_sd') })));
+    const metrics: Record<string, MetricPoint> = {};
+    for (const c of metricStems) {
+      const m = poolMeans(parts.map(({ r, k, n }) => ({ n, mean: num(r, k, `${c}_mean`), sd: num(r, k, `${c}_sd`) })));
+      metrics[c] = { ...m, theory: num(first, k0, `theory_${c}_mean`) };
+    }
     points.push({
       params,
       key,
@@ -184,6 +207,8 @@ export function sweepPoints(t: Table): SweepPoint[] {
         sd: l10.se !== null ? l10.se * Math.sqrt(parts.reduce((a, q) => a + q.n, 0)) : null,
         theorySd: num(first, k0, 'theory_log10_sd_sd'),
       },
+      scalar: parts.every(({ r, k }) => num(r, k, 'sd_mean') !== null),
+      metrics,
     });
   }
   return points;
@@ -295,7 +320,8 @@ interface Row {
   rare?: boolean;
 }
 
-type Quantity = 'sd' | 'log10sd';
+/** What a sweep figure plots: the final sd, the final log10 sd, or a family metric. */
+type Quantity = 'sd' | 'log10sd' | MetricDef;
 
 /**
  * The y scale of log10 values: linear, or symlog (linear within ±`constant` decades of 0,
@@ -323,9 +349,18 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
       lay.groups.reduce((c, g) => c || compareValues(a.params[g], b.params[g]), 0) ||
       compareValues(a.params[lay.x], b.params[lay.x]),
   );
+  const metric = typeof quantity === 'object' ? quantity : null;
   const useLog10 =
     quantity === 'sd' &&
     points.some((p) => [p.sd.mean, p.sd.theory].some((v) => v !== null && !(v >= TINY && v < Infinity)));
+  // a positive metric goes on a log axis while every value can be drawn there
+  const metricLog =
+    metric !== null &&
+    metric.positive &&
+    points.every((p) => {
+      const m = p.metrics[metric.column];
+      return m === undefined || [m.mean, m.theory].every((v) => v === null || !Number.isFinite(v) || v >= TINY);
+    });
   const rows: Row[] = [];
   let rareCount = 0;
   for (const p of sorted) {
@@ -335,7 +370,9 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     let y: number | null;
     let se: number | null;
     let th: number | null;
-    if (quantity === 'log10sd') [y, se, th] = [p.log10Sd.mean, p.log10Sd.se, p.log10Sd.theory];
+    const m = metric === null ? undefined : p.metrics[metric.column];
+    if (metric !== null) [y, se, th] = m === undefined ? [null, null, null] : [m.mean, m.se, m.theory];
+    else if (quantity === 'log10sd') [y, se, th] = [p.log10Sd.mean, p.log10Sd.se, p.log10Sd.theory];
     else if (useLog10) [y, se, th] = [p.sd.log10Mean, null, p.sd.theoryLog10];
     else [y, se, th] = [p.sd.mean, p.sd.se, p.sd.theory];
     if (y !== null && Number.isFinite(y)) {
@@ -344,6 +381,9 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
         r.lo = y - se;
         r.hi = y + se;
       }
+      // Not for the family metrics: the rule treats ln of the value as normal, which holds for s_T
+      // (a sum of T independent terms) but not for tr Σ̂ (its largest eigenvalue dominates; at
+      // n = 10, T = 100, d = 3, E = 400 the rule would flag from t = 19, and the mean meets E up to t ≈ 90).
       if (quantity === 'sd' && th !== null) {
         const k = meanCarriers(p.experiments, p.log10Sd.theorySd ?? p.log10Sd.sd);
         if (k !== null && k < CARRIERS_MIN) {
@@ -355,7 +395,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     }
     if (th !== null && Number.isFinite(th)) rows.push({ ...base, series: THEORY, y: th });
   }
-  const logY = quantity === 'sd' && !useLog10;
+  const logY = (quantity === 'sd' && !useLog10) || metricLog;
   let yScale: Record<string, unknown> = { zero: false };
   let yAxis: Record<string, unknown> = {};
   let symlog = false;
@@ -383,7 +423,8 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
       : groups.map((_, i) => viridis(i / (groups.length - 1)));
   const hasTheory = rows.some((r) => r.series === THEORY);
   const seriesDomain = hasTheory ? [simName, THEORY] : [simName];
-  const xValues = [...new Set(sorted.map((p) => p.params[lay.x]))];
+  // the x values drawn: a point with nothing to draw here (the sd of a d > 1 point) takes no tick
+  const xValues = [...new Set(rows.map((r) => r.x))];
   const xNums = xValues.filter((v): v is number => typeof v === 'number').sort((u, v) => u - v);
   const panels = [...new Set(rows.map((r) => r.panel))];
   const faceted = lay.panels.length > 0 && panels.length > 0;
@@ -401,8 +442,9 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
         axis: xAxis,
       }
     : { field: 'x', type: 'ordinal', title: PARAM_AXIS[lay.x] ?? lay.x, sort: xValues, scale: { padding: 0.4 } };
-  const yTitle =
-    quantity === 'log10sd'
+  const yTitle = metric !== null
+    ? `final ${metric.label}${logY ? ' (log scale)' : symlog ? ' (symlog)' : ''}`
+    : quantity === 'log10sd'
       ? `final log10 sd, log10 s_T${symlog ? ' (symlog)' : ''}`
       : useLog10
         ? `log10 of final sd s_T${symlog ? ' (symlog)' : ''}`
@@ -451,6 +493,15 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
       encoding: { x, y: { field: 'y', type: 'quantitative' }, color },
     });
   }
+  // theory as a short dash at each point too, so that a value known at a single point of a line
+  // (W2² at d = 1 only) is seen
+  if (metric !== null && hasTheory) {
+    layers.push({
+      transform: [{ filter: `datum.series === '${THEORY}'` }],
+      mark: { type: 'tick', orient: 'horizontal', thickness: 1.6, size: 12, opacity: 1 },
+      encoding: { x, y: { field: 'y', type: 'quantitative' }, color },
+    });
+  }
   // error bars, where there are any
   if (simName === SIM) {
     layers.splice(1, 0, {
@@ -464,7 +515,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   const first = sorted[0]?.params ?? {};
   const regimes = [...new Set(sorted.map((p) => String(p.params['regime'])))];
   const context = lay.panels.includes('regime') || lay.x === 'regime' ? '' : regimes.length === 1 ? `, ${regimes[0]} regime` : '';
-  const what = quantity === 'log10sd' ? 'Final log10 sd' : 'Final sd';
+  const what = metric !== null ? `Final ${metric.label}` : quantity === 'log10sd' ? 'Final log10 sd' : 'Final sd';
   const byWhat = faceted ? ` by ${lay.panels.map((p) => PARAM_SYMBOL[p] ?? p).join(' and ')}` : '';
   const notes = [
     ...(useLog10 ? ['log10 of the mean sd (sd below 1e-300)'] : []),
@@ -472,6 +523,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
     ...(rareCount > 0
       ? [`open points: E[s_T] rests on chains too rare for E runs, so the simulated mean misses it (typically low)`]
       : []),
+    ...(metric !== null && !rows.some((r) => r.series === THEORY) ? ['no closed form for its expectation'] : []),
   ];
   const title = figureTitle(`${what} against ${PARAM_SYMBOL[lay.x] ?? lay.x}${byWhat}${context}`, [...settingsParts(first, fixed), ...notes], width);
   // The plot must be at least as tall as the rotated y title, or the title overflows the figure.
@@ -499,7 +551,7 @@ function sweepFigure(points: readonly SweepPoint[], lay: SweepLayout, quantity: 
   } else {
     spec = { $schema: VL_SCHEMA, title, data: { values: rows }, width, height, autosize: { type: 'fit', contains: 'padding' }, layer: layers };
   }
-  const name = quantity === 'log10sd' ? 'sweep-log10sd' : 'sweep-sd';
+  const name = metric !== null ? `sweep-${metric.column}` : quantity === 'log10sd' ? 'sweep-log10sd' : 'sweep-sd';
   return fit ? { name, spec: spec as unknown as TopLevelSpec, fit } : { name, spec: spec as unknown as TopLevelSpec };
 }
 
@@ -520,9 +572,24 @@ function viridis(t: number): string {
   return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Both figures of a sweep directory. */
+/**
+ * The figures of a sweep directory: sweep-sd and sweep-log10sd where some point has the scalar sd
+ * summary, and a sweep-<metric> figure per metric of every family that lacks it at some point
+ * (the Gaussian at d > 1), drawn from every point with a finite value of that metric.
+ */
 export function sweepFigures(dir: string, width: number, x?: string): Figure[] {
   const points = sweepPoints(readSweep(dir));
   const lay = sweepLayout(points, x);
-  return [sweepFigure(points, lay, 'sd', width), sweepFigure(points, lay, 'log10sd', width)];
+  const defs: MetricDef[] = [];
+  for (const p of points) {
+    const model = typeof p.params['model'] === 'string' ? p.params['model'] : familyNames()[0]!;
+    if (p.scalar || !familyNames().includes(model)) continue;
+    for (const d of familyOf(model).metrics) if (!defs.some((e) => e.column === d.column)) defs.push(d);
+  }
+  const figures: Figure[] = [];
+  if (defs.length === 0 || points.some((p) => p.scalar)) figures.push(sweepFigure(points, lay, 'sd', width), sweepFigure(points, lay, 'log10sd', width));
+  for (const d of defs) {
+    if (points.some((p) => Number.isFinite(p.metrics[d.column]?.mean ?? NaN))) figures.push(sweepFigure(points, lay, d, width));
+  }
+  return figures;
 }
