@@ -4,7 +4,8 @@
  */
 import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
-import { BatchRunner, runTasks, runTasksInline, TaskError } from './pool.js';
+import { runTasks, runTasksInline, TaskError } from './pool.js';
+import { BatchRunner } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -40,19 +41,6 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
 }
 
 /**
- * dst[at … at + count) = src[from … from + count). A loop for short runs: a sweep's chunks are often
- * a single experiment, and a subarray view per row and metric (~10⁵ per 2000 such chunks) cost more
- * in allocation and collection than the copy.
- */
-function copyInto(dst: Float64Array, at: number, src: Float64Array, from: number, count: number): void {
-  if (count >= 64) {
-    dst.set(src.subarray(from, from + count), at);
-    return;
-  }
-  for (let e = 0; e < count; e++) dst[at + e] = src[from + e]!;
-}
-
-/**
  * Assembles a run's outcome from chunk results that arrive in any order: recorded values are copied
  * into place on arrival (so a result's buffers can be dropped at once), moments are merged strictly
  * in chunk order from an empty accumulator. Used by a single-machine run and by the merge of
@@ -81,11 +69,14 @@ class OutcomeBuilder {
 
   add(res: ChunkResult): void {
     const rows = this.moments.rows;
-    for (let r = 0; r < rows; r++) copyInto(this.lnSd[r]!, res.start, res.lnSd, r * res.count, res.count);
+    for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
     this.finalMean.set(res.finalMean, res.start);
     const plane = rows * res.count;
     this.metrics.forEach((perRow, k) => {
-      for (let r = 0; r < rows; r++) copyInto(perRow[r]!, res.start, res.metrics, k * plane + r * res.count, res.count);
+      for (let r = 0; r < rows; r++) {
+        const o = k * plane + r * res.count;
+        perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
+      }
     });
     this.draws += res.draws;
     this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
@@ -225,6 +216,17 @@ export interface SpecsHooks {
   onOutcome: (index: number, outcome: RunOutcome, startedAt: Date, seconds: number) => void;
 }
 
+/**
+ * Threads runSpecs starts for `specs` on `workers`: none when all of them together are less work
+ * than INLINE_WORK (they run on the calling thread, as one run of that size would, with no thread
+ * start-up), else `workers`, at most one per chunk.
+ */
+export function specsThreads(specs: readonly RunSpec[], workers: number): number {
+  if (specs.reduce((a, spec) => a + workOf(spec), 0) < INLINE_WORK) return 0;
+  const chunks = specs.reduce((a, spec) => a + Math.ceil(spec.experiments / chunkSize(spec)), 0);
+  return Math.max(1, Math.min(workers, chunks));
+}
+
 /** A spec whose chunks are being run: its merge, the chunks still out, when it started. */
 interface OpenSpec {
   built: OutcomeBuilder;
@@ -248,8 +250,7 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
   const plans = specs.map((spec) => planChunks(spec));
   const kernels = specs.map((spec) => kernelSpecOf(spec));
   const total = specs.reduce((a, spec) => a + workOf(spec), 0);
-  const chunkCount = plans.reduce((a, p) => a + p.length, 0);
-  const threads = total < INLINE_WORK ? 0 : Math.max(1, Math.min(workers, chunkCount));
+  const threads = specsThreads(specs, workers);
   const target = Math.min(BATCH_WORK, Math.ceil(total / (4 * Math.max(1, threads))));
   // two batches queued on each thread and two more ready: a thread never waits for the next one
   const maxInFlight = threads === 0 ? 1 : 2 * threads + 2;

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { BatchResult, ChunkResult, ChunkTask } from './protocol.js';
+import type { ChunkResult, ChunkTask } from './protocol.js';
+import type { BatchResult } from './protocol.js';
 
 /**
  * The compiled worker entry. From dist/src/pool.js it is dist/workers/task.js; when this file runs
@@ -75,24 +76,6 @@ export async function runTasks(
 }
 
 /**
- * Runs `tasks` one after another on the calling thread, through the same compiled task entry the
- * workers load, so results are identical to a pool run. For work too small to pay for starting
- * threads (about 0.1 s for two).
- */
-export async function runTasksInline(tasks: readonly ChunkTask[], onResult: (r: ChunkResult) => void): Promise<void> {
-  const mod = (await import(pathToFileURL(workerFile()).href)) as { default: (t: ChunkTask) => ChunkResult };
-  for (const t of tasks) {
-    let r: ChunkResult;
-    try {
-      r = mod.default(t);
-    } catch (err) {
-      throw new TaskError(t, err instanceof Error ? err.message : String(err));
-    }
-    onResult(r);
-  }
-}
-
-/**
  * Runs batches of chunk tasks (workers/task.ts runBatch) for as long as it is open: on `workers`
  * threads started once (a sweep's points share them, so no point pays for starting threads), or on
  * the calling thread with `workers` = 0. A batch resolves to its results in task order, or rejects
@@ -142,5 +125,23 @@ export class BatchRunner {
   /** Stops the threads; batches still running are abandoned. */
   async close(): Promise<void> {
     await this.pool?.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `tasks` one after another on the calling thread, through the same compiled task entry the
+ * workers load, so results are identical to a pool run. For work too small to pay for starting
+ * threads (about 0.1 s for two).
+ */
+export async function runTasksInline(tasks: readonly ChunkTask[], onResult: (r: ChunkResult) => void): Promise<void> {
+  const mod = (await import(pathToFileURL(workerFile()).href)) as { default: (t: ChunkTask) => ChunkResult };
+  for (const t of tasks) {
+    let r: ChunkResult;
+    try {
+      r = mod.default(t);
+    } catch (err) {
+      throw new TaskError(t, err instanceof Error ? err.message : String(err));
+    }
+    onResult(r);
   }
 }

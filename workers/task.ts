@@ -4,7 +4,8 @@
  * No I/O and no pool here; everything it needs arrives in the task.
  */
 import './jit.js';
-import type { BatchResult, ChunkResult, ChunkTask } from '../src/protocol.js';
+import type { ChunkResult, ChunkTask } from '../src/protocol.js';
+import type { BatchResult } from '../src/protocol.js';
 import { chunkMoments, NF } from '../src/stats.js';
 import { recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
