@@ -130,8 +130,12 @@ describe('runSweep writes each point when it completes', () => {
     const grid = expandGrid({ samples: '1000', generations: '20,400', experiments: '64', seed: '1,2' });
     const out = at('early');
     const seen: string[] = [];
+    let work = { done: 0, total: 1 };
+    const early: boolean[] = [];
     await runSweep(grid, out, 1, {
+      onWork: (done, total) => (work = { done, total }),
       onPoint: (p) => {
+        early.push(work.done < work.total / 2);
         const files = ['summary.json', 'trajectory.csv', 'finals.csv'].filter((f) => fs.existsSync(path.join(out, pointPath(p), f)));
         const later = grid.points.filter((q) => q.index > p.index && fs.existsSync(path.join(out, pointPath(q))));
         seen.push(`point ${p.index}: ${files.length} files, ${later.length} later points on disk`);
@@ -143,6 +147,8 @@ describe('runSweep writes each point when it completes', () => {
       'point 2: 3 files, 0 later points on disk',
       'point 3: 3 files, 0 later points on disk',
     ]);
+    // points 0 and 1 are 5% of the work: their files were written with most of the sweep still to run
+    expect(early.slice(0, 2)).toEqual([true, true]);
   });
 });
 
