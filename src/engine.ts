@@ -5,6 +5,7 @@
 import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
 import { runTasks, runTasksInline, TaskError } from './pool.js';
+import { BatchRunner } from './pool.js';
 import type { ChunkResult, ChunkTask } from './protocol.js';
 import { chunkFailed } from './errors.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -183,4 +184,177 @@ export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]
 export function kernelSpecOf(spec: RunSpec): ChunkTask['spec'] {
   const { experiments: _experiments, ...kernel } = spec;
   return kernel;
+}
+
+/**
+ * Work per batch of chunks that runSpecs sends as one task: about 25 ms of kernel time, so that a
+ * task's own round trip (~0.1–0.3 ms) costs ~1% even when every chunk is a single experiment.
+ */
+const BATCH_WORK = 2 ** 22;
+
+/** A spec of runSpecs that failed: a chunk (the RuntimeError of chunkFailed) or its onOutcome. */
+export class SpecFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+    /** Where it failed: running a chunk, or in onOutcome (whose error is passed on as it is). */
+    readonly stage: 'chunk' | 'outcome',
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** What runSpecs reports while it works. */
+export interface SpecsHooks {
+  /** After each batch: the work (workOf) done so far and the total, over all specs. */
+  onWork?: (done: number, total: number) => void;
+  /**
+   * Once per spec, as soon as its last chunk has arrived (in about spec order, not strictly), with
+   * its outcome, when its first chunk was sent and the seconds since. Runs on the calling thread
+   * while the pool goes on with the next specs' chunks.
+   */
+  onOutcome: (index: number, outcome: RunOutcome, startedAt: Date, seconds: number) => void;
+}
+
+/**
+ * Threads runSpecs starts for `specs` on `workers`: none when all of them together are less work
+ * than INLINE_WORK (they run on the calling thread, as one run of that size would, with no thread
+ * start-up), else `workers`, at most one per chunk.
+ */
+export function specsThreads(specs: readonly RunSpec[], workers: number): number {
+  if (specs.reduce((a, spec) => a + workOf(spec), 0) < INLINE_WORK) return 0;
+  const chunks = specs.reduce((a, spec) => a + Math.ceil(spec.experiments / chunkSize(spec)), 0);
+  return Math.max(1, Math.min(workers, chunks));
+}
+
+/** A spec whose chunks are being run: its merge, the chunks still out, when it started. */
+interface OpenSpec {
+  built: OutcomeBuilder;
+  left: number;
+  bytes: number;
+  startedAt: Date;
+  t0: bigint;
+}
+
+/**
+ * Runs several specs on one pool of `workers` threads started once (or, when all of them together
+ * are less work than INLINE_WORK, on the calling thread, as one such run would): their chunks are
+ * sent in spec order, several specs' chunks in flight together, small chunks batched into tasks of
+ * about BATCH_WORK, so the threads never wait at the end of a spec. Each spec's chunks are merged in
+ * its own chunk order (OutcomeBuilder), so each outcome has the bytes runSpec gives it alone. A spec
+ * opens (its merge buffers are allocated) only while the open specs' estimateBytes stay within
+ * `memoryLimit`, or when none is open. The first failure stops everything and is thrown as a
+ * SpecFailure naming the spec; outcomes already handed to onOutcome stay handed.
+ */
+export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks: SpecsHooks, memoryLimit = Infinity): Promise<void> {
+  const plans = specs.map((spec) => planChunks(spec));
+  const kernels = specs.map((spec) => kernelSpecOf(spec));
+  const total = specs.reduce((a, spec) => a + workOf(spec), 0);
+  const threads = specsThreads(specs, workers);
+  const target = Math.min(BATCH_WORK, Math.ceil(total / (4 * Math.max(1, threads))));
+  // two batches queued on each thread and two more ready: a thread never waits for the next one
+  const maxInFlight = threads === 0 ? 1 : 2 * threads + 2;
+  const open = new Map<number, OpenSpec>();
+  let openBytes = 0;
+  let s = 0; // next spec to send from
+  let c = 0; // its next chunk
+  let done = 0;
+  let failure: SpecFailure | null = null;
+  const inFlight = new Set<Promise<void>>();
+  const runner = new BatchRunner(threads);
+
+  const opens = (i: number): boolean => {
+    if (open.has(i)) return true;
+    const bytes = estimateBytes(specs[i]!, Math.max(1, threads));
+    if (open.size > 0 && openBytes + bytes > memoryLimit) return false;
+    open.set(i, { built: new OutcomeBuilder(specs[i]!), left: plans[i]!.length, bytes, startedAt: new Date(), t0: process.hrtime.bigint() });
+    openBytes += bytes;
+    return true;
+  };
+
+  /** The next batch: consecutive chunks, possibly of several specs, up to `target` work. */
+  const nextBatch = (): { tasks: ChunkTask[]; owner: number[] } | null => {
+    const tasks: ChunkTask[] = [];
+    const owner: number[] = [];
+    let work = 0;
+    while (s < specs.length && work < target) {
+      if (c >= plans[s]!.length) {
+        s++;
+        c = 0;
+        continue;
+      }
+      if (!opens(s)) break;
+      const chunk = plans[s]![c++]!;
+      tasks.push({ spec: kernels[s]!, chunk });
+      owner.push(s);
+      work += workOf(specs[s]!, chunk.count);
+    }
+    return tasks.length === 0 ? null : { tasks, owner };
+  };
+
+  const finish = (i: number, o: OpenSpec): void => {
+    open.delete(i);
+    openBytes -= o.bytes;
+    const seconds = Number(process.hrtime.bigint() - o.t0) / 1e9;
+    hooks.onOutcome(i, o.built.finish(plans[i]!.length), o.startedAt, seconds);
+  };
+
+  const receive = (owner: readonly number[], results: readonly ChunkResult[]): void => {
+    for (let k = 0; k < results.length && failure === null; k++) {
+      const i = owner[k]!;
+      const o = open.get(i)!;
+      o.built.add(results[k]!);
+      done += workOf(specs[i]!, results[k]!.count);
+      if (--o.left === 0) {
+        try {
+          finish(i, o);
+        } catch (err) {
+          failure = new SpecFailure(i, err, 'outcome');
+        }
+      }
+    }
+    if (failure === null) hooks.onWork?.(done, total);
+  };
+
+  const launch = (batch: { tasks: ChunkTask[]; owner: number[] }): void => {
+    const p: Promise<void> = runner.run(batch.tasks).then(
+      (results) => {
+        if (failure !== null) return;
+        try {
+          receive(batch.owner, results);
+        } catch (err) {
+          failure ??= new SpecFailure(batch.owner[0]!, err, 'chunk');
+        }
+      },
+      (err: unknown) => {
+        if (failure !== null) return; // later rejections include the pool's own shutdown
+        const i = err instanceof TaskError ? batch.owner[batch.tasks.indexOf(err.task)]! : batch.owner[0]!;
+        failure = new SpecFailure(
+          i,
+          err instanceof TaskError ? chunkFailed(err.task.chunk, specs[i]!.seed, specCommand(specs[i]!), err.causeMessage) : err,
+          'chunk',
+        );
+      },
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
+  try {
+    for (;;) {
+      while (failure === null && inFlight.size < maxInFlight) {
+        const batch = nextBatch();
+        if (batch === null) break;
+        launch(batch);
+      }
+      if (failure !== null || inFlight.size === 0) break;
+      await Promise.race(inFlight);
+      // on the calling thread, a turn of the event loop between batches lets a signal in
+      if (threads === 0) await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    await runner.close();
+  }
+  if (failure !== null) throw failure;
+  if (s < specs.length || open.size > 0) throw new Error(`internal: ${open.size} specs left open`);
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ChunkResult, ChunkTask } from './protocol.js';
+import type { BatchResult } from './protocol.js';
 
 /**
  * The compiled worker entry. From dist/src/pool.js it is dist/workers/task.js; when this file runs
@@ -71,6 +72,59 @@ export async function runTasks(
     if (failure !== null) throw failure;
   } finally {
     await pool.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs batches of chunk tasks (workers/task.ts runBatch) for as long as it is open: on `workers`
+ * threads started once (a sweep's points share them, so no point pays for starting threads), or on
+ * the calling thread with `workers` = 0. A batch resolves to its results in task order, or rejects
+ * with a TaskError naming the task that failed.
+ */
+export class BatchRunner {
+  private readonly pool: Piscina<readonly ChunkTask[], BatchResult> | null;
+  private inline: ((t: readonly ChunkTask[]) => BatchResult) | null = null;
+
+  /**
+   * `perWorker` batches are handed to each thread at once, so that a thread goes on to its next
+   * batch while the calling thread is busy (writing a finished point's files) instead of waiting.
+   */
+  constructor(workers: number, perWorker = 2) {
+    this.pool =
+      workers === 0
+        ? null
+        : new Piscina<readonly ChunkTask[], BatchResult>({
+            filename: workerFile(),
+            name: 'runBatch',
+            minThreads: workers,
+            maxThreads: workers,
+            concurrentTasksPerWorker: perWorker,
+            idleTimeout: 1000,
+          });
+  }
+
+  async run(tasks: readonly ChunkTask[]): Promise<ChunkResult[]> {
+    let out: BatchResult;
+    if (this.pool === null) {
+      if (this.inline === null) {
+        const mod = (await import(pathToFileURL(workerFile()).href)) as { runBatch: (t: readonly ChunkTask[]) => BatchResult };
+        this.inline = mod.runBatch;
+      }
+      out = this.inline(tasks);
+    } else {
+      try {
+        out = await this.pool.run(tasks);
+      } catch (err) {
+        throw new TaskError(tasks[0]!, err instanceof Error ? err.message : String(err));
+      }
+    }
+    if (out.failure !== null) throw new TaskError(tasks[out.failure.item]!, out.failure.message);
+    return out.results;
+  }
+
+  /** Stops the threads; batches still running are abandoned. */
+  async close(): Promise<void> {
+    await this.pool?.destroy().catch(() => undefined);
   }
 }
 

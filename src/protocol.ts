@@ -27,3 +27,10 @@ export interface ChunkResult {
   /** Standard normal deviates drawn (resample), or generation steps (stats). */
   draws: number;
 }
+
+/** What a batch of chunk tasks returns: each chunk's result in task order, up to the first failure. */
+export interface BatchResult {
+  results: ChunkResult[];
+  /** The item that threw, and its message; null when every chunk ran. */
+  failure: { item: number; message: string } | null;
+}

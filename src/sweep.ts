@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runSpec, workOf } from './engine.js';
+import { runSpecs, SpecFailure, type RunOutcome } from './engine.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
@@ -357,6 +357,8 @@ export interface SweepControl {
   flush?: () => void;
   /** Run only shard i of N of the points (collapse sweep --shard); the others stay unfinished. */
   shard?: Shard;
+  /** Bytes the points in flight together may take by estimateBytes (one point always runs). */
+  memoryLimit?: number;
 }
 
 const assignments = new WeakMap<Grid, Map<number, { shardOf: number[]; groups: number[][] }>>();
@@ -389,7 +391,7 @@ export function shardPoints(grid: Grid, s: Shard): readonly number[] {
 }
 
 /** At most this share of a sweep's time goes to rewriting its files (which grow with the grid). */
-const MAX_WRITE_SHARE = 0.1;
+const MAX_WRITE_SHARE = 0.02;
 
 /**
  * Runs the grid's unfinished points in grid order into `out` (which the caller has checked and
@@ -437,37 +439,41 @@ export async function runSweep(
   makeDirs(path.join(out, POINTS_DIR), 'out', out);
   save('before the first point');
 
-  const total = pending.reduce((a, p) => a + workOf(p.spec), 0);
-  let before = 0;
-  for (const p of pending) {
-    const work = workOf(p.spec);
+  const failedPoint = (p: GridPoint, err: unknown): RuntimeError => {
+    try {
+      control.flush?.();
+    } catch {
+      // the disk may be what failed: the point directories still say what is finished
+    }
+    const kept = finished === 1 ? 'the 1 finished point is' : `the ${finished} finished points are`;
+    return new RuntimeError(
+      `point ${p.index} (${pointLabel(grid, p)}) failed: ${errorText(err)}; ${kept} intact in ${out}, re-run the same command to resume`,
+    );
+  };
+  const onOutcome = (k: number, outcome: RunOutcome, started: Date, wall: number): void => {
+    const p = pending[k]!;
     const dir = path.join(out, pointPath(p));
     try {
-      const started = new Date();
-      const p0 = process.hrtime.bigint();
-      const outcome = await runSpec(p.spec, workers, (d, t) => hooks.onWork?.(Math.round(before + (work * d) / t), total));
-      const wall = Number(process.hrtime.bigint() - p0) / 1e9;
       finishRun(outcome, workers, timingOf(p.spec, wall, outcome.draws), started, dir);
     } catch (err) {
-      try {
-        control.flush();
-      } catch {
-        // the disk may be what failed: the point directories still say what is finished
-      }
-      const kept = finished === 1 ? 'the 1 finished point is' : `the ${finished} finished points are`;
-      throw new RuntimeError(
-        `point ${p.index} (${pointLabel(grid, p)}) failed: ${errorText(err)}; ${kept} intact in ${out}, re-run the same command to resume`,
-      );
+      throw failedPoint(p, err);
     }
     const f = finishedPoint(out, p);
     if (f === null) throw new RuntimeError(`point ${p.index} (${pointLabel(grid, p)}): its result in ${dir} does not read back; re-run the same command`);
     done[p.index] = f;
-    before += work;
     timing.pointsRun++;
     finished++;
     dirty = true;
     if (seconds() - lastWrite >= (lastCost * (1 - MAX_WRITE_SHARE)) / MAX_WRITE_SHARE) save(`after point ${p.index}`);
     hooks.onPoint?.(p, f, finished);
+  };
+  try {
+    await runSpecs(pending.map((p) => p.spec), workers, { onWork: hooks.onWork, onOutcome }, control.memoryLimit);
+  } catch (err) {
+    if (!(err instanceof SpecFailure)) throw err;
+    // a point's own messages (its files, the sweep files) as they are; a chunk's, naming the point
+    if (err.stage === 'outcome') throw err.error;
+    throw failedPoint(pending[err.index]!, err.error);
   }
   const document = save('at the end');
   control.flush = undefined;

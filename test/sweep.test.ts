@@ -201,8 +201,9 @@ describe('a small sweep', () => {
 });
 
 describe('interrupted sweeps resume to the same bytes', () => {
-  // 5e6–8e6 draws a point: on the pool, so each takes a visible fraction of a second.
-  const GRID = ['-n', '100', '-t', '100', '-e', '500..800:100', '--every', '10', '-w', '2', '--no-plot'];
+  // 5e7–8e7 draws a point: on the pool, and points finish a visible fraction of a second apart even
+  // though they share it (several points' chunks in flight), so a signal lands between two of them.
+  const GRID = ['-n', '1000', '-t', '100', '-e', '500..800:100', '--every', '10', '-w', '2', '--no-plot'];
   beforeAll(() => {
     expect(collapse(['sweep', ...GRID, '-o', 'reference']).code).toBe(0);
   });

@@ -30,7 +30,7 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { checkMemory, drawFigures, fmt, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
+import { checkMemory, drawFigures, fmt, memoryLimit, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard } from '../shard.js';
 import { example } from './help.js';
 
@@ -255,7 +255,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   makeDirs(dir, 'out');
   const release = acquireLock(dir);
   let finished = 0;
-  const control: SweepControl = {};
+  const control: SweepControl = { memoryLimit: memoryLimit() };
   const progress = new Progress(shard === undefined ? 'collapse sweep' : `collapse sweep, shard ${shard.index}/${shard.count}`, mode);
   const onSignal = (signal: NodeJS.Signals): void => {
     progress.done();
