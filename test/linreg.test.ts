@@ -105,7 +105,8 @@ describe('linreg closed forms against independent values', () => {
     // c_2: α = 1, β = 1/4 → 1.25; c_3: α = 1, β = (1/4 + 1)/4 = 5/16 → 1.3125
     expect(s({ regime: 'augment', synthetic: '1', samples: '20' }, 2)).toBeCloseTo(1.25, 12);
     expect(s({ regime: 'augment', synthetic: '1', samples: '20' }, 3)).toBeCloseTo(1.3125, 12);
-    for (const f of [{ ridge: '0.1' }, { regime: 'fresh', fresh: '0.5' }, { regime: 'augment', synthetic: '0.5', samples: '20' }]) {
+    const none: Record<string, string>[] = [{ ridge: '0.1' }, { regime: 'fresh', fresh: '0.5' }, { regime: 'augment', synthetic: '0.5', samples: '20' }];
+    for (const f of none) {
       expect('reason' in errorScale(spec(f), 3), JSON.stringify(f)).toBe(true);
     }
     expect(s({ regime: 'fresh', fresh: '0.01', samples: '20' }, 5)).toBe(5); // round(0.2) = 0: replace
