@@ -139,6 +139,24 @@ describe('linreg theory by z-score (both methods)', () => {
           }
         }
         expect(checked).toBeGreaterThan(Number(c.generations));
+        // the exact sd too: the sample variance against theory's, with its s.e. √((m4 − s⁴)/E) from the sample
+        const last = allRows(out).pop()!.metrics;
+        for (const m of ['testMse', 'weightNorm']) {
+          const sd = last.theory[m]!.sd;
+          if (sd === null) continue;
+          const v = finalValues(out, m);
+          const mean = v.reduce((a, b) => a + b, 0) / v.length;
+          let m2 = 0;
+          let m4 = 0;
+          for (const x of v) {
+            m2 += (x - mean) ** 2;
+            m4 += (x - mean) ** 4;
+          }
+          m2 /= v.length;
+          m4 /= v.length;
+          const z = (m2 - sd * sd) / Math.sqrt((m4 - m2 * m2) / v.length);
+          expect(Math.abs(z), `${m}: sample variance ${m2} against ${sd * sd}, z = ${z}`).toBeLessThan(Z_BOUND);
+        }
       });
     }
   }
@@ -160,7 +178,7 @@ describe('linreg against the literal numpy loop (np.linalg.lstsq on the stacked 
     { name: 'replace, ridge, n < d', flags: { dim: '8', samples: '5', generations: '4', ridge: '0.7' }, peer: ['--regime', 'replace', '--ridge', '0.7'] },
     { name: 'accumulate, ridge, τ', flags: { dim: '5', samples: '7', generations: '4', regime: 'accumulate', ridge: '1.5', temperature: '1.4' }, peer: ['--regime', 'accumulate', '--ridge', '1.5', '--temperature', '1.4'] },
     { name: 'accumulate, n < d', flags: { dim: '7', samples: '4', generations: '4', regime: 'accumulate' }, peer: ['--regime', 'accumulate'] },
-    { name: 'fresh', flags: { dim: '4', samples: '10', generations: '4', regime: 'fresh', fresh: '0.25', noise: '0.8', temperature: '1.3' }, peer: ['--regime', 'fresh', '--lam', '0.25', '--noise', '0.8', '--temperature', '1.3'] },
+    { name: 'fresh, τ', flags: { dim: '4', samples: '10', generations: '4', regime: 'fresh', fresh: '0.55', noise: '0.8', temperature: '3' }, peer: ['--regime', 'fresh', '--lam', '0.55', '--noise', '0.8', '--temperature', '3'] },
     { name: 'fresh, n < d, ridge', flags: { dim: '9', samples: '6', generations: '4', regime: 'fresh', fresh: '0.5', ridge: '0.3' }, peer: ['--regime', 'fresh', '--lam', '0.5', '--ridge', '0.3'] },
     { name: 'augment, partial copy', flags: { dim: '3', samples: '8', generations: '4', regime: 'augment', synthetic: '1.375', temperature: '0.8' }, peer: ['--regime', 'augment', '--lam', '1.375', '--temperature', '0.8'] },
     { name: 'augment, n < d, ridge', flags: { dim: '7', samples: '5', generations: '4', regime: 'augment', synthetic: '0.6', ridge: '0.5' }, peer: ['--regime', 'augment', '--lam', '0.6', '--ridge', '0.5'] },
