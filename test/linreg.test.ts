@@ -16,6 +16,7 @@ import { familyOf } from '../src/families/index.js';
 import { errorScale, linregMoments } from '../src/families/linreg.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
 import { allRows } from '../src/summary.js';
+import { expandGrid } from '../src/grid.js';
 import { Z_BOUND } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -198,6 +199,21 @@ describe('linreg against the literal numpy loop (np.linalg.lstsq on the stacked 
       }
     }, 60_000);
   }
+});
+
+describe('linreg in sweeps', () => {
+  it('--dim is one axis for both families; --noise and --ridge are real flags (lists and ranges)', () => {
+    const g = expandGrid({ model: 'gaussian,linreg', dim: '3', samples: '20' });
+    expect(g.points.map((p) => [p.spec.model, p.spec.modelParams])).toEqual([
+      ['gaussian', { dim: 3 }],
+      ['linreg', { dim: 3, noise: 1, ridge: 0 }],
+    ]);
+    const r = expandGrid({ model: 'linreg', ridge: '0,0.1..10:log:3', noise: '0.5' });
+    expect(r.points.map((p) => p.spec.modelParams['ridge'])).toEqual([0, 0.1, 1, 10]);
+    expect(new Set(r.points.map((p) => p.hash)).size).toBe(4);
+    // a linreg flag on a Gaussian point is refused, not ignored
+    expect(() => expandGrid({ model: 'gaussian,linreg', noise: '0.5' })).toThrow(/--noise must be a flag of --model linreg/);
+  });
 });
 
 describe('linreg bad input', () => {
