@@ -10,12 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSpec, type RunOutcome } from '../src/engine.js';
+import { outcomeFromChunks, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
+import { planChunks } from '../src/plan.js';
 import { UsageError } from '../src/errors.js';
 import { familyOf } from '../src/families/index.js';
 import { errorScale, linregMoments } from '../src/families/linreg.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
-import { allRows } from '../src/summary.js';
+import { allRows, finalsCsv, trajectoryCsv } from '../src/summary.js';
 import { expandGrid } from '../src/grid.js';
 import { Z_BOUND } from './helpers.js';
 
@@ -196,6 +197,32 @@ describe('linreg against the literal numpy loop (np.linalg.lstsq on the stacked 
           const p = ksPValue(finalValues(out, m), ref.map((r) => r[k]!));
           expect(p, `${method} ${m}: KS p = ${p}`).toBeGreaterThan(KS_P);
         });
+      }
+    }, 60_000);
+  }
+});
+
+describe('linreg: the same bytes for any split of the work', () => {
+  // the contract test covers fresh; these take the other paths: augment's second factor and its
+  // partial copy, accumulate's per-generation refactor under ridge, the dual (n < d), stdlib
+  const cases: Record<string, string>[] = [
+    { regime: 'augment', synthetic: '1.5', dim: '3', samples: '6' },
+    { regime: 'accumulate', ridge: '0.5', dim: '4', samples: '7' },
+    { regime: 'replace', dim: '9', samples: '5', rng: 'stdlib' },
+  ];
+  for (const c of cases) {
+    it(JSON.stringify(c), async () => {
+      for (const method of ['resample', 'stats']) {
+        const s = spec({ ...c, generations: '5', experiments: '70', every: '2', method });
+        const inline = await runSpec(s, 1, undefined, planChunks(s), 'inline');
+        const pool = await runSpec(s, 2, undefined, planChunks(s), 'pool');
+        const chunks = planChunks(s);
+        expect(chunks.length).toBeGreaterThan(3);
+        const parts = [];
+        for (const [a, b] of [[0, 2], [2, chunks.length]] as const) parts.push(...(await runChunkResults(s, 1, chunks.slice(a, b), undefined, 'inline')));
+        const text = (o: RunOutcome) => trajectoryCsv(allRows(o)) + finalsCsv(o);
+        expect(text(pool)).toBe(text(inline));
+        expect(text(outcomeFromChunks(s, parts))).toBe(text(inline));
       }
     }, 60_000);
   }
