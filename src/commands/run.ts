@@ -63,13 +63,22 @@ export function runOptions<T>(y: Argv<T>, opts: { workers?: boolean } = {}) {
     })
     .option('epsilon', { type: 'string', describe: 'report the share of experiments whose sd is above ε, a number > 0 [default:\u00a00.1·sd0]' })
     .option('model', { type: 'string', describe: `model family: ${familyNames().join(', ')} [default:\u00a0${DEFAULTS.model}]` });
-  const withFamilies = allFamilies()
-    .flatMap((f) => f.flags)
-    .filter((g, i, a) => a.findIndex((h) => h.name === g.name) === i)
-    .reduce((acc, g) => acc.option(g.name, { type: 'string', describe: g.describe }), base);
+  const withFamilies = [...familyFlagHelp()].reduce((acc, [name, describe]) => acc.option(name, { type: 'string', describe }), base);
   return opts.workers === false
     ? withFamilies
     : withFamilies.option('workers', { alias: 'w', type: 'string', describe: 'worker threads, 1 to 1024; never changes a result [default:\u00a0available parallelism]' });
+}
+
+/**
+ * Each family flag's --help text, in registry order: a name that two families share (--dim) is
+ * registered once, its text each family's own, prefixed with the family where there are several.
+ */
+export function familyFlagHelp(): Map<string, string> {
+  const by = new Map<string, [string, string][]>();
+  for (const f of allFamilies()) for (const g of f.flags) by.set(g.name, [...(by.get(g.name) ?? []), [f.name, g.describe]]);
+  const out = new Map<string, string>();
+  for (const [name, texts] of by) out.set(name, texts.length === 1 ? texts[0]![1] : texts.map(([m, t]) => `--model ${m}: ${t}`).join('; '));
+  return out;
 }
 
 /**

@@ -38,10 +38,10 @@ import { example } from './help.js';
 export const GRID_SYNTAX =
   'Lists and ranges. Every run flag takes a comma list (-n 10,100,1000). Integer flags (samples, generations, ' +
   'experiments, ddof, seed, every, dim) also take ranges: a..b (step 1), a..b:step, a..b:lin:k and a..b:log:k (k values ' +
-  'from a to b inclusive, rounded, repeats dropped); real flags (mean0, sd0, fresh, synthetic, temperature, epsilon) take ' +
+  'from a to b inclusive, rounded, repeats dropped); real flags (mean0, sd0, fresh, synthetic, temperature, epsilon, noise, ridge) take ' +
   'a..b:lin:k and a..b:log:k. Items mix: -t 1,10..100:log:3.\n\n' +
   'Points. The Cartesian product in the order samples, generations, experiments, ddof, mean0, sd0, seed, every, rng, ' +
-  'regime, fresh, synthetic, temperature, method, epsilon, model, dim, the last varying fastest, then the replicates (replicate r runs with ' +
+  'regime, fresh, synthetic, temperature, method, epsilon, model, dim, noise, ridge, the last varying fastest, then the replicates (replicate r runs with ' +
   'seed + r). Each point is a full run in DIR/points/<spec hash>; DIR/sweep.csv has one row per point, DIR/sweep.json ' +
   'the grid and provenance. Running the same command again resumes: finished points are kept, the rest run. ' +
   'Reference: docs/cli.md.';

@@ -5,6 +5,8 @@
 import type { KernelSpec } from '../chains.js';
 import { dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
 
+import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
+
 export type { ChunkOutput } from './gaussian.js';
 
 /** What the task entry needs of a family: how many metrics it records, and its chunk runner. */
@@ -26,6 +28,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     run: runGaussian,
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
   },
+  linreg: { metricCount: () => LINREG_METRICS.length, run: runLinreg, valuesPerSample: (spec) => (spec.method === 'stats' ? Math.min(spec.samples, linregParams(spec).d) : 1) },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */
