@@ -15,11 +15,17 @@ export const MAX_DIM = 1000;
 /** The default --dim. */
 export const DEFAULT_DIM = 10;
 
-const LABELS: Record<(typeof LINREG_METRICS)[number], [string, string]> = {
-  testMse: ['test_mse', '‖ŵ − w*‖² (test MSE)'],
-  weightNorm: ['weight_norm', '‖ŵ‖²'],
+const LABELS: Record<(typeof LINREG_METRICS)[number], [column: string, label: string, tex: string]> = {
+  testMse: ['test_mse', '‖ŵ − w*‖² (test MSE)', '\\lVert \\hat w - w^* \\rVert^2'],
+  weightNorm: ['weight_norm', '‖ŵ‖²', '\\lVert \\hat w \\rVert^2'],
 };
-const METRICS: readonly MetricDef[] = LINREG_METRICS.map((name) => ({ name, column: LABELS[name][0], label: LABELS[name][1] }));
+const METRICS: readonly MetricDef[] = LINREG_METRICS.map((name) => ({
+  name,
+  column: LABELS[name][0],
+  label: LABELS[name][1],
+  tex: LABELS[name][2],
+  positive: true,
+}));
 
 /** Whether a spec's chain is replace's (fresh with round(λn) = 0 is replace). */
 function isReplace(spec: Pick<RunSpec, 'regime' | 'fresh' | 'samples'>): boolean {
