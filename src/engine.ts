@@ -4,9 +4,10 @@
  */
 import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
-import { runTasks, runTasksInline, TaskError } from './pool.js';
-import type { ChunkResult, ChunkTask } from './protocol.js';
-import { chunkFailed } from './errors.js';
+import { runSummaryTasks, runTasks, runTasksInline, TaskError } from './pool.js';
+import type { ChunkResult, ChunkTask, RecordStore } from './protocol.js';
+import { chunkFailed, RuntimeError } from './errors.js';
+import { digestWidth } from './digest.js';
 import { specCommand, type RunSpec } from './spec.js';
 import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
 
@@ -23,9 +24,19 @@ export interface RunOutcome {
   /** The family's metrics: metrics[k][row] holds metric k at that recorded row, in experiment order. */
   metrics: Float64Array[][];
   draws: number;
+  /**
+   * The O(E) part of every recorded row's statistics (src/digest.ts), rows · digestWidth numbers,
+   * where the engine computed it on the pool; summaries compute it themselves where absent.
+   */
+  digest?: Float64Array;
 }
 
-/** Bytes a run holds at its peak, for the up-front memory check. */
+/**
+ * Bytes a run holds at its peak, for the up-front memory check: the recorded values (stored once,
+ * shared with the workers), and the larger of the two phases' working memory: chunks in flight
+ * (each worker's buffers, and a copy of a shard's results in the coordinator), then the
+ * per-generation statistics (a scratch row per worker, two in the coordinator, the digest).
+ */
 export function estimateBytes(spec: RunSpec, workers: number): number {
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
@@ -34,9 +45,10 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const K = family.metrics.length;
   const store = E * rows * 8 * (1 + K) + E * 8 * 3;
   const inFlight = workers * (chunk * rows * 8 * (3 + K) + rows * NF * 8 * 2);
+  const summary = (workers + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);
-  return store + inFlight + merged + pools;
+  return store + Math.max(inFlight, summary) + merged + pools;
 }
 
 /**
@@ -53,30 +65,39 @@ class OutcomeBuilder {
   private readonly lnSd: Float64Array[] = [];
   private readonly finalMean: Float64Array;
   private readonly metrics: Float64Array[][] = [];
+  /** The recorded values, one shared plane per quantity; lnSd and metrics are views of its rows. */
+  readonly store: RecordStore;
 
   constructor(private readonly spec: RunSpec) {
     const rows = recordCount(spec.generations, spec.every);
-    for (let r = 0; r < rows; r++) this.lnSd.push(new Float64Array(spec.experiments));
-    for (let k = 0; k < familyOf(spec.model).metrics.length; k++) {
+    const E = spec.experiments;
+    const K = familyOf(spec.model).metrics.length;
+    this.store = { experiments: E, planes: [] };
+    for (let p = 0; p <= K; p++) this.store.planes.push(new SharedArrayBuffer(rows * E * 8));
+    const view = (p: number, r: number) => new Float64Array(this.store.planes[p]!, r * E * 8, E);
+    for (let r = 0; r < rows; r++) this.lnSd.push(view(0, r));
+    for (let k = 0; k < K; k++) {
       const perRow: Float64Array[] = [];
-      for (let r = 0; r < rows; r++) perRow.push(new Float64Array(spec.experiments));
+      for (let r = 0; r < rows; r++) perRow.push(view(1 + k, r));
       this.metrics.push(perRow);
     }
-    this.finalMean = new Float64Array(spec.experiments);
+    this.finalMean = new Float64Array(E);
     this.moments = emptyMoments(rows);
   }
 
   add(res: ChunkResult): void {
     const rows = this.moments.rows;
-    for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
     this.finalMean.set(res.finalMean, res.start);
-    const plane = rows * res.count;
-    this.metrics.forEach((perRow, k) => {
-      for (let r = 0; r < rows; r++) {
-        const o = k * plane + r * res.count;
-        perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
-      }
-    });
+    if (res.stored !== true) {
+      for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
+      const plane = rows * res.count;
+      this.metrics.forEach((perRow, k) => {
+        for (let r = 0; r < rows; r++) {
+          const o = k * plane + r * res.count;
+          perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
+        }
+      });
+    }
     this.draws += res.draws;
     this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
@@ -118,17 +139,49 @@ export async function runSpec(
 ): Promise<RunOutcome> {
   const built = new OutcomeBuilder(spec);
   let done = 0;
+  const pooled = onPool(spec, chunks, placement);
   await dispatch(spec, workers, chunks, placement, (res) => {
     built.add(res);
     onChunk(++done, chunks.length);
-  });
-  return built.finish(chunks.length);
+  }, built.store);
+  const out = built.finish(chunks.length);
+  if (pooled) out.digest = await digestOnPool(built.store, out.rows, familyOf(spec.model).metrics.length, workers);
+  return out;
+}
+
+/** Whether `chunks` run on the pool (placement `pool`, or `auto` from INLINE_WORK up). */
+function onPool(spec: RunSpec, chunks: readonly Chunk[], placement: Placement): boolean {
+  const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+  return placement === 'pool' || (placement === 'auto' && work >= INLINE_WORK);
+}
+
+/** Recorded rows per summary task, at most; enough tasks that every worker stays busy to the end. */
+const SUMMARY_ROWS_MAX = 16;
+
+/**
+ * The digest of every recorded row (src/digest.ts), computed on `workers` threads from the shared
+ * store, in blocks of rows; each row's digest depends on that row only, so the split changes no
+ * number.
+ */
+async function digestOnPool(store: RecordStore, rows: number, K: number, workers: number): Promise<Float64Array> {
+  const W = digestWidth(store.experiments, K);
+  const digest = new Float64Array(rows * W);
+  const per = Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))));
+  const tasks = [];
+  for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ store, r0, r1: Math.min(rows, r0 + per) });
+  try {
+    await runSummaryTasks(tasks, Math.min(workers, tasks.length), (res) => digest.set(res.digest, res.r0 * W));
+  } catch (err) {
+    throw new RuntimeError(`the per-generation statistics failed on a worker: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return digest;
 }
 
 /**
  * Runs `chunks` of `spec` on the calling thread (placement `inline`, or `auto` below INLINE_WORK)
  * or on the pool, calling `onResult` as each completes; a task failure becomes a RuntimeError
- * naming the chunk, the seed and the command that reproduce it.
+ * naming the chunk, the seed and the command that reproduce it. With a `store`, the workers write
+ * their recorded values there instead of sending them back.
  */
 async function dispatch(
   spec: RunSpec,
@@ -136,13 +189,13 @@ async function dispatch(
   chunks: readonly Chunk[],
   placement: Placement,
   onResult: (r: ChunkResult) => void,
+  store?: RecordStore,
 ): Promise<void> {
   if (chunks.length === 0) return;
   const kernel = kernelSpecOf(spec);
-  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernel, chunk }));
-  const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+  const tasks: ChunkTask[] = chunks.map((chunk) => (store === undefined ? { spec: kernel, chunk } : { spec: kernel, chunk, store }));
   try {
-    if (placement === 'inline' || (placement === 'auto' && work < INLINE_WORK)) await runTasksInline(tasks, onResult);
+    if (!onPool(spec, chunks, placement)) await runTasksInline(tasks, onResult);
     else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
   } catch (err) {
     if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);

@@ -28,15 +28,27 @@ export default function runChunk(task: ChunkTask): ChunkResult {
     ? chunkMoments(lnSd, mean, rows, chunk.count, spec.mean0, spec.sd0, spec.epsilon).data
     : new Float64Array(rows * NF).fill(NaN);
   const finalMean = mean.slice((rows - 1) * chunk.count);
+  const store = task.store;
+  if (store !== undefined) {
+    // written in place by this thread: the coordinator neither receives nor copies them
+    const E = store.experiments;
+    const n = chunk.count;
+    store.planes.forEach((buf, p) => {
+      const dst = new Float64Array(buf);
+      const src = p === 0 ? lnSd : metrics.subarray((p - 1) * rows * n, p * rows * n);
+      for (let r = 0; r < rows; r++) dst.set(src.subarray(r * n, (r + 1) * n), r * E + chunk.start);
+    });
+  }
   return {
     index: chunk.index,
     start: chunk.start,
     count: chunk.count,
     rows,
     moments,
-    lnSd,
+    stored: store !== undefined,
+    lnSd: store !== undefined ? new Float64Array(0) : lnSd,
     finalMean,
-    metrics,
+    metrics: store !== undefined ? new Float64Array(0) : metrics,
     draws: chunk.count * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
   };
 }
