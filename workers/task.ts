@@ -12,16 +12,29 @@ import { kernelOf } from './families/index.js';
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];
 
+/**
+ * The recording buffers of chunks whose values go to a store, kept from task to task: fresh memory
+ * costs a page fault per 4 KiB on first touch, which is as slow as the stats kernel itself.
+ */
+let spare = new Float64Array(0);
+
+/** Zeroed recording buffers for lnSd, mean and metrics: reused where `reuse`, else fresh (they are sent back). */
+function buffers(n: number, m: number, reuse: boolean): [Float64Array, Float64Array, Float64Array] {
+  if (!reuse) return [new Float64Array(n), new Float64Array(n), new Float64Array(m)];
+  if (spare.length < 2 * n + m) spare = new Float64Array(2 * n + m);
+  const all = spare.subarray(0, 2 * n + m);
+  all.fill(0);
+  return [all.subarray(0, n), all.subarray(n, 2 * n), all.subarray(2 * n)];
+}
+
 export default function runChunk(task: ChunkTask): ChunkResult {
   const { spec, chunk } = task;
   if (FAULT_CHUNK !== undefined && Number(FAULT_CHUNK) === chunk.index) {
     throw new Error(`injected fault (COLLAPSE_FAULT_CHUNK=${FAULT_CHUNK})`);
   }
   const rows = recordCount(spec.generations, spec.every);
-  const lnSd = new Float64Array(rows * chunk.count);
-  const mean = new Float64Array(rows * chunk.count);
   const kernel = kernelOf(spec.model);
-  const metrics = new Float64Array(kernel.metricCount(spec) * rows * chunk.count);
+  const [lnSd, mean, metrics] = buffers(rows * chunk.count, kernel.metricCount(spec) * rows * chunk.count, task.store !== undefined);
   const scalar = kernel.run(spec, chunk.start, chunk.count, rows, { lnSd, mean, metrics });
   // without a scalar sd summary its moments are NaN, and so every statistic read from them
   const moments = scalar
