@@ -138,18 +138,33 @@ export function digestRow(
 }
 
 /**
- * The digest of rows [r0, r1) of recorded values held as planes (plane 0: ln sd, plane 1 + k: metric
- * k), each laid out [row · E + e]: (r1 − r0) · digestWidth numbers.
+ * The digest of rows [r0, r1) of recorded values held as planes, each laid out [row · E + e]:
+ * plane 0 the ln sd, then plane 1 + k metric k, or, with `derive`, plane 1 the model mean from
+ * which `derive.fn` forms the K metrics of each row (src/protocol.ts, RecordStore). Returns
+ * (r1 − r0) · digestWidth numbers.
  */
-export function digestRows(planes: readonly Float64Array[], E: number, r0: number, r1: number): Float64Array {
-  const K = planes.length - 1;
+export function digestRows(
+  planes: readonly Float64Array[],
+  E: number,
+  r0: number,
+  r1: number,
+  derive?: { K: number; fn: (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void },
+): Float64Array {
+  const K = derive === undefined ? planes.length - 1 : derive.K;
   const W = digestWidth(E, K);
   const out = new Float64Array((r1 - r0) * W);
   const scratch = new Float64Array(E);
+  const derived = derive === undefined ? null : new Float64Array(K * E);
   const metrics: Float64Array[] = new Array<Float64Array>(K);
   for (let r = r0; r < r1; r++) {
-    for (let k = 0; k < K; k++) metrics[k] = planes[1 + k]!.subarray(r * E, (r + 1) * E);
-    digestRow(planes[0]!.subarray(r * E, (r + 1) * E), metrics, scratch, out, (r - r0) * W);
+    const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
+    if (derived !== null) {
+      derive!.fn(lnSd, planes[1]!.subarray(r * E, (r + 1) * E), derived, E);
+      for (let k = 0; k < K; k++) metrics[k] = derived.subarray(k * E, (k + 1) * E);
+    } else {
+      for (let k = 0; k < K; k++) metrics[k] = planes[1 + k]!.subarray(r * E, (r + 1) * E);
+    }
+    digestRow(lnSd, metrics, scratch, out, (r - r0) * W);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { runSummaryTasks, runTasks, runTasksInline, TaskError } from './pool.js'
 import type { ChunkResult, ChunkTask, RecordStore } from './protocol.js';
 import { chunkFailed, RuntimeError } from './errors.js';
 import { digestWidth } from './digest.js';
+import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
 import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
 
@@ -43,19 +44,27 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const chunk = chunkSize(spec);
   const family = familyOf(spec.model);
   const K = family.metrics.length;
-  const store = E * rows * 8 * (1 + K) + E * 8 * 3;
+  const derived = workOf(spec) >= INLINE_WORK && deriveOf(spec) !== null;
+  const store = E * rows * 8 * (derived ? 2 : 1 + K) + E * 8 * 3;
   const inFlight = workers * (chunk * rows * 8 * (3 + K) + rows * NF * 8 * 2);
-  const summary = (workers + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
+  const summary = (workers * (derived ? 1 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);
   return store + Math.max(inFlight, summary) + merged + pools;
+}
+
+/** The family kernel's metrics-from-(ln sd, mean) function for this spec, or null. */
+function deriveOf(spec: RunSpec): MetricsFromScalar | null {
+  return kernelOf(spec.model).deriveMetrics(kernelSpecOf(spec));
 }
 
 /**
  * Assembles a run's outcome from chunk results that arrive in any order: recorded values are copied
  * into place on arrival (so a result's buffers can be dropped at once), moments are merged strictly
  * in chunk order from an empty accumulator. Used by a single-machine run and by the merge of
- * shards alike, which is why they give the same bytes.
+ * shards alike, which is why they give the same bytes. With `derive` (a pool run whose metrics
+ * are a function of (ln sd, mean)) it stores the ln sd and the mean only, and forms a row's
+ * metrics where something asks for them (the final row's, for finals.csv).
  */
 class OutcomeBuilder {
   private next = 0;
@@ -68,18 +77,44 @@ class OutcomeBuilder {
   /** The recorded values, one shared plane per quantity; lnSd and metrics are views of its rows. */
   readonly store: RecordStore;
 
-  constructor(private readonly spec: RunSpec) {
+  constructor(
+    private readonly spec: RunSpec,
+    derive: MetricsFromScalar | null = null,
+  ) {
     const rows = recordCount(spec.generations, spec.every);
     const E = spec.experiments;
     const K = familyOf(spec.model).metrics.length;
-    this.store = { experiments: E, planes: [] };
-    for (let p = 0; p <= K; p++) this.store.planes.push(new SharedArrayBuffer(rows * E * 8));
+    this.store = { experiments: E, derived: derive !== null, planes: [] };
+    for (let p = 0; p < (derive !== null ? 2 : 1 + K); p++) this.store.planes.push(new SharedArrayBuffer(rows * E * 8));
     const view = (p: number, r: number) => new Float64Array(this.store.planes[p]!, r * E * 8, E);
     for (let r = 0; r < rows; r++) this.lnSd.push(view(0, r));
     for (let k = 0; k < K; k++) {
-      const perRow: Float64Array[] = [];
-      for (let r = 0; r < rows; r++) perRow.push(view(1 + k, r));
+      const perRow: Float64Array[] = derive === null ? [] : new Array<Float64Array>(rows);
+      if (derive === null) for (let r = 0; r < rows; r++) perRow.push(view(1 + k, r));
       this.metrics.push(perRow);
+    }
+    if (derive !== null) {
+      // each row's metrics formed on first access (all K at once), then kept as plain entries
+      const form = (r: number): void => {
+        const buf = new Float64Array(K * E);
+        derive(view(0, r), view(1, r), buf, E);
+        for (let k = 0; k < K; k++) {
+          const value = buf.subarray(k * E, (k + 1) * E);
+          Object.defineProperty(this.metrics[k], r, { value, writable: true, enumerable: true, configurable: true });
+        }
+      };
+      for (let k = 0; k < K; k++) {
+        for (let r = 0; r < rows; r++) {
+          Object.defineProperty(this.metrics[k], r, {
+            enumerable: true,
+            configurable: true,
+            get: () => {
+              form(r);
+              return this.metrics[k]![r];
+            },
+          });
+        }
+      }
     }
     this.finalMean = new Float64Array(E);
     this.moments = emptyMoments(rows);
@@ -137,15 +172,15 @@ export async function runSpec(
   chunks: readonly Chunk[] = planChunks(spec),
   placement: Placement = 'auto',
 ): Promise<RunOutcome> {
-  const built = new OutcomeBuilder(spec);
-  let done = 0;
   const pooled = onPool(spec, chunks, placement);
+  const built = new OutcomeBuilder(spec, pooled ? deriveOf(spec) : null);
+  let done = 0;
   await dispatch(spec, workers, chunks, placement, (res) => {
     built.add(res);
     onChunk(++done, chunks.length);
   }, built.store);
   const out = built.finish(chunks.length);
-  if (pooled) out.digest = await digestOnPool(built.store, out.rows, familyOf(spec.model).metrics.length, workers);
+  if (pooled) out.digest = await digestOnPool(spec, built.store, out.rows, workers);
   return out;
 }
 
@@ -163,12 +198,13 @@ const SUMMARY_ROWS_MAX = 16;
  * store, in blocks of rows; each row's digest depends on that row only, so the split changes no
  * number.
  */
-async function digestOnPool(store: RecordStore, rows: number, K: number, workers: number): Promise<Float64Array> {
-  const W = digestWidth(store.experiments, K);
+async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, workers: number): Promise<Float64Array> {
+  const W = digestWidth(store.experiments, familyOf(spec.model).metrics.length);
+  const kernel = kernelSpecOf(spec);
   const digest = new Float64Array(rows * W);
   const per = Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))));
   const tasks = [];
-  for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ store, r0, r1: Math.min(rows, r0 + per) });
+  for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ spec: kernel, store, r0, r1: Math.min(rows, r0 + per) });
   try {
     await runSummaryTasks(tasks, Math.min(workers, tasks.length), (res) => digest.set(res.digest, res.r0 * W));
   } catch (err) {

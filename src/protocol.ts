@@ -5,11 +5,13 @@
 import type { KernelSpec } from '../workers/chains.js';
 
 /**
- * Where a run's recorded values live, shared by every thread: plane 0 the ln sd, plane 1 + k metric
- * k, each laid out [row · experiments + e].
+ * Where a run's recorded values live, shared by every thread: plane 0 the ln sd, then plane 1 the
+ * model mean where the metrics are `derived` from (ln sd, mean) (FamilyKernel.deriveMetrics), else
+ * plane 1 + k metric k; each laid out [row · experiments + e].
  */
 export interface RecordStore {
   experiments: number;
+  derived: boolean;
   planes: SharedArrayBuffer[];
 }
 
@@ -23,6 +25,7 @@ export interface ChunkTask {
 
 /** The per-generation statistics' O(E) part for recorded rows [r0, r1) of a store (src/digest.ts). */
 export interface SummaryTask {
+  spec: KernelSpec;
   store: RecordStore;
   r0: number;
   r1: number;

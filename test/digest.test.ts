@@ -71,6 +71,10 @@ function referenceDigest(out: RunOutcome): Float64Array {
   return d;
 }
 
+function bytes(x: Float64Array): Buffer {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+}
+
 const TIMING: Timing = { wallSeconds: 1, normalsPerSecond: 1, generationStepsPerSecond: 1, draws: 1 };
 
 /** Everything a run writes that depends on its numbers: trajectory.csv, finals.csv, summary.json (fixed timing and provenance). */
@@ -115,6 +119,10 @@ describe('per-generation statistics by selection', () => {
       for (const w of [1, 2]) {
         const pool = await runSpec(s, w, undefined, chunks, 'pool');
         expect(pool.digest).toBeDefined();
+        // every row's metrics, stored or formed from (ln sd, mean) on access, as the calling thread recorded them
+        for (let k = 0; k < inline.metrics.length; k++) {
+          for (let r = 0; r < inline.rows; r++) expect(Object.is(Buffer.compare(bytes(pool.metrics[k]![r]!), bytes(inline.metrics[k]![r]!)), 0)).toBe(true);
+        }
         expect(expectAsSorted(pool)).toBe(text);
       }
       const cut = [0, Math.floor(chunks.length / 2), chunks.length];

@@ -48,7 +48,7 @@ export default function runChunk(task: ChunkTask): ChunkResult {
     const n = chunk.count;
     store.planes.forEach((buf, p) => {
       const dst = new Float64Array(buf);
-      const src = p === 0 ? lnSd : metrics.subarray((p - 1) * rows * n, p * rows * n);
+      const src = p === 0 ? lnSd : store.derived ? mean : metrics.subarray((p - 1) * rows * n, p * rows * n);
       for (let r = 0; r < rows; r++) dst.set(src.subarray(r * n, (r + 1) * n), r * E + chunk.start);
     });
   }

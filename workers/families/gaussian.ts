@@ -93,14 +93,29 @@ export function runGaussian(spec: KernelSpec, start: number, count: number, rows
 
 /** The metrics of a scalar chain, from its recorded (ln sd, mean). */
 function scalarMetrics(spec: KernelSpec, rows: number, count: number, out: ChunkOutput): void {
+  deriveScalarMetrics(spec, out.lnSd, out.mean, out.metrics, rows * count);
+}
+
+/**
+ * The metrics of n scalar-chain values from their (ln sd, mean): metric k of value i at
+ * metrics[k · n + i]. The same arithmetic wherever it runs, so a store of (ln sd, mean) alone
+ * gives the recorded metrics to the bit.
+ */
+export function deriveScalarMetrics(
+  spec: Pick<KernelSpec, 'mean0' | 'sd0'>,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  metrics: Float64Array,
+  n: number,
+): void {
   const m0 = spec.mean0;
   const s0 = spec.sd0;
   const lnS0 = Math.log(s0);
-  const M = out.metrics;
-  const plane = rows * count;
+  const M = metrics;
+  const plane = n;
   for (let i = 0; i < plane; i++) {
-    const ls = out.lnSd[i]!;
-    const dm = out.mean[i]! - m0;
+    const ls = lnSd[i]!;
+    const dm = mean[i]! - m0;
     const ds = Math.exp(ls) - s0;
     M[i] = dm * dm;
     M[plane + i] = Math.exp(2 * (ls - lnS0));
