@@ -34,7 +34,9 @@ export default function runChunk(task: ChunkTask): ChunkResult {
   }
   const rows = recordCount(spec.generations, spec.every);
   const kernel = kernelOf(spec.model);
-  const [lnSd, mean, metrics] = buffers(rows * chunk.count, kernel.metricCount(spec) * rows * chunk.count, task.store !== undefined);
+  // a store of (ln sd, mean) derives the metrics when it is summarised: none recorded here
+  const K = task.store?.derived === true ? 0 : kernel.metricCount(spec);
+  const [lnSd, mean, metrics] = buffers(rows * chunk.count, K * rows * chunk.count, task.store !== undefined);
   const scalar = kernel.run(spec, chunk.start, chunk.count, rows, { lnSd, mean, metrics });
   // without a scalar sd summary its moments are NaN, and so every statistic read from them
   const moments = scalar

@@ -30,7 +30,10 @@ import {
 /** The Gaussian family's metrics, in the order the kernel writes them. */
 export const GAUSSIAN_METRICS = ['meanSqErr', 'traceRatio', 'log10DetRatio', 'w2sq'] as const;
 
-/** Where a chunk's recorded values go: the scalar sd summary and the metrics [k·rows·count + r·count + e]. */
+/**
+ * Where a chunk's recorded values go: the scalar sd summary and the metrics [k·rows·count + r·count + e]
+ * (empty where the caller derives them from the scalar summary: FamilyKernel.deriveMetrics).
+ */
 export interface ChunkOutput {
   lnSd: Float64Array;
   mean: Float64Array;
@@ -58,7 +61,8 @@ export function runGaussian(spec: KernelSpec, start: number, count: number, rows
   const d = dimOf(spec);
   if (d === 1) {
     runChains(spec, start, count, out.lnSd, out.mean);
-    scalarMetrics(spec, rows, count, out);
+    // an empty metrics buffer: the caller stores (ln sd, mean) and derives the metrics itself
+    if (out.metrics.length > 0) scalarMetrics(spec, rows, count, out);
     return true;
   }
   out.lnSd.fill(NaN);

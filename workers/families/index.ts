@@ -22,7 +22,8 @@ export interface FamilyKernel {
    * Where every metric is a function of the experiment's (ln sd, mean) at the same generation,
    * that function over n values (metric k of value i to metrics[k · n + i]), so that a run may
    * store (ln sd, mean) alone and derive the metrics when it summarises; null where the kernel
-   * records the metrics on their own.
+   * records the metrics on their own. Where it is not null, `run` accepts an empty out.metrics and
+   * then skips them.
    */
   deriveMetrics(spec: KernelSpec): MetricsFromScalar | null;
 }
