@@ -94,8 +94,9 @@ export async function runTasksInline(tasks: readonly ChunkTask[], onResult: (r: 
 }
 
 /**
- * Runs per-generation statistics tasks on `workers` threads of the light summary entry (it loads
- * no kernel) and calls `onResult` as each completes; the first failure rejects.
+ * Runs per-generation statistics tasks on `workers` threads of the summary entry
+ * (workers/summary.ts) and calls `onResult` as each completes; the first failure rejects. A pool of
+ * its own, started after the chunks' pool is gone: two worker threads start in about 0.1 s.
  */
 export async function runSummaryTasks(
   tasks: readonly SummaryTask[],
