@@ -4,10 +4,12 @@
  */
 import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
-import { runTasks, runTasksInline, TaskError } from './pool.js';
+import { runSummaryTasks, runTasks, runTasksInline, TaskError } from './pool.js';
 import { BatchRunner } from './pool.js';
-import type { ChunkResult, ChunkTask } from './protocol.js';
-import { chunkFailed } from './errors.js';
+import type { ChunkResult, ChunkTask, RecordStore } from './protocol.js';
+import { chunkFailed, RuntimeError } from './errors.js';
+import { digestWidth } from './digest.js';
+import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
 import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
 
@@ -24,27 +26,46 @@ export interface RunOutcome {
   /** The family's metrics: metrics[k][row] holds metric k at that recorded row, in experiment order. */
   metrics: Float64Array[][];
   draws: number;
+  /**
+   * The O(E) part of every recorded row's statistics (src/digest.ts), rows · digestWidth numbers,
+   * where the engine computed it on the pool; summaries compute it themselves where absent.
+   */
+  digest?: Float64Array;
 }
 
-/** Bytes a run holds at its peak, for the up-front memory check. */
+/**
+ * Bytes a run holds at its peak, for the up-front memory check: the recorded values (stored once,
+ * shared with the workers), and the larger of the two phases' working memory: chunks in flight
+ * (each worker's buffers, and a copy of a shard's results in the coordinator), then the
+ * per-generation statistics (a scratch row per worker, two in the coordinator, the digest).
+ */
 export function estimateBytes(spec: RunSpec, workers: number): number {
   const rows = recordCount(spec.generations, spec.every);
   const E = spec.experiments;
   const chunk = chunkSize(spec);
   const family = familyOf(spec.model);
   const K = family.metrics.length;
-  const store = E * rows * 8 * (1 + K) + E * 8 * 3;
+  const derived = workOf(spec) >= INLINE_WORK && deriveOf(spec) !== null;
+  const store = E * rows * 8 * (derived ? 2 : 1 + K) + E * 8 * 3;
   const inFlight = workers * (chunk * rows * 8 * (3 + K) + rows * NF * 8 * 2);
+  const summary = (workers * (derived ? 1 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);
-  return store + inFlight + merged + pools;
+  return store + Math.max(inFlight, summary) + merged + pools;
+}
+
+/** The family kernel's metrics-from-(ln sd, mean) function for this spec, or null. */
+function deriveOf(spec: RunSpec): MetricsFromScalar | null {
+  return kernelOf(spec.model).deriveMetrics(kernelSpecOf(spec));
 }
 
 /**
  * Assembles a run's outcome from chunk results that arrive in any order: recorded values are copied
  * into place on arrival (so a result's buffers can be dropped at once), moments are merged strictly
  * in chunk order from an empty accumulator. Used by a single-machine run and by the merge of
- * shards alike, which is why they give the same bytes.
+ * shards alike, which is why they give the same bytes. With `derive` (a pool run whose metrics
+ * are a function of (ln sd, mean)) it stores the ln sd and the mean only, and forms a row's
+ * metrics where something asks for them (the final row's, for finals.csv).
  */
 class OutcomeBuilder {
   private next = 0;
@@ -54,30 +75,65 @@ class OutcomeBuilder {
   private readonly lnSd: Float64Array[] = [];
   private readonly finalMean: Float64Array;
   private readonly metrics: Float64Array[][] = [];
+  /** The recorded values, one shared plane per quantity; lnSd and metrics are views of its rows. */
+  readonly store: RecordStore;
 
-  constructor(private readonly spec: RunSpec) {
+  constructor(
+    private readonly spec: RunSpec,
+    derive: MetricsFromScalar | null = null,
+  ) {
     const rows = recordCount(spec.generations, spec.every);
-    for (let r = 0; r < rows; r++) this.lnSd.push(new Float64Array(spec.experiments));
-    for (let k = 0; k < familyOf(spec.model).metrics.length; k++) {
-      const perRow: Float64Array[] = [];
-      for (let r = 0; r < rows; r++) perRow.push(new Float64Array(spec.experiments));
+    const E = spec.experiments;
+    const K = familyOf(spec.model).metrics.length;
+    this.store = { experiments: E, derived: derive !== null, planes: [] };
+    for (let p = 0; p < (derive !== null ? 2 : 1 + K); p++) this.store.planes.push(new SharedArrayBuffer(rows * E * 8));
+    const view = (p: number, r: number) => new Float64Array(this.store.planes[p]!, r * E * 8, E);
+    for (let r = 0; r < rows; r++) this.lnSd.push(view(0, r));
+    for (let k = 0; k < K; k++) {
+      const perRow: Float64Array[] = derive === null ? [] : new Array<Float64Array>(rows);
+      if (derive === null) for (let r = 0; r < rows; r++) perRow.push(view(1 + k, r));
       this.metrics.push(perRow);
     }
-    this.finalMean = new Float64Array(spec.experiments);
+    if (derive !== null) {
+      // each row's metrics formed on first access (all K at once), then kept as plain entries
+      const form = (r: number): void => {
+        const buf = new Float64Array(K * E);
+        derive(view(0, r), view(1, r), buf, E);
+        for (let k = 0; k < K; k++) {
+          const value = buf.subarray(k * E, (k + 1) * E);
+          Object.defineProperty(this.metrics[k], r, { value, writable: true, enumerable: true, configurable: true });
+        }
+      };
+      for (let k = 0; k < K; k++) {
+        for (let r = 0; r < rows; r++) {
+          Object.defineProperty(this.metrics[k], r, {
+            enumerable: true,
+            configurable: true,
+            get: () => {
+              form(r);
+              return this.metrics[k]![r];
+            },
+          });
+        }
+      }
+    }
+    this.finalMean = new Float64Array(E);
     this.moments = emptyMoments(rows);
   }
 
   add(res: ChunkResult): void {
     const rows = this.moments.rows;
-    for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
     this.finalMean.set(res.finalMean, res.start);
-    const plane = rows * res.count;
-    this.metrics.forEach((perRow, k) => {
-      for (let r = 0; r < rows; r++) {
-        const o = k * plane + r * res.count;
-        perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
-      }
-    });
+    if (res.stored !== true) {
+      for (let r = 0; r < rows; r++) this.lnSd[r]!.set(res.lnSd.subarray(r * res.count, (r + 1) * res.count), res.start);
+      const plane = rows * res.count;
+      this.metrics.forEach((perRow, k) => {
+        for (let r = 0; r < rows; r++) {
+          const o = k * plane + r * res.count;
+          perRow[r]!.set(res.metrics.subarray(o, o + res.count), res.start);
+        }
+      });
+    }
     this.draws += res.draws;
     this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
@@ -117,19 +173,52 @@ export async function runSpec(
   chunks: readonly Chunk[] = planChunks(spec),
   placement: Placement = 'auto',
 ): Promise<RunOutcome> {
-  const built = new OutcomeBuilder(spec);
+  const pooled = onPool(spec, chunks, placement);
+  const built = new OutcomeBuilder(spec, pooled ? deriveOf(spec) : null);
   let done = 0;
   await dispatch(spec, workers, chunks, placement, (res) => {
     built.add(res);
     onChunk(++done, chunks.length);
-  });
-  return built.finish(chunks.length);
+  }, built.store);
+  const out = built.finish(chunks.length);
+  if (pooled) out.digest = await digestOnPool(spec, built.store, out.rows, workers);
+  return out;
+}
+
+/** Whether `chunks` run on the pool (placement `pool`, or `auto` from INLINE_WORK up). */
+function onPool(spec: RunSpec, chunks: readonly Chunk[], placement: Placement): boolean {
+  const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+  return placement === 'pool' || (placement === 'auto' && work >= INLINE_WORK);
+}
+
+/** Recorded rows per summary task, at most; enough tasks that every worker stays busy to the end. */
+const SUMMARY_ROWS_MAX = 16;
+
+/**
+ * The digest of every recorded row (src/digest.ts), computed on `workers` threads from the shared
+ * store, in blocks of rows; each row's digest depends on that row only, so the split changes no
+ * number.
+ */
+async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, workers: number): Promise<Float64Array> {
+  const W = digestWidth(store.experiments, familyOf(spec.model).metrics.length);
+  const kernel = kernelSpecOf(spec);
+  const digest = new Float64Array(rows * W);
+  const per = Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))));
+  const tasks = [];
+  for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ spec: kernel, store, r0, r1: Math.min(rows, r0 + per) });
+  try {
+    await runSummaryTasks(tasks, Math.min(workers, tasks.length), (res) => digest.set(res.digest, res.r0 * W));
+  } catch (err) {
+    throw new RuntimeError(`the per-generation statistics failed on a worker: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return digest;
 }
 
 /**
  * Runs `chunks` of `spec` on the calling thread (placement `inline`, or `auto` below INLINE_WORK)
  * or on the pool, calling `onResult` as each completes; a task failure becomes a RuntimeError
- * naming the chunk, the seed and the command that reproduce it.
+ * naming the chunk, the seed and the command that reproduce it. With a `store`, the workers write
+ * their recorded values there instead of sending them back.
  */
 async function dispatch(
   spec: RunSpec,
@@ -137,13 +226,13 @@ async function dispatch(
   chunks: readonly Chunk[],
   placement: Placement,
   onResult: (r: ChunkResult) => void,
+  store?: RecordStore,
 ): Promise<void> {
   if (chunks.length === 0) return;
   const kernel = kernelSpecOf(spec);
-  const tasks: ChunkTask[] = chunks.map((chunk) => ({ spec: kernel, chunk }));
-  const work = chunks.reduce((a, c) => a + workOf(spec, c.count), 0);
+  const tasks: ChunkTask[] = chunks.map((chunk) => (store === undefined ? { spec: kernel, chunk } : { spec: kernel, chunk, store }));
   try {
-    if (placement === 'inline' || (placement === 'auto' && work < INLINE_WORK)) await runTasksInline(tasks, onResult);
+    if (!onPool(spec, chunks, placement)) await runTasksInline(tasks, onResult);
     else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
   } catch (err) {
     if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);

@@ -5,18 +5,19 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ChunkResult, ChunkTask } from './protocol.js';
+import type { ChunkResult, ChunkTask, SummaryResult, SummaryTask } from './protocol.js';
 import type { BatchResult } from './protocol.js';
 
 /**
- * The compiled worker entry. From dist/src/pool.js it is dist/workers/task.js; when this file runs
- * from source (tests), the compiled copy under dist/ is used, since Piscina needs a .js file.
+ * The compiled worker entry `entry` (task: chunks; summary: per-generation statistics). From
+ * dist/src/pool.js it is dist/workers/<entry>.js; when this file runs from source (tests), the
+ * compiled copy under dist/ is used, since Piscina needs a .js file.
  */
-function workerFile(): string {
+function workerFile(entry: 'task' | 'summary' = 'task'): string {
   const here = import.meta.url;
   const candidates = here.endsWith('.ts')
-    ? [new URL('../dist/workers/task.js', here)]
-    : [new URL('../workers/task.js', here)];
+    ? [new URL(`../dist/workers/${entry}.js`, here)]
+    : [new URL(`../workers/${entry}.js`, here)];
   for (const c of candidates) {
     const p = fileURLToPath(c);
     if (existsSync(p)) return p;
@@ -143,5 +144,28 @@ export async function runTasksInline(tasks: readonly ChunkTask[], onResult: (r: 
       throw new TaskError(t, err instanceof Error ? err.message : String(err));
     }
     onResult(r);
+  }
+}
+
+/**
+ * Runs per-generation statistics tasks on `workers` threads of the summary entry
+ * (workers/summary.ts) and calls `onResult` as each completes; the first failure rejects. A pool of
+ * its own, started after the chunks' pool is gone: two worker threads start in about 0.1 s.
+ */
+export async function runSummaryTasks(
+  tasks: readonly SummaryTask[],
+  workers: number,
+  onResult: (r: SummaryResult) => void,
+): Promise<void> {
+  const pool = new Piscina<SummaryTask, SummaryResult>({
+    filename: workerFile('summary'),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+  });
+  try {
+    await Promise.all(tasks.map((t) => pool.run(t).then(onResult)));
+  } finally {
+    await pool.destroy().catch(() => undefined);
   }
 }

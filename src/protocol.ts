@@ -4,10 +4,37 @@
  */
 import type { KernelSpec } from '../workers/chains.js';
 
+/**
+ * Where a run's recorded values live, shared by every thread: plane 0 the ln sd, then plane 1 the
+ * model mean where the metrics are `derived` from (ln sd, mean) (FamilyKernel.deriveMetrics), else
+ * plane 1 + k metric k; each laid out [row · experiments + e].
+ */
+export interface RecordStore {
+  experiments: number;
+  derived: boolean;
+  planes: SharedArrayBuffer[];
+}
+
 /** One unit of work: a chunk of consecutive experiments of a spec. */
 export interface ChunkTask {
   spec: KernelSpec;
   chunk: { index: number; start: number; count: number };
+  /** Where given, the worker writes its recorded values here and returns them empty. */
+  store?: RecordStore;
+}
+
+/** The per-generation statistics' O(E) part for recorded rows [r0, r1) of a store (src/digest.ts). */
+export interface SummaryTask {
+  spec: KernelSpec;
+  store: RecordStore;
+  r0: number;
+  r1: number;
+}
+
+/** A SummaryTask's digest, (r1 − r0) · digestWidth numbers. */
+export interface SummaryResult {
+  r0: number;
+  digest: Float64Array;
 }
 
 /** A chunk's output: its moments, and the ln sd / mean values it recorded. */
@@ -18,6 +45,8 @@ export interface ChunkResult {
   rows: number;
   /** Moments per recorded generation, stride NF (see stats.ts). */
   moments: Float64Array;
+  /** Whether lnSd and metrics went to the task's store (and are empty here). */
+  stored?: boolean;
   /** ln sd at every recorded generation, laid out [row · count + e]. */
   lnSd: Float64Array;
   /** Model mean at the final generation, per experiment. */

@@ -6,6 +6,18 @@ import type { RunOutcome } from './engine.js';
 import { canonicalSpec, specHash, type RunSpec } from './spec.js';
 import { SEED_SCHEME } from './seed.js';
 import { F, NF, quantile7, sampleVariance } from './stats.js';
+import {
+  digestMetric,
+  digestRow,
+  digestWidth,
+  METRIC_STATS,
+  METRIC_WIDTH,
+  QUANTILES,
+  readMetricDigest,
+  metricStats,
+  summaryRanks,
+  type MetricStat,
+} from './digest.js';
 import { recordedGeneration } from './plan.js';
 import { regimeTheory, type RegimeTheory, type RowTheory } from './theory.js';
 import { lnVarianceSe, specOmissions, Z_KEYS, zFromLogs, type ZKey } from './zscore.js';
@@ -20,7 +32,6 @@ import { allFamilies, familyOf, type FamilyTheory, type MetricDef, type MetricTh
 export const SCHEMA_VERSION = 2;
 
 const LN10 = Math.LN10;
-const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 const QNAMES = ['p05', 'p25', 'p50', 'p75', 'p95'] as const;
 
 /** Statistics of one recorded generation across experiments, beside theory. */
@@ -60,7 +71,8 @@ function lnQuantile7(sorted: Float64Array, p: number): number {
 }
 
 /**
- * Statistics of recorded row `r`. `sortedLnSd` is that row's ln sd values in ascending order.
+ * Statistics of recorded row `r`. `sortedLnSd` holds that row's ln sd values in ascending order, or
+ * at least, at each rank the quantiles read (summaryRanks), the value that order has there.
  * Every statistic of the sd and of sd² is formed from ln sd, and carries its log10, so that none
  * reads as a silent 0 where the double underflows. z-scores (src/zscore.ts): the means of sd,
  * log10 sd, sd² and W2², and the sample variance of the model mean, each against theory with the
@@ -238,24 +250,42 @@ export function runMetricTheory(spec: RunSpec, rows: number): FamilyTheory {
   return familyOf(spec.model).theory(spec, recordedGenerations(spec, rows));
 }
 
-/** Per-row statistics for every recorded generation; sorts a copy of each row. O(R · E log E). */
+/**
+ * Per-row statistics for every recorded generation, from the outcome's digest where the engine
+ * computed it (on the pool), else from a digest of each row here: O(R · E) either way (selection,
+ * src/select.ts), never a sort.
+ */
 export function allRows(out: RunOutcome): RowStats[] {
   const th = runTheory(out.spec, out.rows);
   const mth = runMetricTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
-  const tmp = new Float64Array(out.spec.experiments);
-  const scratch = new Float64Array(out.spec.experiments);
+  const E = out.spec.experiments;
+  const K = out.metrics.length;
+  const W = digestWidth(E, K);
+  const ranks = summaryRanks(E);
+  // the ln sd at its quantile ranks, where rowStats reads them; the other entries are never read
+  const tmp = new Float64Array(E);
+  const scratch = new Float64Array(E);
+  const own = out.digest === undefined ? new Float64Array(W) : null;
   for (let r = 0; r < out.rows; r++) {
-    tmp.set(out.lnSd[r]!);
-    tmp.sort();
-    rows.push(rowStats(out, r, tmp, th.rows[r]!, th.reasons, metricRow(out, r, mth, scratch)));
+    let dg: Float64Array;
+    let o: number;
+    if (own !== null) {
+      digestRow(out.lnSd[r]!, out.metrics.map((m) => m[r]!), scratch, own, 0);
+      dg = own;
+      o = 0;
+    } else {
+      dg = out.digest!;
+      o = r * W;
+    }
+    for (let i = 0; i < ranks.length; i++) tmp[ranks[i]!] = dg[o + i]!;
+    rows.push(rowStats(out, r, tmp, th.rows[r]!, th.reasons, metricRow(out, r, mth, scratch, dg, o + ranks.length)));
   }
   return rows;
 }
 
-/** The statistics of a metric across experiments, in column order. */
-export const METRIC_STATS = ['mean', 'sd', 'min', 'p05', 'p25', 'p50', 'p75', 'p95', 'max'] as const;
-export type MetricStat = (typeof METRIC_STATS)[number];
+/** The statistics of a metric across experiments (column order), and their computation. */
+export { METRIC_STATS, metricStats, type MetricStat };
 
 /** A family's metrics at one recorded generation: statistics, theory and z-scores by metric name. */
 export interface MetricRow {
@@ -279,45 +309,6 @@ export interface MetricRow {
 }
 
 /**
- * Statistics of `values` (one per experiment, in experiment order): mean and sd by two passes in
- * experiment order (so the same for any split of the work), min, max and type-7 quantiles of a
- * sorted copy. All NaN when a value is not finite (a singular fit's −Inf log det).
- */
-export function metricStats(values: Float64Array, scratch: Float64Array): Record<MetricStat, number> {
-  const E = values.length;
-  let sum = 0;
-  let finite = true;
-  for (let e = 0; e < E; e++) {
-    const v = values[e]!;
-    if (!Number.isFinite(v)) finite = false;
-    sum += v;
-  }
-  if (!finite || E === 0) {
-    return { mean: NAN, sd: NAN, min: NAN, p05: NAN, p25: NAN, p50: NAN, p75: NAN, p95: NAN, max: NAN };
-  }
-  const mean = sum / E;
-  let m2 = 0;
-  for (let e = 0; e < E; e++) {
-    const t = values[e]! - mean;
-    m2 += t * t;
-  }
-  scratch.set(values);
-  scratch.sort();
-  const q = (p: number) => quantile7(scratch, p);
-  return {
-    mean,
-    sd: Math.sqrt(sampleVariance(m2, E)),
-    min: scratch[0]!,
-    p05: q(0.05),
-    p25: q(0.25),
-    p50: q(0.5),
-    p75: q(0.75),
-    p95: q(0.95),
-    max: scratch[E - 1]!,
-  };
-}
-
-/**
  * Fewest experiments for a z on a metric's simulated sd (a t statistic): the floor measured for the
  * scalar t statistics of accumulate and fresh (|z| > 3 in at most 0.8% of 1000 seeds from E = 300,
  * up to 2.7% at E = 32–100; docs/theory.md §12).
@@ -334,9 +325,10 @@ export const METRIC_EXACT_MIN_E = 10;
  * skewness γ/√E and excess kurtosis κ/E, and the z is given when both are at most 0.5 (Edgeworth:
  * P(|z| > 3) stays below about 0.7%). A heavy tail inflates the sample κ towards E itself, so the
  * rule refuses exactly the deep, rare-chain-carried means whose z no correct engine could meet.
+ * `sums34` holds Σ(x − mean)³ and Σ(x − mean)⁴ over the values (centralSums34).
  */
 export function metricZ(
-  values: Float64Array,
+  sums34: readonly [number, number],
   st: Record<MetricStat, number>,
   t: MetricTheory | null,
   E: number,
@@ -359,14 +351,7 @@ export function metricZ(
         : `the s.e. comes from the simulated sd (no exact sd here), which needs at least ${minE} experiments to give a near-normal t statistic`,
     };
   }
-  let m3 = 0;
-  let m4 = 0;
-  for (let e = 0; e < E; e++) {
-    const d = values[e]! - st.mean;
-    const d2 = d * d;
-    m3 += d2 * d;
-    m4 += d2 * d2;
-  }
+  const [m3, m4] = sums34;
   const m2 = ((st.sd * st.sd) * (E - 1)) / E;
   const skew = m2 > 0 ? m3 / E / m2 ** 1.5 : 0;
   const kurt = m2 > 0 ? m4 / E / (m2 * m2) - 3 : 0;
@@ -398,8 +383,18 @@ export function metricZCell(reason: string | undefined): string {
   return 'n/a';
 }
 
-/** The family's metrics at recorded row `r`; `scratch` is Float64Array(E), overwritten. */
-export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch: Float64Array): MetricRow {
+/**
+ * The family's metrics at recorded row `r`, from their digest at `dg[o]` (K · METRIC_WIDTH numbers,
+ * src/digest.ts) where given, else from the row's values; `scratch` is Float64Array(E), overwritten.
+ */
+export function metricRow(
+  out: RunOutcome,
+  r: number,
+  th: FamilyTheory,
+  scratch: Float64Array,
+  dg?: Float64Array,
+  o = 0,
+): MetricRow {
   const spec = out.spec;
   const family = familyOf(spec.model);
   const E = spec.experiments;
@@ -414,16 +409,19 @@ export function metricRow(out: RunOutcome, r: number, th: FamilyTheory, scratch:
     zReasons: {},
     undefinedCount: {},
   };
+  const own = dg === undefined ? new Float64Array(METRIC_WIDTH) : null;
   family.metrics.forEach((m, k) => {
-    const values = out.metrics[k]![r]!;
-    let bad = 0;
-    for (let e = 0; e < E; e++) if (!Number.isFinite(values[e]!)) bad++;
-    const st = metricStats(values, scratch);
+    let at = o + k * METRIC_WIDTH;
+    if (own !== null) {
+      digestMetric(out.metrics[k]![r]!, scratch, own, 0);
+      at = 0;
+    }
+    const { stats: st, bad, m3, m4 } = readMetricDigest(own ?? dg!, at);
     const t = th.rows[m.name]?.[r] ?? null;
     row.stats[m.name] = st;
     row.theory[m.name] = t;
     row.undefinedCount[m.name] = bad;
-    const v = metricZ(values, st, t, E);
+    const v = metricZ([m3, m4], st, t, E);
     row.z[m.name] = v.z;
     if (v.cell !== null) row.zCells[m.name] = v.cell;
     if (v.reason !== null) row.zReasons[m.name] = v.reason;

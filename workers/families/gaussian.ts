@@ -30,7 +30,10 @@ import {
 /** The Gaussian family's metrics, in the order the kernel writes them. */
 export const GAUSSIAN_METRICS = ['meanSqErr', 'traceRatio', 'log10DetRatio', 'w2sq'] as const;
 
-/** Where a chunk's recorded values go: the scalar sd summary and the metrics [k·rows·count + r·count + e]. */
+/**
+ * Where a chunk's recorded values go: the scalar sd summary and the metrics [k·rows·count + r·count + e]
+ * (empty where the caller derives them from the scalar summary: FamilyKernel.deriveMetrics).
+ */
 export interface ChunkOutput {
   lnSd: Float64Array;
   mean: Float64Array;
@@ -58,7 +61,8 @@ export function runGaussian(spec: KernelSpec, start: number, count: number, rows
   const d = dimOf(spec);
   if (d === 1) {
     runChains(spec, start, count, out.lnSd, out.mean);
-    scalarMetrics(spec, rows, count, out);
+    // an empty metrics buffer: the caller stores (ln sd, mean) and derives the metrics itself
+    if (out.metrics.length > 0) scalarMetrics(spec, rows, count, out);
     return true;
   }
   out.lnSd.fill(NaN);
@@ -93,14 +97,29 @@ export function runGaussian(spec: KernelSpec, start: number, count: number, rows
 
 /** The metrics of a scalar chain, from its recorded (ln sd, mean). */
 function scalarMetrics(spec: KernelSpec, rows: number, count: number, out: ChunkOutput): void {
+  deriveScalarMetrics(spec, out.lnSd, out.mean, out.metrics, rows * count);
+}
+
+/**
+ * The metrics of n scalar-chain values from their (ln sd, mean): metric k of value i at
+ * metrics[k · n + i]. The same arithmetic wherever it runs, so a store of (ln sd, mean) alone
+ * gives the recorded metrics to the bit.
+ */
+export function deriveScalarMetrics(
+  spec: Pick<KernelSpec, 'mean0' | 'sd0'>,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  metrics: Float64Array,
+  n: number,
+): void {
   const m0 = spec.mean0;
   const s0 = spec.sd0;
   const lnS0 = Math.log(s0);
-  const M = out.metrics;
-  const plane = rows * count;
+  const M = metrics;
+  const plane = n;
   for (let i = 0; i < plane; i++) {
-    const ls = out.lnSd[i]!;
-    const dm = out.mean[i]! - m0;
+    const ls = lnSd[i]!;
+    const dm = mean[i]! - m0;
     const ds = Math.exp(ls) - s0;
     M[i] = dm * dm;
     M[plane + i] = Math.exp(2 * (ls - lnS0));

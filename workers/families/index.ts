@@ -3,8 +3,7 @@
  * added later adds its kernel module and one line here (and one in src/families/index.ts).
  */
 import type { KernelSpec } from '../chains.js';
-import { dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
-
+import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
 import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
 
 export type { ChunkOutput } from './gaussian.js';
@@ -20,15 +19,33 @@ export interface FamilyKernel {
   run(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean;
   /** Standard normal deviates per drawn sample (resample), or 1 (stats, where a draw is a generation step). */
   valuesPerSample(spec: KernelSpec): number;
+  /**
+   * Where every metric is a function of the experiment's (ln sd, mean) at the same generation,
+   * that function over n values (metric k of value i to metrics[k · n + i]), so that a run may
+   * store (ln sd, mean) alone and derive the metrics when it summarises; null where the kernel
+   * records the metrics on their own. Where it is not null, `run` accepts an empty out.metrics and
+   * then skips them.
+   */
+  deriveMetrics(spec: KernelSpec): MetricsFromScalar | null;
 }
+
+/** Metrics of n values from their (ln sd, mean): see FamilyKernel.deriveMetrics. */
+export type MetricsFromScalar = (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void;
 
 export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
   gaussian: {
     metricCount: () => GAUSSIAN_METRICS.length,
     run: runGaussian,
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
+    deriveMetrics: (spec) =>
+      dimOf(spec) === 1 ? (lnSd, mean, metrics, n) => deriveScalarMetrics(spec, lnSd, mean, metrics, n) : null,
   },
-  linreg: { metricCount: () => LINREG_METRICS.length, run: runLinreg, valuesPerSample: (spec) => (spec.method === 'stats' ? Math.min(spec.samples, linregParams(spec).d) : 1) },
+  linreg: {
+    metricCount: () => LINREG_METRICS.length,
+    run: runLinreg,
+    valuesPerSample: (spec) => (spec.method === 'stats' ? Math.min(spec.samples, linregParams(spec).d) : 1),
+    deriveMetrics: () => null,
+  },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */

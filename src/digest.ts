@@ -1,0 +1,170 @@
+/**
+ * The O(E) part of each recorded generation's statistics across experiments, as flat numbers: the
+ * ln sd values at the ranks its quantiles read, and each metric's moments, order statistics, count
+ * of non-finite values and third and fourth central sums. Pure and thread-free, so the coordinator
+ * and the workers (workers/summary.ts) compute it alike; src/summary.ts forms the rest from it.
+ */
+import { quantile7, sampleVariance } from './stats.js';
+import { quantileRanks, selectRanks } from './select.js';
+
+/** The probabilities of the quantile columns (p05 … p95). */
+export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
+
+/** The statistics of a metric across experiments, in column order. */
+export const METRIC_STATS = ['mean', 'sd', 'min', 'p05', 'p25', 'p50', 'p75', 'p95', 'max'] as const;
+export type MetricStat = (typeof METRIC_STATS)[number];
+
+/** Numbers per metric in a digest: METRIC_STATS, then the non-finite count, Σ(x − mean)³ and Σ(x − mean)⁴. */
+export const METRIC_WIDTH = METRIC_STATS.length + 3;
+const BAD = METRIC_STATS.length;
+
+const NAN = NaN;
+
+let cachedN = -1;
+let cachedRanks: Int32Array = new Int32Array(0);
+
+/** The ranks the quantile columns (and min, max) read from n sorted values; see quantileRanks. */
+export function summaryRanks(n: number): Int32Array {
+  if (n !== cachedN) {
+    cachedRanks = quantileRanks(n, QUANTILES);
+    cachedN = n;
+  }
+  return cachedRanks;
+}
+
+/** Numbers per recorded row in a digest of E experiments and K metrics. */
+export function digestWidth(E: number, K: number): number {
+  return summaryRanks(E).length + K * METRIC_WIDTH;
+}
+
+/**
+ * Statistics of `values` (one per experiment, in experiment order): mean and sd by two passes in
+ * experiment order (so the same for any split of the work), min, max and type-7 quantiles of a
+ * copy in `scratch` (Float64Array(E), overwritten) whose quantile ranks are selected, not sorted:
+ * O(E). All NaN when a value is not finite (a singular fit's −Inf log det).
+ */
+export function metricStats(values: Float64Array, scratch: Float64Array): Record<MetricStat, number> {
+  const E = values.length;
+  let sum = 0;
+  let finite = true;
+  for (let e = 0; e < E; e++) {
+    const v = values[e]!;
+    if (!Number.isFinite(v)) finite = false;
+    sum += v;
+  }
+  if (!finite || E === 0) {
+    return { mean: NAN, sd: NAN, min: NAN, p05: NAN, p25: NAN, p50: NAN, p75: NAN, p95: NAN, max: NAN };
+  }
+  const mean = sum / E;
+  let m2 = 0;
+  for (let e = 0; e < E; e++) {
+    const t = values[e]! - mean;
+    m2 += t * t;
+  }
+  scratch.set(values);
+  selectRanks(scratch, summaryRanks(E));
+  const q = (p: number) => quantile7(scratch, p);
+  return {
+    mean,
+    sd: Math.sqrt(sampleVariance(m2, E)),
+    min: scratch[0]!,
+    p05: q(0.05),
+    p25: q(0.25),
+    p50: q(0.5),
+    p75: q(0.75),
+    p95: q(0.95),
+    max: scratch[E - 1]!,
+  };
+}
+
+/** Σ(x − mean)³ and Σ(x − mean)⁴ over `values` in experiment order (the shape test of metricZ). */
+export function centralSums34(values: Float64Array, mean: number): [number, number] {
+  let m3 = 0;
+  let m4 = 0;
+  for (let e = 0; e < values.length; e++) {
+    const d = values[e]! - mean;
+    const d2 = d * d;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  return [m3, m4];
+}
+
+/**
+ * Writes one metric's digest (METRIC_WIDTH numbers) at out[o]: its statistics, the count of
+ * non-finite values, and the central sums (NaN where the mean is not finite).
+ */
+export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number): void {
+  const st = metricStats(values, scratch);
+  METRIC_STATS.forEach((k, i) => (out[o + i] = st[k]));
+  let bad = 0;
+  for (let e = 0; e < values.length; e++) if (!Number.isFinite(values[e]!)) bad++;
+  out[o + BAD] = bad;
+  const [m3, m4] = Number.isFinite(st.mean) ? centralSums34(values, st.mean) : [NAN, NAN];
+  out[o + BAD + 1] = m3;
+  out[o + BAD + 2] = m4;
+}
+
+/** A metric's digest read back: its statistics, non-finite count and central sums. */
+export function readMetricDigest(
+  d: Float64Array,
+  o: number,
+): { stats: Record<MetricStat, number>; bad: number; m3: number; m4: number } {
+  const stats = {} as Record<MetricStat, number>;
+  METRIC_STATS.forEach((k, i) => (stats[k] = d[o + i]!));
+  return { stats, bad: d[o + BAD]!, m3: d[o + BAD + 1]!, m4: d[o + BAD + 2]! };
+}
+
+/**
+ * Writes the digest of one recorded row at out[o] (digestWidth numbers): lnSd (E values) at its
+ * quantile ranks, then each metric's digest. `scratch` is Float64Array(E), overwritten. O(E · (1 + K)).
+ */
+export function digestRow(
+  lnSd: Float64Array,
+  metrics: readonly Float64Array[],
+  scratch: Float64Array,
+  out: Float64Array,
+  o: number,
+): void {
+  const ranks = summaryRanks(lnSd.length);
+  scratch.set(lnSd);
+  selectRanks(scratch, ranks);
+  for (let i = 0; i < ranks.length; i++) out[o + i] = scratch[ranks[i]!]!;
+  let at = o + ranks.length;
+  for (const m of metrics) {
+    digestMetric(m, scratch, out, at);
+    at += METRIC_WIDTH;
+  }
+}
+
+/**
+ * The digest of rows [r0, r1) of recorded values held as planes, each laid out [row · E + e]:
+ * plane 0 the ln sd, then plane 1 + k metric k, or, with `derive`, plane 1 the model mean from
+ * which `derive.fn` forms the K metrics of each row (src/protocol.ts, RecordStore). Returns
+ * (r1 − r0) · digestWidth numbers.
+ */
+export function digestRows(
+  planes: readonly Float64Array[],
+  E: number,
+  r0: number,
+  r1: number,
+  derive?: { K: number; fn: (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void },
+): Float64Array {
+  const K = derive === undefined ? planes.length - 1 : derive.K;
+  const W = digestWidth(E, K);
+  const out = new Float64Array((r1 - r0) * W);
+  const scratch = new Float64Array(E);
+  const derived = derive === undefined ? null : new Float64Array(K * E);
+  const metrics: Float64Array[] = new Array<Float64Array>(K);
+  for (let r = r0; r < r1; r++) {
+    const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
+    if (derived !== null) {
+      derive!.fn(lnSd, planes[1]!.subarray(r * E, (r + 1) * E), derived, E);
+      for (let k = 0; k < K; k++) metrics[k] = derived.subarray(k * E, (k + 1) * E);
+    } else {
+      for (let k = 0; k < K; k++) metrics[k] = planes[1 + k]!.subarray(r * E, (r + 1) * E);
+    }
+    digestRow(lnSd, metrics, scratch, out, (r - r0) * W);
+  }
+  return out;
+}
