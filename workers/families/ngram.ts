@@ -108,6 +108,126 @@ export class Stream {
   }
 }
 
+/*
+ * The hot loops, one per order, as plain functions of typed arrays (each stays monomorphic). Each
+ * inlines xoshiro128** on locals and draws j uniform in [0, c) by Lemire's multiply-shift with
+ * rejection (c ≤ 2^21, so u·c < 2^53 is exact in a double) or by masked rejection (c > 2^21).
+ */
+
+/** Order 1: n independent draws of a token of the fitted text. */
+function walkUnigram(tok: Int32Array, c: number, st: Int32Array, out: Int32Array, at: number, end: number): void {
+  let s0 = st[0]! | 0;
+  let s1 = st[1]! | 0;
+  let s2 = st[2]! | 0;
+  let s3 = st[3]! | 0;
+  const small = c <= 2097152;
+  const thr = small ? (4294967296 - c) % c : 0;
+  const shift = Math.clz32(c - 1);
+  for (let i = at; i < end; i++) {
+    let j: number;
+    for (;;) {
+      const x = Math.imul(s1, 5);
+      const u = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if (small) {
+        if (Math.imul(u, c) >>> 0 < thr) continue;
+        j = Math.floor((u * c) / 4294967296);
+        break;
+      }
+      j = u >>> shift;
+      if (j < c) break;
+    }
+    out[i] = tok[j]!;
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = s3;
+}
+
+/** Order 2: the state is the previous token, so the token drawn is the next state. */
+function walkBigram(tok: Int32Array, first: Int32Array, count: Int32Array, st: Int32Array, out: Int32Array, at: number, end: number): void {
+  let s0 = st[0]! | 0;
+  let s1 = st[1]! | 0;
+  let s2 = st[2]! | 0;
+  let s3 = st[3]! | 0;
+  let s = 0;
+  for (let i = at; i < end; i++) {
+    const c = count[s]!;
+    let j: number;
+    for (;;) {
+      const x = Math.imul(s1, 5);
+      const u = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if (c <= 2097152) {
+        const lo = Math.imul(u, c) >>> 0;
+        if (lo < c && lo < (4294967296 - c) % c) continue;
+        j = Math.floor((u * c) / 4294967296);
+        break;
+      }
+      j = u >>> Math.clz32(c - 1);
+      if (j < c) break;
+    }
+    s = tok[first[s]! + j]!;
+    out[i] = s;
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = s3;
+}
+
+/** Order 3: each occurrence records the state its token leads to. */
+function walkStates(tok: Int32Array, nxt: Int32Array, first: Int32Array, count: Int32Array, st: Int32Array, out: Int32Array, at: number, end: number): void {
+  let s0 = st[0]! | 0;
+  let s1 = st[1]! | 0;
+  let s2 = st[2]! | 0;
+  let s3 = st[3]! | 0;
+  let s = 0;
+  for (let i = at; i < end; i++) {
+    const c = count[s]!;
+    let j: number;
+    for (;;) {
+      const x = Math.imul(s1, 5);
+      const u = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if (c <= 2097152) {
+        const lo = Math.imul(u, c) >>> 0;
+        if (lo < c && lo < (4294967296 - c) % c) continue;
+        j = Math.floor((u * c) / 4294967296);
+        break;
+      }
+      j = u >>> Math.clz32(c - 1);
+      if (j < c) break;
+    }
+    j += first[s]!;
+    out[i] = tok[j]!;
+    s = nxt[j]!;
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = s3;
+}
+
 /** One fitted k-gram model and the scratch to build it. */
 export class Model {
   readonly k: number;
@@ -222,13 +342,11 @@ export class Model {
       this.nxt = grow(this.nxt, 0);
       return;
     }
-    this.ctx = grow(this.ctx, M + 1);
+    if (k === 3) this.ctx = grow(this.ctx, M + 1);
     const ctx = this.ctx;
     let S: number;
     if (k === 2) {
       S = this.vTrain;
-      ctx[0] = 0;
-      for (let i = 1; i <= M; i++) ctx[i] = d[i - 1]!;
     } else {
       // the table keeps its size from the last fit (the number of contexts changes slowly)
       if (this.mask < 0) {
@@ -255,7 +373,13 @@ export class Model {
     const count = this.count;
     const fill = this.fill;
     count.fill(0, 0, S);
-    for (let i = 0; i < M; i++) count[ctx[i]!]!++;
+    if (k === 2) {
+      // the state of position i is the token before it (the start state 0 at i = 0)
+      count[0]!++;
+      for (let i = 0; i < M - 1; i++) count[d[i]!]!++;
+    } else {
+      for (let i = 0; i < M; i++) count[ctx[i]!]!++;
+    }
     let acc = 0;
     for (let s = 0; s < S; s++) {
       first[s] = acc;
@@ -263,7 +387,12 @@ export class Model {
       acc += count[s]!;
     }
     if (k === 2) {
-      for (let i = 0; i < M; i++) tok[fill[ctx[i]!]!++] = d[i]!;
+      let prev = 0;
+      for (let i = 0; i < M; i++) {
+        const w = d[i]!;
+        tok[fill[prev]!++] = w;
+        prev = w;
+      }
       this.nxt = tok;
     } else {
       this.nxt = grow(this.nxt === tok ? new Int32Array(0) : this.nxt, M);
@@ -284,77 +413,10 @@ export class Model {
    */
   generate(rng: Stream, out: Int32Array, at: number, n: number, alpha: number): number {
     if (alpha > 0) return this.generateSmoothed(rng, out, at, n, alpha);
-    const tok = this.tok;
-    const first = this.first;
-    const count = this.count;
-    const st = rng.st;
-    let s0 = st[0]! | 0;
-    let s1 = st[1]! | 0;
-    let s2 = st[2]! | 0;
-    let s3 = st[3]! | 0;
-    const end = at + n;
-    if (this.k === 1) {
-      const c = count[0]!;
-      const small = c <= 2097152;
-      const thr = small ? (4294967296 - c) % c : 0;
-      const bits = 32 - Math.clz32(c - 1);
-      for (let i = at; i < end; i++) {
-        let j: number;
-        for (;;) {
-          const x = Math.imul(s1, 5);
-          const u = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-          const t = s1 << 9;
-          s2 ^= s0;
-          s3 ^= s1;
-          s1 ^= s2;
-          s0 ^= s3;
-          s2 ^= t;
-          s3 = (s3 << 11) | (s3 >>> 21);
-          if (small) {
-            if (Math.imul(u, c) >>> 0 < thr) continue;
-            j = Math.floor((u * c) / 4294967296);
-            break;
-          }
-          j = u >>> (32 - bits);
-          if (j < c) break;
-        }
-        out[i] = tok[j]!;
-      }
-    } else {
-      const nxt = this.nxt;
-      let s = 0;
-      for (let i = at; i < end; i++) {
-        const c = count[s]!;
-        let j: number;
-        for (;;) {
-          const x = Math.imul(s1, 5);
-          const u = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-          const t = s1 << 9;
-          s2 ^= s0;
-          s3 ^= s1;
-          s1 ^= s2;
-          s0 ^= s3;
-          s2 ^= t;
-          s3 = (s3 << 11) | (s3 >>> 21);
-          if (c <= 2097152) {
-            const lo = Math.imul(u, c) >>> 0;
-            if (lo < c && lo < (4294967296 - c) % c) continue;
-            j = Math.floor((u * c) / 4294967296);
-            break;
-          }
-          j = u >>> Math.clz32(c - 1);
-          if (j < c) break;
-        }
-        j += first[s]!;
-        out[i] = tok[j]!;
-        s = nxt[j]!;
-      }
-    }
-    st[0] = s0;
-    st[1] = s1;
-    st[2] = s2;
-    st[3] = s3;
-    return end;
+    if (this.k === 1) walkUnigram(this.tok, this.count[0]!, rng.st, out, at, at + n);
+    else if (this.k === 2) walkBigram(this.tok, this.first, this.count, rng.st, out, at, at + n);
+    else walkStates(this.tok, this.nxt, this.first, this.count, rng.st, out, at, at + n);
+    return at + n;
   }
 
   /** Generation under add-α smoothing: contexts unseen by the fit draw uniformly over V. */
@@ -389,6 +451,22 @@ export class Model {
       else s = this.lookup(a, b, false);
     }
     return end;
+  }
+
+  /** Each state's context as pairs [a, b] (a = 0 below order 3; both 0 at order 1), for tests and tables. */
+  contexts(): Int32Array {
+    const out = new Int32Array(2 * this.states);
+    if (this.k === 2) for (let s = 0; s < this.states; s++) out[2 * s + 1] = s;
+    if (this.k === 3) {
+      for (let i = 0; i <= this.mask; i++) {
+        const a = this.hA[i]!;
+        if (a === -1) continue;
+        const s = this.hS[i]!;
+        out[2 * s] = a;
+        out[2 * s + 1] = this.hB[i]!;
+      }
+    }
+    return out;
   }
 
   /** The state of a held-out context (a, b) (a is ignored below k = 3), or −1 where the fit never saw it. */
