@@ -1,5 +1,5 @@
 /**
- * The n-gram family (docs/theory.md §15): the tokeniser against a hand-derived expectation, the
+ * The n-gram family (docs/theory.md §16): the tokeniser against a hand-derived expectation, the
  * held-out split, the MLE k-gram counts and generation 1's metrics against an independent Python
  * implementation (test/fixtures/ngram_peer.py), the sampler (exactly N tokens, only fitted k-grams,
  * its transition law by chi-square, add-α smoothing), byte-identical results across workers and

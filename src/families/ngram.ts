@@ -2,7 +2,7 @@
  * The n-gram family: a word model of order k (1 to 3) trained on a book (Moby-Dick, the State of
  * the Union addresses, or any UTF-8 text file), which generates a corpus of N tokens sentence by
  * sentence, is refitted to it, and so on — the tails (rare words) vanish one by one. Its kernel is
- * workers/families/ngram.ts, its corpora workers/families/ngram-corpus.ts; docs/theory.md §15.
+ * workers/families/ngram.ts, its corpora workers/families/ngram-corpus.ts; docs/theory.md §16.
  *
  * The corpus in the spec: a built-in corpus is its name (its text is that of the installed npm
  * data set, whose version package-lock.json pins); a file is recorded as `ABSOLUTE_PATH@sha256:HEX`,
@@ -154,7 +154,7 @@ export const ngram: Family = {
     else if (!plainReplace(spec)) reasons['giniSimpson'] = `the exact law holds under replace; none is known under --regime ${spec.regime}`;
     else {
       // order 1 is the Wright–Fisher chain on the training text's unigram frequencies:
-      // E[G_g] = G_1 (1 − 1/N)^(g − 1), G_1 that of the text itself (docs/theory.md §15)
+      // E[G_g] = G_1 (1 − 1/N)^(g − 1), G_1 that of the text itself (docs/theory.md §16)
       const g1 = trainingGiniSimpson(loadCorpus(p.corpus));
       const lnDecay = Math.log1p(-1 / p.tokens);
       rows['giniSimpson'] = gens.map((g) => (g === 1 ? null : { mean: g1 * Math.exp((g - 1) * lnDecay), sd: null }));

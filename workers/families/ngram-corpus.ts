@@ -1,6 +1,6 @@
 /**
  * The n-gram family's corpora: the tokeniser, the held-out split, and the parsed corpus that a
- * worker (or the coordinator) keeps once per corpus value (docs/theory.md §15).
+ * worker (or the coordinator) keeps once per corpus value (docs/theory.md §16).
  *
  * Tokenisation: NFC, lowercased (String.prototype.toLowerCase, locale-independent), ’ read as ';
  * a word is a maximal run of letters and digits (\p{L}, \p{M}, \p{N}), with single apostrophes

@@ -1,7 +1,7 @@
 /**
  * The n-gram family's worker kernel: a word model of order k (1 to 3) fitted by maximum likelihood
  * to a book, then made to generate a corpus of N tokens sentence by sentence, refitted to it, and
- * so on (docs/theory.md §15).
+ * so on (docs/theory.md §16).
  *
  * A fit is stored as the random walk it defines. Its states are the contexts (the k − 1 previous
  * tokens of a sentence, padded with `</s>` at its start; one state at k = 1), numbered in order of
