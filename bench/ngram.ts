@@ -46,14 +46,18 @@ async function main(): Promise<void> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ngram-bench-')), 'train.bin');
   fs.writeFileSync(file, Buffer.from(corpus.train.buffer, corpus.train.byteOffset, corpus.train.byteLength));
   log(`Moby-Dick: N = ${N} tokens per generation, T = ${T} (${T - 1} generate-and-refit steps), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  log('order  engine M tok/s (wall, cpu)  numpy M tok/s  ratio (wall)');
+  log('order  engine M tok/s (wall, cpu)  numpy M tok/s (wall, cpu)  ratio (wall, cpu)');
   for (const order of [1, 2, 3]) {
     const e = engineRate(order);
     const r = spawnSync(PYTHON, [path.join(packageRoot(), 'bench', 'ngram_peer.py'), file, String(order), String(N), String(T)], { encoding: 'utf8' });
-    let peer = NaN;
-    if (r.status === 0) peer = (JSON.parse(r.stdout) as { tokens_per_second: number }).tokens_per_second;
+    let peer = { tokens_per_second: NaN, tokens_per_cpu_second: NaN };
+    if (r.status === 0) peer = JSON.parse(r.stdout) as typeof peer;
     else log(`numpy peer failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-    log(`${order}      ${(e.wall / 1e6).toFixed(2)}, ${(e.cpu / 1e6).toFixed(2)}                  ${(peer / 1e6).toFixed(3)}          ${(e.wall / peer).toFixed(1)}x`);
+    const m = (x: number) => (x / 1e6).toFixed(2);
+    log(
+      `${order}      ${m(e.wall)}, ${m(e.cpu)}                  ${m(peer.tokens_per_second)}, ${m(peer.tokens_per_cpu_second)}                ` +
+        `${(e.wall / peer.tokens_per_second).toFixed(1)}x, ${(e.cpu / peer.tokens_per_cpu_second).toFixed(1)}x`,
+    );
   }
   // the target: 100 × 100 bigram on 2 workers, every generation recorded (all six metrics). Timed
   // in this process (runSpec on a pool of 2): process.cpuUsage counts every thread, so the CPU

@@ -10,7 +10,7 @@ so Python's per-token overhead is paid once per batch step. Sentences are append
 until N tokens (the last cut), as the engine does sentence by sentence.
 
 Input: a binary file of int32 training token ids (0 = </s>, each sentence ending in 0), written by
-bench/ngram.ts. Usage: ngram_peer.py TOKENS.bin ORDER N T [B]  → JSON {seconds, tokens_per_second}.
+bench/ngram.ts. Usage: ngram_peer.py TOKENS.bin ORDER N T [B]  → JSON {seconds, cpu_seconds, tokens_per_second, tokens_per_cpu_second}.
 """
 import json
 import sys
@@ -94,6 +94,7 @@ def main():
     V = int(train.max()) + 1
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     fit = Fit(train, k, V)
     vocab = 0
     for _g in range(2, T + 1):
@@ -101,7 +102,8 @@ def main():
         fit = Fit(d, k, V)
         vocab = len(np.unique(d))
     s = time.perf_counter() - t0
-    json.dump({"seconds": s, "tokens_per_second": (T - 1) * N / s, "final_types": vocab}, sys.stdout)
+    c = time.process_time() - c0
+    json.dump({"seconds": s, "cpu_seconds": c, "tokens_per_second": (T - 1) * N / s, "tokens_per_cpu_second": (T - 1) * N / c, "final_types": vocab}, sys.stdout)
 
 
 main()
