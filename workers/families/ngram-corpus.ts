@@ -31,24 +31,81 @@ export const RARE_MAX = 5;
 /** Every HELD_OUT_EVERY-th sentence (index ≡ HELD_OUT_EVERY − 1) is held out. */
 export const HELD_OUT_EVERY = 10;
 
-const TOKEN = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}\p{N}]+)*|[.!?]+|\n[^\S\n]*\n/gu;
+/** Word characters beyond ASCII: letters, marks and digits. */
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
+const wordCache = new Map<number, boolean>();
+
+function isWordCode(cp: number): boolean {
+  if (cp < 128) return (cp >= 97 && cp <= 122) || (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90);
+  let w = wordCache.get(cp);
+  if (w === undefined) {
+    w = WORD_CHAR.test(String.fromCodePoint(cp));
+    wordCache.set(cp, w);
+  }
+  return w;
+}
+
+/** The text as the tokeniser reads it: NFC, \n line ends, ’ and ‘ as ', lowercased. */
+function normalise(text: string): string {
+  return text.normalize('NFC').replace(/\r\n?/g, '\n').replace(/[’‘]/g, "'").toLowerCase();
+}
+
+/**
+ * Scans a normalised text, calling word(w) for each word and end() at each sentence end (a run of
+ * . ! ?, a blank line, the end of the text); end() may come with no word before it. A hand-written
+ * scanner with the rules of the regex /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}\p{N}]+)*|[.!?]+|\n[^\S\n]*\n/u,
+ * several times faster on a book.
+ */
+function scan(t: string, word: (w: string) => void, end: () => void): void {
+  const n = t.length;
+  let i = 0;
+  while (i < n) {
+    const cp = t.codePointAt(i)!;
+    if (isWordCode(cp)) {
+      const from = i;
+      i += cp > 0xffff ? 2 : 1;
+      for (;;) {
+        while (i < n) {
+          const c = t.codePointAt(i)!;
+          if (!isWordCode(c)) break;
+          i += c > 0xffff ? 2 : 1;
+        }
+        // a single apostrophe between word characters stays inside the word
+        if (i + 1 < n && t.charCodeAt(i) === 39 && isWordCode(t.codePointAt(i + 1)!)) {
+          i++;
+          continue;
+        }
+        break;
+      }
+      word(t.slice(from, i));
+    } else if (cp === 46 || cp === 33 || cp === 63) {
+      end();
+      i++;
+    } else if (cp === 10) {
+      let j = i + 1;
+      // whitespace other than a newline, then a newline: a blank line
+      while (j < n && t.charCodeAt(j) !== 10 && /\s/.test(t[j]!)) j++;
+      if (j < n && t.charCodeAt(j) === 10) {
+        end();
+        i = j + 1;
+      } else i++;
+    } else i += cp > 0xffff ? 2 : 1;
+  }
+  end();
+}
 
 /** Splits a text into sentences of lowercased words (the rules in this module's comment). */
 export function tokenize(text: string): string[][] {
-  const norm = text.normalize('NFC').replace(/\r\n?/g, '\n').replace(/[’‘]/g, "'").toLowerCase();
   const sentences: string[][] = [];
   let cur: string[] = [];
-  for (const m of norm.matchAll(TOKEN)) {
-    const t = m[0];
-    const c = t.charCodeAt(0);
-    if (c === 46 || c === 33 || c === 63 || c === 10) {
+  scan(
+    normalise(text),
+    (w) => cur.push(w),
+    () => {
       if (cur.length > 0) sentences.push(cur);
       cur = [];
-    } else {
-      cur.push(t);
-    }
-  }
-  if (cur.length > 0) sentences.push(cur);
+    },
+  );
   return sentences;
 }
 
@@ -74,48 +131,87 @@ export interface Corpus {
 
 /** Builds a Corpus from a text. */
 export function corpusFromText(key: string, text: string): Corpus {
-  const sentences = tokenize(text);
-  const ids = new Map<string, number>([[END, 0]]);
-  const words: string[] = [END];
-  const id = (w: string): number => {
-    let i = ids.get(w);
-    if (i === undefined) {
-      i = words.length;
-      ids.set(w, i);
-      words.push(w);
+  // one pass: provisional ids in order of first occurrence in the whole text, tokens, and sentence ends
+  const first = new Map<string, number>();
+  const names: string[] = [];
+  let toks = new Int32Array(1 << 16);
+  let len = 0;
+  const ends: number[] = [];
+  let open = 0;
+  const push = (t: number) => {
+    if (len === toks.length) {
+      const g = new Int32Array(toks.length * 2);
+      g.set(toks);
+      toks = g;
     }
-    return i;
+    toks[len++] = t;
   };
+  scan(
+    normalise(text),
+    (w) => {
+      let id = first.get(w);
+      if (id === undefined) {
+        id = names.length + 1;
+        first.set(w, id);
+        names.push(w);
+      }
+      push(id);
+      open++;
+    },
+    () => {
+      if (open === 0) return;
+      push(0);
+      ends.push(len);
+      open = 0;
+    },
+  );
+  // final ids: </s> 0, training words by first occurrence in the training text, then held-out-only words
+  const remap = new Int32Array(names.length + 1).fill(-1);
+  remap[0] = 0;
+  const words: string[] = [END];
   let trainLen = 0;
   let heldLen = 0;
-  let trainSentences = 0;
-  sentences.forEach((s, i) => {
-    if (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) heldLen += s.length + 1;
-    else {
-      trainLen += s.length + 1;
-      trainSentences++;
+  for (let s = 0; s < ends.length; s++) {
+    const a = s === 0 ? 0 : ends[s - 1]!;
+    const b = ends[s]!;
+    if (s % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) {
+      heldLen += b - a;
+      continue;
     }
-  });
-  const train = new Int32Array(trainLen);
-  const starts = new Int32Array(trainSentences + 1);
-  let t = 0;
-  let k = 0;
-  // training words first, so that their ids are [1, vTrain)
-  sentences.forEach((s, i) => {
-    if (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) return;
-    starts[k++] = t;
-    for (const w of s) train[t++] = id(w);
-    train[t++] = 0;
-  });
-  starts[k] = t;
+    trainLen += b - a;
+    for (let i = a; i < b; i++) {
+      const t = toks[i]!;
+      if (remap[t] === -1) {
+        remap[t] = words.length;
+        words.push(names[t - 1]!);
+      }
+    }
+  }
   const vTrain = words.length;
+  const train = new Int32Array(trainLen);
   const held = new Int32Array(heldLen);
+  const starts = new Int32Array(ends.length - Math.floor(ends.length / HELD_OUT_EVERY) + 1);
+  let tr = 0;
   let h = 0;
-  sentences.forEach((s, i) => {
-    if (i % HELD_OUT_EVERY !== HELD_OUT_EVERY - 1) return;
-    for (const w of s) held[h++] = id(w);
-    held[h++] = 0;
-  });
+  let k = 0;
+  for (let s = 0; s < ends.length; s++) {
+    const a = s === 0 ? 0 : ends[s - 1]!;
+    const b = ends[s]!;
+    if (s % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) {
+      for (let i = a; i < b; i++) {
+        const t = toks[i]!;
+        if (remap[t] === -1) {
+          remap[t] = words.length;
+          words.push(names[t - 1]!);
+        }
+        held[h++] = remap[t]!;
+      }
+    } else {
+      starts[k++] = tr;
+      for (let i = a; i < b; i++) train[tr++] = remap[toks[i]!]!;
+    }
+  }
+  starts[k] = tr;
   const trainCounts = new Int32Array(vTrain);
   for (let i = 0; i < train.length; i++) trainCounts[train[i]!]!++;
   const rare: number[] = [];
