@@ -217,6 +217,38 @@ describe('the sampler', () => {
     });
   }
 
+  it('contexts with more than 2^21 occurrences (masked rejection) at orders 1, 2 and 3: the MLE by chi-square', () => {
+    // sentences "w </s>" with w = 1 for the first 30% and w = 2 after: the start context (its
+    // S = 2.2M occurrences: the text's start and after every </s> but the last) is followed by 1
+    // with probability exactly 0.3
+    const S = 2_200_000;
+    const cut = Math.round(0.3 * S);
+    for (const k of [1, 2, 3]) {
+      const m = new Model(k, 3);
+      const d = m.begin(2 * S + 1);
+      for (let i = 0; i < S; i++) {
+        d[2 * i] = i < cut ? 1 : 2;
+        d[2 * i + 1] = 0;
+      }
+      m.len = 2 * S;
+      m.fit();
+      expect(m.count[0]!).toBeGreaterThan(2 ** 21);
+      const rng = new Stream();
+      rng.seed([k, 7, 7, 7]);
+      const N = 200_000;
+      const buf = new Int32Array(N);
+      m.generate(rng, buf, 0, N, 0);
+      const obs = [0, 0, 0];
+      for (let i = 0; i < N; i++) obs[buf[i]!]!++;
+      // order 1: tokens are 0 half the time; orders 2 and 3 alternate word, </s>
+      const p = [0.5, cut / S / 2, (S - cut) / S / 2];
+      let chi = 0;
+      for (let w = 0; w < 3; w++) chi += (obs[w]! - N * p[w]!) ** 2 / (N * p[w]!);
+      if (k > 1) expect(obs[0]).toBe(N / 2);
+      expect(Math.abs(chiSquareZ(chi, k === 1 ? 2 : 1)), `order ${k}: ${obs}`).toBeLessThan(Z_BOUND);
+    }
+  });
+
   it('add-α smoothing at order 1: tokens follow (c_w + α)/(M + αV) over the training vocabulary (chi-square)', () => {
     const { model, vTrain } = fitted(1);
     const alpha = 0.5;
