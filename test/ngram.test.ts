@@ -326,6 +326,18 @@ describe('order 1 is the Wright–Fisher chain: E[G_g] = G_1 (1 − 1/N)^(g − 
     });
   }
 
+  for (const alpha of ['0', '0.5']) {
+    it(`generation 2, α = ${alpha}: E[vocabulary] and E[rareKept] = Σ (1 − (1 − p_w)^N) by z`, async () => {
+      const s = spec({ order: '1', tokens: '60', generations: '2', every: '1', experiments: '2000', smoothing: alpha, seed: '77' });
+      const row = allRows(await runSpec(s, 2))[1]!;
+      expect(row.generation).toBe(2);
+      for (const m of ['vocabulary', 'rareKept']) {
+        expect(row.metrics.theory[m], m).not.toBeNull();
+        expect(Math.abs(row.metrics.z[m]!), `${m}: sim ${row.metrics.stats[m]!.mean} theory ${row.metrics.theory[m]!.mean}`).toBeLessThan(Z_BOUND);
+      }
+    });
+  }
+
   it('the theory is null with a reason at orders 2 and 3, with smoothing, and under accumulate', async () => {
     const cases: Record<string, string>[] = [{ order: '2' }, { order: '3' }, { order: '1', smoothing: '1' }, { order: '1', regime: 'accumulate' }];
     for (const flags of cases) {

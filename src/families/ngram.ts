@@ -149,6 +149,30 @@ export const ngram: Family = {
       rareKept: "no closed form for the expected share of the book's rare words kept",
       perplexity: 'no closed form for the expected held-out perplexity',
     };
+    if (p.order === 1 && plainReplace(spec)) {
+      // generation 2 is one multinomial draw of N tokens from the fit of the book: each word is
+      // present with probability 1 − (1 − p_w)^N (docs/theory.md §16); later generations have no
+      // closed form here
+      const c = loadCorpus(p.corpus);
+      const M = c.train.length;
+      const V = c.vTrain;
+      const rare = new Uint8Array(V);
+      for (let i = 0; i < c.rare.length; i++) rare[c.rare[i]!] = 1;
+      let vocab = 0;
+      let kept = 0;
+      for (let w = 1; w < V; w++) {
+        const pw = (c.trainCounts[w]! + p.smoothing) / (M + p.smoothing * V);
+        const q = -Math.expm1(p.tokens * Math.log1p(-pw));
+        vocab += q;
+        if (rare[w] === 1) kept += q;
+      }
+      const at2 = (m: number) => gens.map((g) => (g === 2 ? { mean: m, sd: null } : null));
+      rows['vocabulary'] = at2(vocab);
+      if (c.rare.length > 0) rows['rareKept'] = at2(kept / c.rare.length);
+      const later = 'exact at generation 2 only (one multinomial draw from the book); later generations have no closed form here';
+      reasons['vocabulary'] = later;
+      reasons['rareKept'] = later;
+    }
     if (p.order !== 1) reasons['giniSimpson'] = `the exact law holds at order 1 (the categorical chain); at order ${p.order} a sentence's words are not independent draws`;
     else if (p.smoothing !== 0) reasons['giniSimpson'] = 'the exact law holds without smoothing';
     else if (!plainReplace(spec)) reasons['giniSimpson'] = `the exact law holds under replace; none is known under --regime ${spec.regime}`;
