@@ -262,7 +262,11 @@ export function sweepCsv(grid: Grid, done: readonly (FinishedPoint | null)[]): s
     const c = canonicalSpec(p.spec);
     const params = SWEEP_FLAG_NAMES.map((k) => {
       const v = c[k];
-      return typeof v === 'number' ? csvNumber(v) : String(v);
+      // a flag of another family than the point's is NA; a word with a comma or quote (a file path) is quoted
+      if (v === undefined) return 'NA';
+      if (typeof v === 'number') return csvNumber(v);
+      const text = String(v);
+      return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
     });
     lines.push([String(p.index), String(p.replicate), p.hash, ...params, ...f.cells].join(','));
   }

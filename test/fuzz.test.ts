@@ -240,6 +240,12 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     workers: intRule(1, 1024, 2),
     model: choiceRule(['gaussian']),
     dim: intRule(1, 1000, simulates ? 4 : 1000),
+    // the n-gram family's flags: the lines here run --model gaussian only, so each is a flag of
+    // another family and refused, whatever its value
+    corpus: pool([v('moby-dick', 'bad'), v('sotu', 'bad'), v('file.txt', 'bad'), v('', 'bad'), v('🙂', 'bad')]),
+    order: intRule(1, 3).map((x) => v(x.text, 'bad')),
+    tokens: intRule(1, 1e8, 40).map((x) => v(x.text, 'bad')),
+    smoothing: realRule(0).map((x) => v(x.text, 'bad')),
   };
 }
 
@@ -248,7 +254,7 @@ type AxisKind = 'integer' | 'real' | 'word';
 const AXIS_KIND: Record<string, AxisKind> = {
   samples: 'integer', generations: 'integer', experiments: 'integer', ddof: 'integer', seed: 'integer', every: 'integer',
   mean0: 'real', sd0: 'real', fresh: 'real', synthetic: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
-  model: 'word', dim: 'integer',
+  model: 'word', dim: 'integer', corpus: 'word', order: 'integer', tokens: 'integer', smoothing: 'real',
 };
 
 function sameValue(a: string, b: string): boolean {

@@ -97,14 +97,20 @@ describe('a small sweep', () => {
     const csv = read('small', 'sweep.csv').trimEnd().split('\n');
     const traj0 = read('small', doc.points[0].dir, 'trajectory.csv').trimEnd().split('\n');
     const trajCols = traj0[0]!.split(',');
-    expect(csv[0]).toBe(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', ...trajCols.slice(1)].join(','));
+    // the spec's flags (every family's), this family's trajectory columns, then the other families' (NA here)
+    const header = csv[0]!.split(',');
+    expect(header.slice(0, 24)).toEqual(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', 'corpus', 'order', 'tokens', 'smoothing']);
+    expect(header.slice(24, 23 + trajCols.length)).toEqual(trajCols.slice(1));
     expect(csv).toHaveLength(13);
     doc.points.forEach((p: { point: number; replicate: number; specHash: string; dir: string }, i: number) => {
       expect(p.dir).toBe(`points/${p.specHash}`);
       const last = read('small', p.dir, 'trajectory.csv').trimEnd().split('\n').pop()!;
       const row = csv[i + 1]!.split(',');
       expect(row.slice(0, 3)).toEqual([String(i), String(p.replicate), p.specHash]);
-      expect(row.slice(20).join(',')).toBe(last.split(',').slice(1).join(','));
+      expect(row.slice(20, 24)).toEqual(['NA', 'NA', 'NA', 'NA']); // the n-gram family's flags
+      const mine = last.split(',').slice(1);
+      expect(row.slice(24, 24 + mine.length).join(',')).toBe(mine.join(','));
+      expect(row.slice(24 + mine.length).every((x) => x === 'NA'), header.slice(24 + mine.length).join(',')).toBe(true);
       expect(JSON.parse(read('small', p.dir, 'summary.json')).specHash).toBe(p.specHash);
     });
     expect(fs.readdirSync(at('small')).sort()).toEqual(['points', 'sweep.csv', 'sweep.json']); // lock released

@@ -5,10 +5,11 @@
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
 import { linreg } from './linreg.js';
+import { ngram } from './ngram.js';
 
 export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
-const FAMILIES: readonly Family[] = [gaussian, linreg];
+const FAMILIES: readonly Family[] = [gaussian, ngram, linreg];
 
 /** The --model values, in registry order. */
 export function familyNames(): string[] {

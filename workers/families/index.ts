@@ -5,6 +5,7 @@
 import type { KernelSpec } from '../chains.js';
 import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
 import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
+import { NGRAM_METRICS, runNgram } from './ngram.js';
 
 export type { ChunkOutput } from './gaussian.js';
 
@@ -46,6 +47,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     valuesPerSample: (spec) => (spec.method === 'stats' ? Math.min(spec.samples, linregParams(spec).d) : 1),
     deriveMetrics: () => null,
   },
+  ngram: { metricCount: () => NGRAM_METRICS.length, run: runNgram, valuesPerSample: () => 1, deriveMetrics: () => null },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */
