@@ -29,6 +29,7 @@ const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 /** Each family's non-trivial parameters for the contract; a family added later must add its line. */
 const CASES: Record<string, Record<string, string>> = {
   gaussian: { dim: '4' },
+  categorical: { categories: '4', dist: 'zipf:3' },
 };
 
 function spec(flags: Record<string, string>): RunSpec {
