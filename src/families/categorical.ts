@@ -10,7 +10,7 @@ import { parseIntegerFlag, parseNumberFlag } from '../spec.js';
 import type { RegimeTheory } from '../theory.js';
 import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 import type { RunSpec } from '../spec.js';
-import { CATEGORICAL_METRICS, categoricalParams, startDistribution } from '../../workers/families/categorical.js';
+import { CATEGORICAL_METRICS, categoricalParams, firstFits, startDistribution } from '../../workers/families/categorical.js';
 
 /** The largest --categories: K doubles, several times over, per experiment in flight. */
 export const MAX_CATEGORIES = 10_000_000;
@@ -297,6 +297,49 @@ function theoryOf(spec: RunSpec, gens: readonly number[]): FamilyTheory {
   return { rows, reasons };
 }
 
+/** The generations of the rank–frequency file: 1, 2, 5, 10, 20, 50, … up to T, and T. */
+export function rankFrequencyGenerations(T: number): number[] {
+  const out = new Set<number>();
+  for (let d = 1; d <= T; d *= 10) for (const m of [1, 2, 5]) if (m * d <= T) out.add(m * d);
+  out.add(T);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Ranks written per curve: all up to this K, else this many log-spaced ranks (and the last). */
+export const RANK_POINTS = 2000;
+
+/** The ranks written for K categories: 1..K, or about RANK_POINTS log-spaced ones from 1 to K. */
+export function rankGrid(K: number): number[] {
+  if (K <= RANK_POINTS) return Array.from({ length: K }, (_, i) => i + 1);
+  const out = new Set<number>();
+  for (let j = 0; j < RANK_POINTS; j++) out.add(Math.round(Math.exp((Math.log(K) * j) / (RANK_POINTS - 1))));
+  out.add(K);
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * rank-frequency.csv: the start distribution (generation 0) and experiment 0's fit at
+ * rankFrequencyGenerations(T), each sorted into decreasing probability, one row per (generation,
+ * rank) with p > 0 (a dead category has no place on a log axis): the tail being cut, as a table.
+ */
+export function rankFrequencyCsv(spec: RunSpec): string {
+  const { K, dist } = categoricalParams(spec);
+  const gens = rankFrequencyGenerations(spec.generations);
+  const fits = firstFits(spec, gens);
+  const ranks = rankGrid(K);
+  const lines = ['generation,rank,probability'];
+  const write = (g: number, p: Float64Array) => {
+    const sorted = Float64Array.from(p).sort().reverse();
+    for (const r of ranks) {
+      const v = sorted[r - 1]!;
+      if (v > 0) lines.push(`${g},${r},${v}`);
+    }
+  };
+  write(0, startDistribution(K, dist));
+  for (const g of gens) write(g, fits.get(g)!);
+  return lines.join('\n') + '\n';
+}
+
 export const categorical: Family = {
   name: 'categorical',
   flags: [
@@ -367,6 +410,9 @@ export const categorical: Family = {
   workerBytes(spec: RunSpec): number {
     // p0, data, fit, q, pool, Fenwick tree, tail (doubles) and two index arrays (int32)
     return categoricalParams(spec).K * (7 * 8 + 2 * 4);
+  },
+  artifacts(spec: RunSpec): Record<string, string> {
+    return { 'rank-frequency.csv': rankFrequencyCsv(spec) };
   },
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number {
     // per drawn sample, relative to a normal draw: O(K) binomials per n draws, plus the metrics' O(K)

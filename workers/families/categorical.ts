@@ -87,6 +87,22 @@ export function runCategorical(spec: KernelSpec, start: number, count: number, r
 /** c·log2 c for the counts c below its length (grown as needed, at most 2^16, shared by every chunk of a worker). */
 let clogc = new Float64Array(0);
 
+/**
+ * The fits of experiment 0 at the generations `gens` (each in 1..T), re-run from its own stream as
+ * the run drew it: the same numbers as in the run, for the rank–frequency file.
+ */
+export function firstFits(spec: KernelSpec, gens: readonly number[]): Map<number, Float64Array> {
+  const rows = Math.ceil(spec.generations / spec.every);
+  const w = new Work(spec, new Float64Array(CATEGORICAL_METRICS.length * rows), rows, 1);
+  for (const g of gens) w.snapshots.set(g, null);
+  const src = sourceFor(spec.rng);
+  src.seed(experimentWords(spec.seed, 0));
+  w.experiment(src, 0);
+  const out = new Map<number, Float64Array>();
+  for (const [g, f] of w.snapshots) if (f !== null) out.set(g, f);
+  return out;
+}
+
 /** The next recorded generation after `g` (the last is always recorded). */
 function nextRecord(g: number, every: number, T: number): number {
   return g + every < T ? g + every : T;
@@ -113,6 +129,8 @@ class Work {
   readonly tree: Float64Array;
   e = 0;
   row = 0;
+  /** Generation → a copy of the fit at it (for firstFits; empty in runs). */
+  snapshots: Map<number, Float64Array | null> = new Map();
 
   constructor(
     readonly spec: KernelSpec,
@@ -182,6 +200,7 @@ class Work {
       }
       const support = this.refit(N);
       if (support === 1 && fixation === Infinity) fixation = g;
+      if (this.snapshots.has(g)) this.snapshots.set(g, Float64Array.from(this.fit));
       if (g === next) {
         this.record(support, fixation, N);
         next = nextRecord(g, spec.every, this.T);
