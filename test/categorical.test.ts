@@ -5,10 +5,14 @@
  * the decoding cuts on, and bad input refused with exit 2.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { describe, expect, it } from 'vitest';
 import { runSpec, type RunOutcome } from '../src/engine.js';
+import { executeRun } from '../src/execute.js';
+import { runFigures } from '../src/plot/run.js';
 import { UsageError } from '../src/errors.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
 import { categorical, chainLaws, startGiniSimpson } from '../src/families/categorical.js';
@@ -356,4 +360,43 @@ describe('bad input', () => {
   it('canonical text: zipf:1.50 is zipf:1.5', () => {
     expect(spec({ dist: 'zipf:1.50' }).modelParams['dist']).toBe('zipf:1.5');
   });
+});
+
+describe('categorical result files and figures', () => {
+  it('rank-frequency.csv re-runs experiment 0 (its last curve has finals.csv support points) the same for any --workers; figures with exact curves', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-categorical-'));
+    try {
+      const s = spec({ categories: '60', dist: 'zipf:1.2', samples: '50', generations: '30', experiments: '300' });
+      const a = path.join(dir, 'a');
+      const b = path.join(dir, 'b');
+      await executeRun(s, 1, a);
+      await executeRun(s, 2, b);
+      const rf = fs.readFileSync(path.join(a, 'rank-frequency.csv'), 'utf8');
+      expect(fs.readFileSync(path.join(b, 'rank-frequency.csv'), 'utf8')).toBe(rf);
+      const rows = rf.trim().split('\n').slice(1).map((l) => l.split(',').map(Number) as [number, number, number]);
+      // generation 0 is the start distribution
+      const p0 = startDistribution(60, 'zipf:1.2');
+      const g0 = rows.filter((r) => r[0] === 0);
+      expect(g0.map((r) => r[2])).toEqual(Array.from(p0));
+      expect([...new Set(rows.map((r) => r[0]))]).toEqual([0, 1, 2, 5, 10, 20, 30]);
+      // the last curve has as many points as experiment 0's final support, and sums to 1
+      const finals = fs.readFileSync(path.join(a, 'finals.csv'), 'utf8').trim().split('\n');
+      const col = finals[0]!.split(',').indexOf('support');
+      const last = rows.filter((r) => r[0] === 30);
+      expect(last.length).toBe(Number(finals[1]!.split(',')[col]));
+      expect(last.reduce((t, r) => t + r[2], 0)).toBeCloseTo(1, 12);
+      const figs = runFigures(a, 500);
+      const names = figs.map((f) => f.name);
+      expect(names).toContain('rank-frequency');
+      for (const m of ['support', 'entropy', 'coverage', 'gini_simpson']) {
+        const f = figs.find((x) => x.name === `metric-${m}`)!;
+        const layer = (f.spec as unknown as { layer: { data: { values: { series?: string }[] } }[] }).layer[1]!;
+        expect(new Set(layer.data.values.map((v) => v.series)).has('exact expectation'), m).toBe(true);
+      }
+      // fixation is Inf (never finite here): nothing to draw, no figure, no failure
+      expect(names).not.toContain('metric-fixation');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
