@@ -381,10 +381,16 @@ describe('categorical result files and figures', () => {
       expect([...new Set(rows.map((r) => r[0]))]).toEqual([0, 1, 2, 5, 10, 20, 30]);
       // the last curve has as many points as experiment 0's final support, and sums to 1
       const finals = fs.readFileSync(path.join(a, 'finals.csv'), 'utf8').trim().split('\n');
-      const col = finals[0]!.split(',').indexOf('support');
-      const last = rows.filter((r) => r[0] === 30);
-      expect(last.length).toBe(Number(finals[1]!.split(',')[col]));
-      expect(last.reduce((t, r) => t + r[2], 0)).toBeCloseTo(1, 12);
+      const head = finals[0]!.split(',');
+      const first = finals[1]!.split(',').map(Number);
+      const at = (c: string) => first[head.indexOf(c)]!;
+      expect(first[0]).toBe(0);
+      const last = rows.filter((r) => r[0] === 30).map((r) => r[2]);
+      expect(last.length).toBe(at('support'));
+      expect(last.reduce((t, p) => t + p, 0)).toBeCloseTo(1, 12);
+      // and its entropy and Gini–Simpson are experiment 0's, computed independently from the curve
+      expect(last.reduce((t, p) => t - p * Math.log2(p), 0)).toBeCloseTo(at('entropy'), 12);
+      expect(1 - last.reduce((t, p) => t + p * p, 0)).toBeCloseTo(at('gini_simpson'), 12);
       const figs = runFigures(a, 500);
       const names = figs.map((f) => f.name);
       expect(names).toContain('rank-frequency');
