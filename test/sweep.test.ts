@@ -97,14 +97,16 @@ describe('a small sweep', () => {
     const csv = read('small', 'sweep.csv').trimEnd().split('\n');
     const traj0 = read('small', doc.points[0].dir, 'trajectory.csv').trimEnd().split('\n');
     const trajCols = traj0[0]!.split(',');
-    expect(csv[0]).toBe(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', ...trajCols.slice(1)].join(','));
+    // the point's trajectory columns come first; other families' metric columns follow (NA here)
+    const head = ['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', 'categories', 'dist', 'smoothing', 'top-k', 'top-p'];
+    expect(csv[0]!.split(',').slice(0, head.length + trajCols.length - 1).join(',')).toBe([...head, ...trajCols.slice(1)].join(','));
     expect(csv).toHaveLength(13);
     doc.points.forEach((p: { point: number; replicate: number; specHash: string; dir: string }, i: number) => {
       expect(p.dir).toBe(`points/${p.specHash}`);
       const last = read('small', p.dir, 'trajectory.csv').trimEnd().split('\n').pop()!;
       const row = csv[i + 1]!.split(',');
       expect(row.slice(0, 3)).toEqual([String(i), String(p.replicate), p.specHash]);
-      expect(row.slice(20).join(',')).toBe(last.split(',').slice(1).join(','));
+      expect(row.slice(head.length, head.length + trajCols.length - 1).join(',')).toBe(last.split(',').slice(1).join(','));
       expect(JSON.parse(read('small', p.dir, 'summary.json')).specHash).toBe(p.specHash);
     });
     expect(fs.readdirSync(at('small')).sort()).toEqual(['points', 'sweep.csv', 'sweep.json']); // lock released
