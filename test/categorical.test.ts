@@ -331,7 +331,8 @@ describe('bad input', () => {
     [{ 'top-p': '0' }, /--top-p must be a number in \(0, 1\]/],
     [{ 'top-p': '1.5' }, /--top-p/],
     [{ 'top-k': '2.5' }, /--top-k/],
-    [{ smoothing: '-0.1' }, /--smoothing must be a finite number ≥ 0/],
+    [{ smoothing: '-0.1' }, /--smoothing must be a number from 0 to 1e290/],
+    [{ smoothing: '1e291' }, /--smoothing/],
   ];
   for (const [flags, msg] of bad) {
     it(`${JSON.stringify(flags)} is a UsageError`, () => {

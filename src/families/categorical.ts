@@ -155,7 +155,11 @@ export function chainLaws(K: number, dist: string, n: number, gens: readonly num
   const row = new Float64Array(W);
   for (let d = 0; d < D; d++) {
     const v = value[d]!;
-    // X(1) ~ Binomial(n, v): the first draw from p0 (v may be any real in (0, 1))
+    // X(1) ~ Binomial(n, v): the first draw from p0 (a Zipf start with a large β has exact 0s and a 1)
+    if (v === 0 || v === 1) {
+      cur[d * W + (v === 0 ? 0 : n)] = 1;
+      continue;
+    }
     const lp = Math.log(v);
     const lq = Math.log1p(-v);
     for (let k = 0; k <= n; k++) cur[d * W + k] = Math.exp(lf[n]! - lf[k]! - lf[n - k]! + k * lp + (n - k) * lq);
@@ -359,7 +363,7 @@ export const categorical: Family = {
       name: 'smoothing',
       kind: 'real',
       default: 0,
-      describe: 'categorical: add-α smoothing of each fit, p̂ = (c + α)/(N + Kα), α ≥ 0 [default:\u00a00]',
+      describe: 'categorical: add-α smoothing of each fit, p̂ = (c + α)/(N + Kα), α from 0 to 1e290 [default:\u00a00]',
     },
     {
       name: 'top-k',
@@ -381,7 +385,8 @@ export const categorical: Family = {
     let alpha = 0;
     if (raw['smoothing'] !== undefined) {
       alpha = parseNumberFlag('smoothing', raw['smoothing']);
-      if (alpha < 0) throw invalidFlag('smoothing', 'a finite number ≥ 0', raw['smoothing']);
+      // N + Kα must stay a finite double (K ≤ 10^7)
+      if (alpha < 0 || alpha > 1e290) throw invalidFlag('smoothing', 'a number from 0 to 1e290', raw['smoothing']);
     }
     const topK = raw['top-k'] === undefined ? 0 : parseIntegerFlag('top-k', raw['top-k'], 0, MAX_CATEGORIES);
     let topP = 1;
