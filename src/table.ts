@@ -80,7 +80,7 @@ function fixedParams(rows: readonly TableRow[], columns: readonly string[]): Rec
   for (const f of SWEEP_FLAG_NAMES) {
     if (columns.includes(f) || rows.length === 0) continue;
     const v = rows[0]!.params[f];
-    if (v !== undefined && rows.every((r) => r.params[f] === v)) fixed[f] = v;
+    if (v !== undefined && v !== 'NA' && rows.every((r) => r.params[f] === v)) fixed[f] = v;
   }
   return fixed;
 }

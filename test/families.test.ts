@@ -29,6 +29,7 @@ const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 /** Each family's non-trivial parameters for the contract; a family added later must add its line. */
 const CASES: Record<string, Record<string, string>> = {
   gaussian: { dim: '4' },
+  categorical: { categories: '4', dist: 'zipf:3' },
   linreg: { dim: '4', noise: '0.7' },
   ngram: { corpus: path.join(ROOT, 'test', 'fixtures', 'ngram-small.txt'), order: '1' },
 };

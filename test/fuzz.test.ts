@@ -238,14 +238,18 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     method: choiceRule(['resample', 'stats']),
     epsilon: realRule(0, Infinity, true),
     workers: intRule(1, 1024, 2),
-    model: choiceRule(['gaussian']),
+    model: choiceRule(['gaussian', 'categorical']),
     dim: intRule(1, 1000, simulates ? 4 : 1000),
-    // the n-gram family's flags: the lines here run --model gaussian only, so each is a flag of
-    // another family and refused, whatever its value
+    categories: intRule(2, 10_000_000, simulates ? 50 : 10_000_000),
+    dist: pool([v('uniform', 'ok'), v('zipf:1.1', 'ok'), v('zipf:.5', 'ok'), v(' zipf:2 ', 'ok'), v('zipf:1e300', 'ok'), v('zipf:0', 'bad'), v('zipf:-1', 'bad'), v('zipf:', 'bad'), v('Zipf:1', 'bad'), v('zipf:1e309', 'bad'), v('poisson', 'bad'), v('', 'bad')]),
+    smoothing: realRule(0, 1e290),
+    'top-k': intRule(0, 10_000_000, simulates ? 50 : 10_000_000),
+    'top-p': realRule(0, 1, true),
+    // the n-gram family's flags: the lines here run --model gaussian or categorical only, so each is
+    // a flag of another family and refused, whatever its value
     corpus: pool([v('moby-dick', 'bad'), v('sotu', 'bad'), v('file.txt', 'bad'), v('', 'bad'), v('🙂', 'bad')]),
     order: intRule(1, 3).map((x) => v(x.text, 'bad')),
     tokens: intRule(1, 1e8, 40).map((x) => v(x.text, 'bad')),
-    smoothing: realRule(0).map((x) => v(x.text, 'bad')),
   };
 }
 
@@ -254,7 +258,7 @@ type AxisKind = 'integer' | 'real' | 'word';
 const AXIS_KIND: Record<string, AxisKind> = {
   samples: 'integer', generations: 'integer', experiments: 'integer', ddof: 'integer', seed: 'integer', every: 'integer',
   mean0: 'real', sd0: 'real', fresh: 'real', synthetic: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
-  model: 'word', dim: 'integer', corpus: 'word', order: 'integer', tokens: 'integer', smoothing: 'real',
+  model: 'word', dim: 'integer', categories: 'integer', dist: 'word', smoothing: 'real', 'top-k': 'integer', 'top-p': 'real', corpus: 'word', order: 'integer', tokens: 'integer',
 };
 
 function sameValue(a: string, b: string): boolean {
@@ -478,6 +482,10 @@ function specConflicts(cmd: string, g: Record<string, Val[]>): Cls {
   if (!synthetic && regimes.includes('augment')) return 'bad';
   if (cmd === 'slurm' && g['replicates'] !== undefined && g['sweep']?.[0]?.text !== 'true') return 'bad';
   if (methods.includes('stats') && regimes.includes('accumulate-subsample')) return 'bad';
+  // a family's flags are refused with another family (--model gaussian is the default)
+  const models = words('model', 'gaussian');
+  if (models.includes('gaussian') && ['categories', 'dist', 'smoothing', 'top-k', 'top-p'].some((f) => g[f] !== undefined)) return 'bad';
+  if (models.includes('categorical') && g['dim'] !== undefined) return 'bad';
   if (cmd === 'theory' && (regimes.includes('accumulate') || regimes.includes('fresh')) && g['generations']) {
     // their exact moments come from an O(T) recursion, refused beyond 1e8
     const nums = (g['generations']![0]!.text.match(/[\d.]+(e\d+)?/gi) ?? []).map(Number);

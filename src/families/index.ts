@@ -4,12 +4,13 @@
  */
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
+import { categorical } from './categorical.js';
 import { linreg } from './linreg.js';
 import { ngram } from './ngram.js';
 
 export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
-const FAMILIES: readonly Family[] = [gaussian, ngram, linreg];
+const FAMILIES: readonly Family[] = [gaussian, categorical, ngram, linreg];
 
 /** The --model values, in registry order. */
 export function familyNames(): string[] {

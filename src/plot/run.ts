@@ -2,6 +2,7 @@
  * Figures of one run directory: the sd against generation beside exact theory (sd-trajectory),
  * and the distribution of the final log10 sd across experiments (final-log10sd).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { RuntimeError } from '../errors.js';
@@ -430,6 +431,55 @@ export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number
   return { name: `metric-${def.column}`, spec: spec as unknown as TopLevelSpec };
 }
 
+/** A family's rank–frequency file (src/families/types.ts artifacts), drawn where a run has one. */
+export const RANK_FREQUENCY_FILE = 'rank-frequency.csv';
+
+/**
+ * The rank–frequency (Zipf) plot, log–log: the start distribution (dashed) and experiment 0's
+ * fit at the generations of rank-frequency.csv, each sorted into decreasing probability; a
+ * category that died has no point, so the curves end where the tail was cut.
+ */
+export function rankFrequencyFigure(dir: string, info: RunInfo, width: number): Figure {
+  const t = readCsv(path.join(dir, RANK_FREQUENCY_FILE));
+  const gen = numberColumn(t, 'generation');
+  const rank = numberColumn(t, 'rank');
+  const prob = numberColumn(t, 'probability');
+  const label = (g: number) => (g === 0 ? 'original' : `t = ${g}`);
+  const points: { rank: number; p: number; series: string; dash: string }[] = [];
+  const order: string[] = [];
+  gen.forEach((g, i) => {
+    const r = rank[i];
+    const p = prob[i];
+    if (g === null || r === null || p === null || r === undefined || p === undefined || !(p > 0)) return;
+    const series = label(g);
+    if (!order.includes(series)) order.push(series);
+    points.push({ rank: r, p, series, dash: g === 0 ? 'dashed' : 'solid' });
+  });
+  if (points.length === 0) throw new RuntimeError(`${t.file} has no positive probability to plot`);
+  const ps = points.map((q) => q.p);
+  const rs = points.map((q) => q.rank);
+  // the original in black, then the generations from light to dark
+  const palette = ['#000000', '#F0E442', '#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7', '#999999'];
+  const range = order.map((_, i) => palette[Math.min(i, palette.length - 1)]!);
+  const spec = {
+    $schema: VL_SCHEMA,
+    title: figureTitle(`Rank–frequency of the fit, experiment 1, ${regimeName(info.params)}`, settingsParts(info.params), width),
+    width,
+    height: Math.round(width * ASPECT),
+    autosize: { type: 'fit', contains: 'padding' },
+    data: { values: points },
+    mark: { type: 'line', point: false },
+    encoding: {
+      x: { field: 'rank', type: 'quantitative', title: 'rank (log scale)', scale: { type: 'log', domain: logDomain(rs), nice: false }, axis: logAxis(logTicks(rs)) },
+      y: { field: 'p', type: 'quantitative', title: 'probability (log scale)', scale: { type: 'log', domain: logDomain(ps), nice: false }, axis: logAxis(logTicks(ps)) },
+      color: { field: 'series', type: 'nominal', sort: order, scale: { domain: order, range }, legend: { title: null, columns: legendColumns(order, width) } },
+      strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['solid', 'dashed'], range: [[1, 0], [5, 3]] }, legend: null },
+      order: { field: 'rank', type: 'quantitative' },
+    },
+  };
+  return { name: 'rank-frequency', spec: spec as unknown as TopLevelSpec };
+}
+
 /**
  * The figures of a run directory: the sd figures where the family has a scalar sd summary for the
  * run (its sd columns are not all NA; the metrics there are functions of the sd and mean), else
@@ -447,5 +497,6 @@ export function runFigures(dir: string, width: number): Figure[] {
   // a metric with no finite value (a singular fit's −Inf log det) has nothing to draw
   const drawable = (c: string) => t.columns.includes(c) && numberColumn(t, c).some((v) => v !== null && Number.isFinite(v));
   for (const def of metrics) if (drawable(`${def.column}_p50`)) figures.push(metricTrajectoryFigure(dir, info, width, def));
+  if (fs.existsSync(path.join(dir, RANK_FREQUENCY_FILE))) figures.push(rankFrequencyFigure(dir, info, width));
   return figures;
 }

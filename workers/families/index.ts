@@ -6,6 +6,7 @@ import type { KernelSpec } from '../chains.js';
 import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
 import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
 import { NGRAM_METRICS, runNgram } from './ngram.js';
+import { CATEGORICAL_METRICS, runCategorical } from './categorical.js';
 
 export type { ChunkOutput } from './gaussian.js';
 
@@ -41,6 +42,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     deriveMetrics: (spec) =>
       dimOf(spec) === 1 ? (lnSd, mean, metrics, n) => deriveScalarMetrics(spec, lnSd, mean, metrics, n) : null,
   },
+  categorical: { metricCount: () => CATEGORICAL_METRICS.length, run: runCategorical, valuesPerSample: () => 1, deriveMetrics: () => null },
   linreg: {
     metricCount: () => LINREG_METRICS.length,
     run: runLinreg,
