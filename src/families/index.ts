@@ -4,10 +4,11 @@
  */
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
+import { kde } from './kde.js';
 
 export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
-const FAMILIES: readonly Family[] = [gaussian];
+const FAMILIES: readonly Family[] = [gaussian, kde];
 
 /** The --model values, in registry order. */
 export function familyNames(): string[] {

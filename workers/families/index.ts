@@ -4,6 +4,7 @@
  */
 import type { KernelSpec } from '../chains.js';
 import { dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
+import { KDE_METRICS, runKde } from './kde.js';
 
 export type { ChunkOutput } from './gaussian.js';
 
@@ -26,6 +27,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     run: runGaussian,
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
   },
+  kde: { metricCount: () => KDE_METRICS.length, run: runKde, valuesPerSample: (spec) => (spec.modelParams['data'] === 'swiss-roll' ? 3 : 2) },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */
