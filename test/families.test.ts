@@ -30,6 +30,7 @@ const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const CASES: Record<string, Record<string, string>> = {
   gaussian: { dim: '4' },
   kde: { data: 'moons', bandwidth: '0.2' },
+  gmm: { components: '2', components0: '3' },
 };
 
 /** The methods a family accepts (a family without sufficient statistics refuses --method stats with exit 2). */

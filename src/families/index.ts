@@ -4,11 +4,12 @@
  */
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
+import { gmm } from './gmm.js';
 import { kde } from './kde.js';
 
 export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
-const FAMILIES: readonly Family[] = [gaussian, kde];
+const FAMILIES: readonly Family[] = [gaussian, kde, gmm];
 
 /** The --model values, in registry order. */
 export function familyNames(): string[] {

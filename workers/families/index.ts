@@ -4,6 +4,7 @@
  */
 import type { KernelSpec } from '../chains.js';
 import { dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
+import { GMM_METRICS, runGmm } from './gmm.js';
 import { KDE_METRICS, runKde } from './kde.js';
 
 export type { ChunkOutput } from './gaussian.js';
@@ -27,6 +28,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     run: runGaussian,
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
   },
+  gmm: { metricCount: () => GMM_METRICS.length, run: runGmm, valuesPerSample: () => 2 },
   kde: { metricCount: () => KDE_METRICS.length, run: runKde, valuesPerSample: (spec) => (spec.modelParams['data'] === 'swiss-roll' ? 3 : 2) },
 };
 
