@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runSpec } from '../src/engine.js';
 import { UsageError } from '../src/errors.js';
 import { resolveRunSpec, type RawRunFlags } from '../src/spec.js';
 import { Em, l2Distance, meanLogLik, Mixture, originalMixture, productIntegral, sampleMixture } from '../workers/families/gmm.js';
@@ -184,6 +185,33 @@ describe('gmm EM', () => {
       }
     }
   });
+});
+
+describe('gmm chain against the numpy peer (bench/kde_gmm_peer.py)', () => {
+  it('replace, n = 60, T = 3, k = 2, k0 = 2: the final l2 and loglik means agree by two-sample z', async () => {
+    const peer = spawnSync(process.env['PYTHON'] ?? 'python3', [path.join(ROOT, 'bench', 'kde_gmm_peer.py'), '--model', 'gmm', '-n', '60', '-t', '3', '-e', '400', '--seed', '9'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    expect(peer.status, peer.stderr).toBe(0);
+    const ref = (JSON.parse(peer.stdout) as { final: Record<string, number[]> }).final;
+    const out = await runSpec(resolveRunSpec({ model: 'gmm', samples: '60', generations: '3', experiments: '2000', seed: '9' } as RawRunFlags), 2);
+    const moments = (v: ArrayLike<number>) => {
+      const n = v.length;
+      let m = 0;
+      for (let i = 0; i < n; i++) m += v[i]!;
+      m /= n;
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
+      return { m, v: ss / (n - 1) / n };
+    };
+    ['l2', 'loglik'].forEach((name, k) => {
+      const a = moments(out.metrics[k]![out.rows - 1]!);
+      const b = moments(ref[name]!);
+      const z = (a.m - b.m) / Math.sqrt(a.v + b.v);
+      expect(Math.abs(z), `${name}: engine ${a.m}, numpy ${b.m}`).toBeLessThan(Z_BOUND);
+    });
+  }, 120_000);
 });
 
 describe('gmm bad input', () => {
