@@ -7,8 +7,8 @@
 import { invalidFlag } from '../errors.js';
 import { parseIntegerFlag, type RunSpec } from '../spec.js';
 import type { RegimeTheory } from '../theory.js';
-import { GMM_METRICS, GMM_TEST_POINTS, gmmComponents } from '../../workers/families/gmm.js';
-import { bufferRows } from '../../workers/families/pointchain.js';
+import { GMM_METRICS, GMM_TEST_POINTS, gmmComponents, runGmm } from '../../workers/families/gmm.js';
+import { bufferRows, samplesCsv } from '../../workers/families/pointchain.js';
 import type { BaseSpec, Family, FamilyTheory, MetricDef, ModelParam } from './types.js';
 
 /** The largest --components and --components0. */
@@ -69,6 +69,12 @@ export const gmm: Family = {
     const [a, b] = bufferRows(spec);
     // two point buffers, the held-out points, EM's responsibilities (N·k) and distances (N)
     return (a + b) * 2 * 8 + GMM_TEST_POINTS * 2 * 8 + Math.max(a, b) * (k + 1) * 8;
+  },
+  /** samples.csv: experiment 0's training sets at generations 1, T^(1/3), T^(2/3), T (the samples figure). */
+  artifacts(spec: RunSpec): Record<string, string> {
+    const rows = Math.ceil(spec.generations / spec.every);
+    const out = { lnSd: new Float64Array(rows), mean: new Float64Array(rows), metrics: new Float64Array(GMM_METRICS.length * rows) };
+    return { 'samples.csv': samplesCsv(spec.generations, 2, (onFit) => runGmm(spec, 0, 1, rows, out, onFit)) };
   },
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number {
     // EM: about 40·k operations per point and iteration, typically 5 to 30 of EM_MAX_ITER iterations

@@ -8,8 +8,8 @@ import { invalidFlag } from '../errors.js';
 import { parseChoiceFlag, type RunSpec } from '../spec.js';
 import type { RegimeTheory } from '../theory.js';
 import { freshCount, syntheticCount } from '../../workers/chains.js';
-import { bandwidthFactor, KDE_METRICS, KDE_TEST_POINTS } from '../../workers/families/kde.js';
-import { bufferRows } from '../../workers/families/pointchain.js';
+import { bandwidthFactor, KDE_METRICS, KDE_TEST_POINTS, runKde } from '../../workers/families/kde.js';
+import { bufferRows, samplesCsv } from '../../workers/families/pointchain.js';
 import { DATA_SETS, dataDim, dataMoments } from '../../workers/families/toydata.js';
 import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
@@ -165,6 +165,12 @@ export const kde: Family = {
     const [a, b] = bufferRows(spec);
     // two point buffers, the held-out points, and the nll scratch (one per training row)
     return (a + b) * d * 8 + KDE_TEST_POINTS * d * 8 + Math.max(a, b) * 8;
+  },
+  /** samples.csv: experiment 0's training sets at generations 1, T^(1/3), T^(2/3), T (the samples figure). */
+  artifacts(spec: RunSpec): Record<string, string> {
+    const rows = Math.ceil(spec.generations / spec.every);
+    const out = { lnSd: new Float64Array(rows), mean: new Float64Array(rows), metrics: new Float64Array(KDE_METRICS.length * rows) };
+    return { 'samples.csv': samplesCsv(spec.generations, params(spec).d, (onFit) => runKde(spec, 0, 1, rows, out, onFit)) };
   },
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number {
     // a draw is d normals and a uniform index; the nll is 500·(d + 3) operations per training row

@@ -17,7 +17,7 @@ import { uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
 import { FastSource, StdlibSource, type Source } from '../sources.js';
 import type { ChunkOutput } from './gaussian.js';
-import { PointChain, type PointModel, type Truth } from './pointchain.js';
+import { PointChain, type OnFit, type PointModel, type Truth } from './pointchain.js';
 
 /** The GMM family's metrics, in the order the kernel writes them. */
 export const GMM_METRICS = ['l2', 'loglik'] as const;
@@ -399,7 +399,7 @@ export function gmmComponents(spec: Pick<KernelSpec, 'modelParams'>): { k: numbe
 }
 
 /** Runs experiments [start, start + count) of a gmm spec; there is no scalar sd summary (returns false). */
-export function runGmm(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean {
+export function runGmm(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput, onFit?: OnFit): boolean {
   out.lnSd.fill(NaN);
   out.mean.fill(NaN);
   const { k, k0 } = gmmComponents(spec);
@@ -411,7 +411,7 @@ export function runGmm(spec: KernelSpec, start: number, count: number, rows: num
     src.seed(experimentWords(spec.seed, start + e));
     model.e = e;
     truth.draw(src, model.test, 0, GMM_TEST_POINTS);
-    chain.run(spec, src, truth, model);
+    chain.run(spec, src, truth, model, onFit);
   }
   return false;
 }

@@ -10,7 +10,7 @@ import { uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
 import { FastSource, StdlibSource, type Source } from '../sources.js';
 import type { ChunkOutput } from './gaussian.js';
-import { PointChain, type PointModel, type Truth } from './pointchain.js';
+import { PointChain, type OnFit, type PointModel, type Truth } from './pointchain.js';
 import { dataCode, dataDim, drawData } from './toydata.js';
 
 /** The KDE family's metrics, in the order the kernel writes them. */
@@ -156,7 +156,7 @@ class Kde implements PointModel {
 }
 
 /** Runs experiments [start, start + count) of a kde spec; there is no scalar sd summary (returns false). */
-export function runKde(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean {
+export function runKde(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput, onFit?: OnFit): boolean {
   out.lnSd.fill(NaN);
   out.mean.fill(NaN);
   const name = String(spec.modelParams['data']);
@@ -168,7 +168,7 @@ export function runKde(spec: KernelSpec, start: number, count: number, rows: num
     src.seed(experimentWords(spec.seed, start + e));
     kde.e = e;
     truth.draw(src, kde.test, 0, KDE_TEST_POINTS);
-    chain.run(spec, src, truth, kde);
+    chain.run(spec, src, truth, kde, onFit);
   }
   return false;
 }

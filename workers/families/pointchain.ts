@@ -35,6 +35,37 @@ export interface PointModel {
   record(x: Float64Array, N: number, row: number): void;
 }
 
+/** Sees generation g's training set, rows [0, N) of x (valid only during the call). */
+export type OnFit = (g: number, x: Float64Array, N: number) => void;
+
+/** Rows of a training set written to samples.csv per shown generation. */
+export const SAMPLE_ROWS = 1000;
+
+/** The generations samples.csv shows: 1, T^(1/3), T^(2/3) and T, rounded, without repeats. */
+export function sampleGenerations(T: number): number[] {
+  return [...new Set([1, Math.round(Math.cbrt(T)), Math.round(Math.cbrt(T) ** 2), T])].filter((g) => g >= 1 && g <= T);
+}
+
+/**
+ * samples.csv: experiment 0's training set at the sampleGenerations (its first SAMPLE_ROWS rows),
+ * one row per point: generation, then the coordinates x, y (and z in 3-D). `runFirst` re-runs
+ * experiment 0 from its own stream with the hook, so the file depends on the spec alone.
+ */
+export function samplesCsv(T: number, d: number, runFirst: (onFit: OnFit) => void): string {
+  const shown = new Set(sampleGenerations(T));
+  const lines = [['generation', 'x', 'y', 'z'].slice(0, d + 1).join(',')];
+  runFirst((g, x, N) => {
+    if (!shown.has(g)) return;
+    const m = Math.min(N, SAMPLE_ROWS);
+    for (let i = 0; i < m; i++) {
+      let line = String(g);
+      for (let c = 0; c < d; c++) line += ',' + String(x[i * d + c]);
+      lines.push(line);
+    }
+  });
+  return lines.join('\n') + '\n';
+}
+
 /** Rows a regime's buffers hold: [first buffer, second buffer]. */
 export function bufferRows(spec: Pick<KernelSpec, 'regime' | 'samples' | 'generations' | 'synthetic'>): [number, number] {
   const n = spec.samples;
@@ -61,8 +92,11 @@ export class PointChain {
   private a = new Float64Array(0);
   private b = new Float64Array(0);
 
-  /** Runs one experiment's chain: the source is already seeded (and the family drew what it needs first). */
-  run(spec: KernelSpec, src: Source, truth: Truth, model: PointModel): void {
+  /**
+   * Runs one experiment's chain: the source is already seeded (and the family drew what it needs
+   * first). `onFit`, when given, sees every generation's training set right after its fit.
+   */
+  run(spec: KernelSpec, src: Source, truth: Truth, model: PointModel, onFit?: OnFit): void {
     const d = truth.d;
     const n = spec.samples;
     const T = spec.generations;
@@ -127,6 +161,7 @@ export class PointChain {
         N = n;
       }
       model.fit(src, fitted, N);
+      if (onFit !== undefined) onFit(g, fitted, N);
       if (g === next) {
         model.record(fitted, N, row++);
         next = nextRecord(g, spec.every, T);
