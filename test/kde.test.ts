@@ -169,3 +169,27 @@ describe('kde bad input', () => {
     expect(spec({ bandwidth: 'silverman' }).modelParams['bandwidth']).toBe('silverman');
   });
 });
+
+describe('samples.csv and its figure', () => {
+  it('the same bytes on 1 and 2 workers, generations 1, T^(1/3), T^(2/3), T, and a samples figure', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const { executeRun } = await import('../src/execute.js');
+    const { runFigures } = await import('../src/plot/run.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-kde-'));
+    try {
+      const s = spec({ data: 'swiss-roll', bandwidth: '0.5', samples: '30', generations: '8', experiments: '40', every: '4' });
+      await executeRun(s, 1, path.join(dir, 'a'), 'test', 'none');
+      await executeRun(s, 2, path.join(dir, 'b'), 'test', 'none');
+      const a = fs.readFileSync(path.join(dir, 'a', 'samples.csv'), 'utf8');
+      expect(fs.readFileSync(path.join(dir, 'b', 'samples.csv'), 'utf8')).toBe(a);
+      const lines = a.trim().split('\n');
+      expect(lines[0]).toBe('generation,x,y,z');
+      expect([...new Set(lines.slice(1).map((l) => l.split(',')[0]))]).toEqual(['1', '2', '4', '8']);
+      expect(lines).toHaveLength(1 + 4 * 30);
+      expect(runFigures(path.join(dir, 'a'), 500).map((f) => f.name)).toEqual(['metric-nll', 'metric-spread', 'samples']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
