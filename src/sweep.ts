@@ -253,6 +253,8 @@ export function sweepCsv(grid: Grid, done: readonly (FinishedPoint | null)[]): s
     const c = canonicalSpec(p.spec);
     const params = SWEEP_FLAG_NAMES.map((k) => {
       const v = c[k];
+      // a flag of another model family has no value here
+      if (v === undefined) return 'NA';
       return typeof v === 'number' ? csvNumber(v) : String(v);
     });
     lines.push([String(p.index), String(p.replicate), p.hash, ...params, ...f.cells].join(','));
