@@ -144,8 +144,12 @@ export const kde: Family = {
     if (e === null) reasons['spread'] = 'no exact recursion is derived for accumulate-subsample (the subsample depends on the pool\'s make-up)';
     const rows: FamilyTheory['rows'] = {
       nll: gens.map(() => null),
-      spread: gens.map((g): MetricTheory | null => (e === null ? null : { mean: e[g - 1]!, sd: null })),
+      spread: gens.map((g): MetricTheory | null => (e === null || !Number.isFinite(e[g - 1]!) ? null : { mean: e[g - 1]!, sd: null })),
     };
+    if (e !== null) {
+      const over = e.findIndex((v) => !Number.isFinite(v));
+      if (over >= 0) reasons['spread'] = `E[spread] grows geometrically under --bandwidth ${params(spec).bandwidth} and overflows a double from generation ${over + 1} on`;
+    }
     return { rows, reasons };
   },
   hasSdSummary(): boolean {
@@ -157,8 +161,10 @@ export const kde: Family = {
   sdTheory(): RegimeTheory {
     throw new Error('internal: the kde family has no scalar sd summary');
   },
-  undefinedReason(): string | null {
-    return null;
+  undefinedReason(metric: string, spec: RunSpec): string | null {
+    const { bandwidth } = params(spec);
+    if (bandwidth !== 'scott' && bandwidth !== 'silverman') return null;
+    return `under --bandwidth ${bandwidth} E[spread] grows geometrically (docs/theory.md §15), so at depth the ${metric === 'spread' ? 'spread' : 'training points'} can overflow a double`;
   },
   workerBytes(spec: RunSpec): number {
     const { d } = params(spec);
