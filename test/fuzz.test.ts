@@ -238,18 +238,22 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     method: choiceRule(['resample', 'stats']),
     epsilon: realRule(0, Infinity, true),
     workers: intRule(1, 1024, 2),
-    model: choiceRule(['gaussian', 'categorical']),
+    model: choiceRule(['gaussian', 'categorical', 'kde', 'gmm']),
     dim: intRule(1, 1000, simulates ? 4 : 1000),
     categories: intRule(2, 10_000_000, simulates ? 50 : 10_000_000),
     dist: pool([v('uniform', 'ok'), v('zipf:1.1', 'ok'), v('zipf:.5', 'ok'), v(' zipf:2 ', 'ok'), v('zipf:1e300', 'ok'), v('zipf:0', 'bad'), v('zipf:-1', 'bad'), v('zipf:', 'bad'), v('Zipf:1', 'bad'), v('zipf:1e309', 'bad'), v('poisson', 'bad'), v('', 'bad')]),
     smoothing: realRule(0, 1e290),
     'top-k': intRule(0, 10_000_000, simulates ? 50 : 10_000_000),
     'top-p': realRule(0, 1, true),
-    // the n-gram family's flags: the lines here run --model gaussian or categorical only, so each is
+    // the n-gram family's flags: the lines here run --model gaussian, categorical, kde or gmm only, so each is
     // a flag of another family and refused, whatever its value
     corpus: pool([v('moby-dick', 'bad'), v('sotu', 'bad'), v('file.txt', 'bad'), v('', 'bad'), v('🙂', 'bad')]),
     order: intRule(1, 3).map((x) => v(x.text, 'bad')),
     tokens: intRule(1, 1e8, 40).map((x) => v(x.text, 'bad')),
+    data: choiceRule(['moons', 'blobs', 'circles', 'swiss-roll', 'gaussian']),
+    bandwidth: pool([v('scott', 'ok'), v('silverman', 'ok'), v('0.1', 'ok'), v('1e-3', 'ok'), v(' 2 ', 'ok'), v('0', 'bad'), v('-0.1', 'bad'), v('Scott', 'bad'), v('', 'bad'), v('NaN', 'bad'), v('1e999', 'bad'), v('x', 'bad')]),
+    components: intRule(1, 50, simulates ? 2 : 50),
+    components0: intRule(1, 50, simulates ? 3 : 50),
   };
 }
 
@@ -258,7 +262,15 @@ type AxisKind = 'integer' | 'real' | 'word';
 const AXIS_KIND: Record<string, AxisKind> = {
   samples: 'integer', generations: 'integer', experiments: 'integer', ddof: 'integer', seed: 'integer', every: 'integer',
   mean0: 'real', sd0: 'real', fresh: 'real', synthetic: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
-  model: 'word', dim: 'integer', categories: 'integer', dist: 'word', smoothing: 'real', 'top-k': 'integer', 'top-p': 'real', corpus: 'word', order: 'integer', tokens: 'integer',
+  model: 'word', dim: 'integer', categories: 'integer', dist: 'word', smoothing: 'real', 'top-k': 'integer', 'top-p': 'real', corpus: 'word', order: 'integer', tokens: 'integer', data: 'word', bandwidth: 'word', components: 'integer', components0: 'integer',
+};
+
+/** Each model family's own flags: a flag of a family that is not every listed model's is refused. */
+const FAMILY_FLAGS: Record<string, string[]> = {
+  gaussian: ['dim'],
+  categorical: ['categories', 'dist', 'smoothing', 'top-k', 'top-p'],
+  kde: ['data', 'bandwidth'],
+  gmm: ['components', 'components0'],
 };
 
 function sameValue(a: string, b: string): boolean {
@@ -482,10 +494,19 @@ function specConflicts(cmd: string, g: Record<string, Val[]>): Cls {
   if (!synthetic && regimes.includes('augment')) return 'bad';
   if (cmd === 'slurm' && g['replicates'] !== undefined && g['sweep']?.[0]?.text !== 'true') return 'bad';
   if (methods.includes('stats') && regimes.includes('accumulate-subsample')) return 'bad';
-  // a family's flags are refused with another family (--model gaussian is the default)
   const models = words('model', 'gaussian');
-  if (models.includes('gaussian') && ['categories', 'dist', 'smoothing', 'top-k', 'top-p'].some((f) => g[f] !== undefined)) return 'bad';
-  if (models.includes('categorical') && g['dim'] !== undefined) return 'bad';
+  for (const [family, own] of Object.entries(FAMILY_FLAGS)) {
+    if (own.some((f) => g[f] !== undefined) && models.some((m) => m !== family)) return 'bad';
+  }
+  // kde and gmm have no sufficient statistics to draw
+  if (methods.includes('stats') && models.some((m) => m === 'kde' || m === 'gmm')) return 'bad';
+  if (models.includes('gmm')) {
+    // n ≥ 3k: the tiny run's n = 8 fits k ≤ 2; lists and ranges of either are judged loosely
+    const nums = (flag: string, dflt: number) => (g[flag] ? (g[flag]![0]!.text.match(/\d+(\.\d+)?(e\d+)?/gi) ?? []).map(Number) : [dflt]);
+    const n = nums('samples', cmd === 'run' || cmd === 'sweep' ? 8 : 1000);
+    const k = nums('components', 2);
+    if (Math.min(...n) < 3 * Math.max(...k)) return /,|\.\./.test(`${g['samples']?.[0]?.text ?? ''}${g['components']?.[0]?.text ?? ''}`) || n.length !== 1 || k.length !== 1 ? 'either' : 'bad';
+  }
   if (cmd === 'theory' && (regimes.includes('accumulate') || regimes.includes('fresh')) && g['generations']) {
     // their exact moments come from an O(T) recursion, refused beyond 1e8
     const nums = (g['generations']![0]!.text.match(/[\d.]+(e\d+)?/gi) ?? []).map(Number);

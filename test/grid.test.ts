@@ -94,7 +94,7 @@ describe('expandGrid', () => {
     expect(g.varying).toEqual(['samples', 'generations']);
     expect(g.axes['samples']).toEqual([10, 20]);
     expect(g.axes['ddof']).toBeNull();
-    expect(SWEEP_FLAG_NAMES).toEqual(['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', 'categories', 'dist', 'smoothing', 'top-k', 'top-p', 'corpus', 'order', 'tokens', 'noise', 'ridge']);
+    expect(SWEEP_FLAG_NAMES).toEqual(['samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim', 'categories', 'dist', 'smoothing', 'top-k', 'top-p', 'corpus', 'order', 'tokens', 'noise', 'ridge', 'data', 'bandwidth', 'components', 'components0']);
   });
 
   it('--synthetic is a real flag: lists and ranges, each point an augment run', () => {

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allFamilies } from '../src/families/index.js';
 import { SCHEMA_VERSION } from '../src/summary.js';
-import { SWEEP_FLAG_NAMES } from '../src/grid.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -98,21 +98,23 @@ describe('a small sweep', () => {
     const csv = read('small', 'sweep.csv').trimEnd().split('\n');
     const traj0 = read('small', doc.points[0].dir, 'trajectory.csv').trimEnd().split('\n');
     const trajCols = traj0[0]!.split(',');
-    // the spec's flags (every family's), this family's trajectory columns, then the other families' (NA here)
+    // the spec's columns (every family's parameters), then every family's trajectory columns
+    const params = ['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', ...new Set(allFamilies().flatMap((f) => f.flags.map((g) => g.name)))];
     const header = csv[0]!.split(',');
-    const head = ['point', 'replicate', 'spec_hash', ...SWEEP_FLAG_NAMES];
-    expect(head.slice(0, 20)).toEqual(['point', 'replicate', 'spec_hash', 'samples', 'generations', 'experiments', 'ddof', 'mean0', 'sd0', 'seed', 'every', 'rng', 'regime', 'fresh', 'synthetic', 'temperature', 'method', 'epsilon', 'model', 'dim']);
-    expect(header.slice(0, head.length + trajCols.length - 1)).toEqual([...head, ...trajCols.slice(1)]);
+    expect(header.slice(0, params.length)).toEqual(params);
+    expect(header.slice(params.length, params.length + trajCols.length - 1)).toEqual(trajCols.slice(1));
     expect(csv).toHaveLength(13);
     doc.points.forEach((p: { point: number; replicate: number; specHash: string; dir: string }, i: number) => {
       expect(p.dir).toBe(`points/${p.specHash}`);
       const last = read('small', p.dir, 'trajectory.csv').trimEnd().split('\n').pop()!;
       const row = csv[i + 1]!.split(',');
       expect(row.slice(0, 3)).toEqual([String(i), String(p.replicate), p.specHash]);
-      expect(row.slice(20, head.length).every((x) => x === 'NA')).toBe(true); // the other families' flags
-      const mine = last.split(',').slice(1);
-      expect(row.slice(head.length, head.length + mine.length).join(',')).toBe(mine.join(','));
-      expect(row.slice(head.length + mine.length).every((x) => x === 'NA'), header.slice(head.length + mine.length).join(',')).toBe(true);
+      const cells = last.split(',');
+      trajCols.forEach((c, k) => {
+        if (k > 0) expect(row[header.indexOf(c)], c).toBe(cells[k]);
+      });
+      // another family's columns are NA
+      header.slice(params.length + trajCols.length - 1).forEach((c, k) => expect(row[params.length + trajCols.length - 1 + k], c).toBe('NA'));
       expect(JSON.parse(read('small', p.dir, 'summary.json')).specHash).toBe(p.specHash);
     });
     expect(fs.readdirSync(at('small')).sort()).toEqual(['points', 'sweep.csv', 'sweep.json']); // lock released

@@ -5,12 +5,14 @@
 import type { Family } from './types.js';
 import { gaussian } from './gaussian.js';
 import { categorical } from './categorical.js';
+import { gmm } from './gmm.js';
+import { kde } from './kde.js';
 import { linreg } from './linreg.js';
 import { ngram } from './ngram.js';
 
 export type { Family, FamilyFlag, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 
-const FAMILIES: readonly Family[] = [gaussian, categorical, ngram, linreg];
+const FAMILIES: readonly Family[] = [gaussian, categorical, ngram, linreg, kde, gmm];
 
 /** The --model values, in registry order. */
 export function familyNames(): string[] {

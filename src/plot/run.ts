@@ -480,6 +480,50 @@ export function rankFrequencyFigure(dir: string, info: RunInfo, width: number): 
   return { name: 'rank-frequency', spec: spec as unknown as TopLevelSpec };
 }
 
+/** The samples file a point-set family writes (families' artifacts): generation, x, y[, z]. */
+export const SAMPLES_FILE = 'samples.csv';
+
+/**
+ * Experiment 0's training set at a few generations (samples.csv), one scatter panel per generation
+ * on shared axes: x against y, or against the last coordinate for 3-D points (the swiss roll's
+ * cross-section).
+ */
+export function samplesFigure(dir: string, info: RunInfo, width: number): Figure {
+  const t = readCsv(path.join(dir, SAMPLES_FILE));
+  const gen = numberColumn(t, 'generation');
+  const xs = numberColumn(t, 'x');
+  const yName = t.columns.includes('z') ? 'z' : 'y';
+  const ys = numberColumn(t, yName);
+  const points: { g: string; x: number; y: number }[] = [];
+  const gens: string[] = [];
+  gen.forEach((g, i) => {
+    const x = xs[i];
+    const y = ys[i];
+    if (g === null || x === null || y === null || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) return;
+    const label = `generation ${g}`;
+    if (!gens.includes(label)) gens.push(label);
+    points.push({ g: label, x, y });
+  });
+  if (points.length === 0) throw new RuntimeError(`${t.file} has no finite point to plot`);
+  const panel = Math.max(80, Math.floor((width - 40) / Math.max(1, gens.length)) - 10);
+  const spec = {
+    $schema: VL_SCHEMA,
+    title: figureTitle(`samples of experiment 0 at ${gens.length} generations, ${regimeName(info.params)}`, settingsParts(info.params), width),
+    data: { values: points },
+    facet: { column: { field: 'g', type: 'nominal' as const, sort: gens, title: null } },
+    spec: {
+      width: panel,
+      height: panel,
+      mark: { type: 'circle', size: 6, opacity: 0.5, color: '#0072B2' },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'x', scale: { zero: false } },
+        y: { field: 'y', type: 'quantitative', title: yName, scale: { zero: false } },
+      },
+    },
+  };
+  return { name: 'samples', spec: spec as unknown as TopLevelSpec };
+}
+
 /**
  * The figures of a run directory: the sd figures where the family has a scalar sd summary for the
  * run (its sd columns are not all NA; the metrics there are functions of the sd and mean), else
@@ -498,5 +542,6 @@ export function runFigures(dir: string, width: number): Figure[] {
   const drawable = (c: string) => t.columns.includes(c) && numberColumn(t, c).some((v) => v !== null && Number.isFinite(v));
   for (const def of metrics) if (drawable(`${def.column}_p50`)) figures.push(metricTrajectoryFigure(dir, info, width, def));
   if (fs.existsSync(path.join(dir, RANK_FREQUENCY_FILE))) figures.push(rankFrequencyFigure(dir, info, width));
+  if (fs.existsSync(path.join(dir, SAMPLES_FILE))) figures.push(samplesFigure(dir, info, width));
   return figures;
 }

@@ -7,6 +7,8 @@ import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOu
 import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
 import { NGRAM_METRICS, runNgram } from './ngram.js';
 import { CATEGORICAL_METRICS, runCategorical } from './categorical.js';
+import { GMM_METRICS, runGmm } from './gmm.js';
+import { KDE_METRICS, runKde } from './kde.js';
 
 export type { ChunkOutput } from './gaussian.js';
 
@@ -50,6 +52,8 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     deriveMetrics: () => null,
   },
   ngram: { metricCount: () => NGRAM_METRICS.length, run: runNgram, valuesPerSample: () => 1, deriveMetrics: () => null },
+  gmm: { metricCount: () => GMM_METRICS.length, run: runGmm, valuesPerSample: () => 2, deriveMetrics: () => null },
+  kde: { metricCount: () => KDE_METRICS.length, run: runKde, valuesPerSample: (spec) => (spec.modelParams['data'] === 'swiss-roll' ? 3 : 2), deriveMetrics: () => null },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */
