@@ -73,7 +73,30 @@ export function cholSemi(A: Float64Array, d: number, c: number, L: Float64Array)
     }
     const p = Math.sqrt(s);
     L[rj + j] = p;
-    for (let i = j + 1; i < d; i++) {
+    // four rows per pass: independent sums sharing L[j, k], each in order k = 0, 1, …, j − 1
+    let i = j + 1;
+    for (; i + 4 <= d; i += 4) {
+      const r0 = i * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      let t0 = c * A[r0 + j]!;
+      let t1 = c * A[r1 + j]!;
+      let t2 = c * A[r2 + j]!;
+      let t3 = c * A[r3 + j]!;
+      for (let k = 0; k < j; k++) {
+        const x = L[rj + k]!;
+        t0 -= L[r0 + k]! * x;
+        t1 -= L[r1 + k]! * x;
+        t2 -= L[r2 + k]! * x;
+        t3 -= L[r3 + k]! * x;
+      }
+      L[r0 + j] = t0 / p;
+      L[r1 + j] = t1 / p;
+      L[r2 + j] = t2 / p;
+      L[r3 + j] = t3 / p;
+    }
+    for (; i < d; i++) {
       const ri = i * d;
       let t = c * A[ri + j]!;
       for (let k = 0; k < j; k++) t -= L[ri + k]! * L[rj + k]!;
@@ -119,28 +142,57 @@ export function lowerTimesVector(A: Float64Array, x: Float64Array, d: number, y:
   }
 }
 
-/** Lower triangle of S += F·Fᵀ (F lower triangular). O(d³/6). */
+/**
+ * Lower triangle of S += F·Fᵀ (F lower triangular). O(d³/6). The entries of a column j share the
+ * range k ≤ j of their sums, so four rows go per pass (four independent sums sharing F[j, k]);
+ * each sum runs in order k = 0, 1, …, j and is then added to S[i, j].
+ */
 export function addLowerGram(F: Float64Array, d: number, S: Float64Array): void {
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * d;
-      let s = 0;
-      for (let k = 0; k <= j; k++) s += F[ri + k]! * F[rj + k]!;
-      S[ri + j] = S[ri + j]! + s;
-    }
-  }
+  gram(F, d, S, true);
 }
 
-/** Lower triangle of M = L·Lᵀ (L lower triangular). O(d³/6). */
+/** Lower triangle of M = L·Lᵀ (L lower triangular), as addLowerGram without the addition. O(d³/6). */
 export function lowerGram(L: Float64Array, d: number, M: Float64Array): void {
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * d;
+  gram(L, d, M, false);
+}
+
+function gram(L: Float64Array, d: number, M: Float64Array, add: boolean): void {
+  for (let j = 0; j < d; j++) {
+    const rj = j * d;
+    let i = j;
+    for (; i + 4 <= d; i += 4) {
+      const r0 = i * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k <= j; k++) {
+        const x = L[rj + k]!;
+        s0 += L[r0 + k]! * x;
+        s1 += L[r1 + k]! * x;
+        s2 += L[r2 + k]! * x;
+        s3 += L[r3 + k]! * x;
+      }
+      if (add) {
+        M[r0 + j] = M[r0 + j]! + s0;
+        M[r1 + j] = M[r1 + j]! + s1;
+        M[r2 + j] = M[r2 + j]! + s2;
+        M[r3 + j] = M[r3 + j]! + s3;
+      } else {
+        M[r0 + j] = s0;
+        M[r1 + j] = s1;
+        M[r2 + j] = s2;
+        M[r3 + j] = s3;
+      }
+    }
+    for (; i < d; i++) {
+      const ri = i * d;
       let s = 0;
       for (let k = 0; k <= j; k++) s += L[ri + k]! * L[rj + k]!;
-      M[ri + j] = s;
+      M[ri + j] = add ? M[ri + j]! + s : s;
     }
   }
 }
