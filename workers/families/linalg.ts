@@ -27,6 +27,34 @@ export function meanAndScatter(z: Float64Array, k: number, d: number, mean: Floa
     for (let b = 0; b <= a; b++) S[ro + b] = 0;
   }
   let i = 0;
+  // eight rows per pass halves the loads and stores of S again; each S[a, b] still adds the
+  // products in row order, so the sums are the four-row (and one-row) sums bit for bit
+  for (; i + 8 <= k; i += 8) {
+    const o0 = i * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    const o4 = o3 + d;
+    const o5 = o4 + d;
+    const o6 = o5 + d;
+    const o7 = o6 + d;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const x0 = z[o0 + a]!;
+      const x1 = z[o1 + a]!;
+      const x2 = z[o2 + a]!;
+      const x3 = z[o3 + a]!;
+      const x4 = z[o4 + a]!;
+      const x5 = z[o5 + a]!;
+      const x6 = z[o6 + a]!;
+      const x7 = z[o7 + a]!;
+      for (let b = 0; b <= a; b++) {
+        S[ra + b] =
+          S[ra + b]! + x0 * z[o0 + b]! + x1 * z[o1 + b]! + x2 * z[o2 + b]! + x3 * z[o3 + b]! +
+          x4 * z[o4 + b]! + x5 * z[o5 + b]! + x6 * z[o6 + b]! + x7 * z[o7 + b]!;
+      }
+    }
+  }
   for (; i + 4 <= k; i += 4) {
     const o0 = i * d;
     const o1 = o0 + d;
