@@ -19,11 +19,16 @@ import { experimentWords } from '../../src/seed.js';
 import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js';
 import {
   addLowerGram,
+  addScaledOuter,
+  affineRows,
   cholSemi,
   lowerGram,
   lowerTimesLower,
   lowerTimesVector,
   meanAndScatter,
+  normaliseInto,
+  scaleInto,
+  swapRows,
   symmetricEigenvalues,
 } from './linalg.js';
 
@@ -256,18 +261,9 @@ class Work {
       const s = Math.exp(lnS);
       for (let j = 0; j < d; j++) mu[j] = mu[j]! + s * v[j]!;
       lowerTimesLower(L, B, d, F);
-      let mx = 0;
-      for (let i = 0; i < d * d; i++) {
-        const a = Math.abs(F[i]!);
-        if (a > mx) mx = a;
-      }
-      const inv = 1 / mx;
       // entries below 2^-600 of the largest count for nothing in any metric, and as subnormals
       // they would slow every later product
-      for (let i = 0; i < d * d; i++) {
-        const x = F[i]! * inv;
-        L[i] = Math.abs(x) < TINY ? 0 : x;
-      }
+      const mx = normaliseInto(F, d, TINY, L);
       for (let j = 0; j < d; j++) lnDetL += Math.log(B[j * d + j]!);
       lnDetL -= d * Math.log(mx);
       lnS += Math.log(mx) - lnDf;
@@ -293,19 +289,14 @@ class Work {
     let next = nextRecord(0, this.spec.every, this.T);
     for (let g = 1; g <= this.T; g++) {
       if (g > 1) {
-        for (let i = 0; i < d * d; i++) A[i] = L[i]! * this.sqrtTau;
+        scaleInto(L, this.sqrtTau, d * d, A);
         this.group(src, n, zbar, B);
         lowerTimesVector(A, zbar, d, v); // the group's mean minus the pool's
         lowerTimesLower(A, B, d, F);
         addLowerGram(F, d, SS);
         const N2 = N + n;
-        const c = (N * n) / N2;
-        for (let i = 0; i < d; i++) {
-          const vi = v[i]!;
-          const ri = i * d;
-          for (let j = 0; j <= i; j++) SS[ri + j] = SS[ri + j]! + c * vi * v[j]!;
-          mu[i] = mu[i]! + (vi * n) / N2;
-        }
+        addScaledOuter(SS, v, (N * n) / N2, d);
+        for (let i = 0; i < d; i++) mu[i] = mu[i]! + (v[i]! * n) / N2;
         N = N2;
         cholSemi(SS, d, 1 / (N - ddof), L);
       }
@@ -337,18 +328,14 @@ class Work {
         this.group(src, kA, za, B);
         lowerGram(B, d, SS);
         if (kB > 0) {
-          for (let i = 0; i < d * d; i++) A[i] = L[i]! * this.sqrtTau;
+          scaleInto(L, this.sqrtTau, d * d, A);
           this.group(src, kB, zb, B);
           lowerTimesLower(A, B, d, F);
           addLowerGram(F, d, SS);
           lowerTimesVector(A, zb, d, v);
-          const c = (kA * kB) / n;
-          for (let i = 0; i < d; i++) {
-            const di = mu[i]! + v[i]! - za[i]!; // the model group's mean minus the original group's
-            v[i] = di;
-            const ri = i * d;
-            for (let j = 0; j <= i; j++) SS[ri + j] = SS[ri + j]! + c * di * v[j]!;
-          }
+          // the model group's mean minus the original group's
+          for (let i = 0; i < d; i++) v[i] = mu[i]! + v[i]! - za[i]!;
+          addScaledOuter(SS, v, (kA * kB) / n, d);
           for (let i = 0; i < d; i++) mu[i] = za[i]! + (v[i]! * kB) / n;
         } else {
           for (let j = 0; j < d; j++) mu[j] = za[j]!;
@@ -386,19 +373,15 @@ class Work {
     let next = nextRecord(0, this.spec.every, this.T);
     for (let g = 1; g <= this.T; g++) {
       if (g > 1 && k > 0) {
-        for (let i = 0; i < d * d; i++) A[i] = L[i]! * this.sqrtTau;
+        scaleInto(L, this.sqrtTau, d * d, A);
         this.group(src, k, zb, B);
         lowerTimesLower(A, B, d, F);
         SS.set(SA);
         addLowerGram(F, d, SS);
         lowerTimesVector(A, zb, d, v);
-        const c = (n * k) / N;
-        for (let i = 0; i < d; i++) {
-          const di = mu[i]! + v[i]! - meanA[i]!; // the synthetic group's mean minus the kept one's
-          v[i] = di;
-          const ri = i * d;
-          for (let j = 0; j <= i; j++) SS[ri + j] = SS[ri + j]! + c * di * v[j]!;
-        }
+        // the synthetic group's mean minus the kept one's
+        for (let i = 0; i < d; i++) v[i] = mu[i]! + v[i]! - meanA[i]!;
+        addScaledOuter(SS, v, (n * k) / N, d);
         for (let i = 0; i < d; i++) mu[i] = meanA[i]! + (v[i]! * k) / N;
         cholSemi(SS, d, 1 / (N - ddof), L);
       }
@@ -424,39 +407,27 @@ class Work {
     let next = nextRecord(0, this.spec.every, this.T);
     for (let g = 1; g <= this.T; g++) {
       src.fill(z, n * d);
-      for (let i = 0; i < n; i++) {
-        const o = (N + i) * d;
-        const zo = i * d;
-        for (let a = 0; a < d; a++) {
-          const ra = a * d;
-          let s = mu[a]!;
-          for (let b = 0; b <= a; b++) s += A[ra + b]! * z[zo + b]!;
-          pool[o + a] = s;
-        }
-      }
+      affineRows(A, mu, z, n, d, pool, N * d);
       N += n;
-      if (N > n) {
-        for (let i = 0; i < n; i++) {
-          const j = i + uniformIndex(src, N - i);
-          if (j === i) continue;
-          const oi = i * d;
-          const oj = j * d;
-          for (let a = 0; a < d; a++) {
-            const t = pool[oi + a]!;
-            pool[oi + a] = pool[oj + a]!;
-            pool[oj + a] = t;
-          }
-        }
-      }
+      if (N > n) this.shuffleHead(src, N);
       z.set(pool.subarray(0, n * d));
       meanAndScatter(z, n, d, zbar, this.S);
       for (let j = 0; j < d; j++) mu[j] = zbar[j]!;
       cholSemi(this.S, d, 1 / this.df, L);
-      for (let i = 0; i < d * d; i++) A[i] = L[i]! * this.sqrtTau;
+      scaleInto(L, this.sqrtTau, d * d, A);
       if (g === next) {
         this.record(mu, L, 0);
         next = nextRecord(g, this.spec.every, this.T);
       }
+    }
+  }
+
+  /** Moves a uniform n of the pool's first N rows, without replacement, to its head (a partial Fisher–Yates shuffle). */
+  private shuffleHead(src: Source, N: number): void {
+    const { d, n, pool } = this;
+    for (let i = 0; i < n; i++) {
+      const j = i + uniformIndex(src, N - i);
+      if (j !== i) swapRows(pool, i, j, d);
     }
   }
 

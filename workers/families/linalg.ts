@@ -27,6 +27,34 @@ export function meanAndScatter(z: Float64Array, k: number, d: number, mean: Floa
     for (let b = 0; b <= a; b++) S[ro + b] = 0;
   }
   let i = 0;
+  // eight rows per pass halves the loads and stores of S again; each S[a, b] still adds the
+  // products in row order, so the sums are the four-row (and one-row) sums bit for bit
+  for (; i + 8 <= k; i += 8) {
+    const o0 = i * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    const o4 = o3 + d;
+    const o5 = o4 + d;
+    const o6 = o5 + d;
+    const o7 = o6 + d;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const x0 = z[o0 + a]!;
+      const x1 = z[o1 + a]!;
+      const x2 = z[o2 + a]!;
+      const x3 = z[o3 + a]!;
+      const x4 = z[o4 + a]!;
+      const x5 = z[o5 + a]!;
+      const x6 = z[o6 + a]!;
+      const x7 = z[o7 + a]!;
+      for (let b = 0; b <= a; b++) {
+        S[ra + b] =
+          S[ra + b]! + x0 * z[o0 + b]! + x1 * z[o1 + b]! + x2 * z[o2 + b]! + x3 * z[o3 + b]! +
+          x4 * z[o4 + b]! + x5 * z[o5 + b]! + x6 * z[o6 + b]! + x7 * z[o7 + b]!;
+      }
+    }
+  }
   for (; i + 4 <= k; i += 4) {
     const o0 = i * d;
     const o1 = o0 + d;
@@ -73,7 +101,30 @@ export function cholSemi(A: Float64Array, d: number, c: number, L: Float64Array)
     }
     const p = Math.sqrt(s);
     L[rj + j] = p;
-    for (let i = j + 1; i < d; i++) {
+    // four rows per pass: independent sums sharing L[j, k], each in order k = 0, 1, …, j − 1
+    let i = j + 1;
+    for (; i + 4 <= d; i += 4) {
+      const r0 = i * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      let t0 = c * A[r0 + j]!;
+      let t1 = c * A[r1 + j]!;
+      let t2 = c * A[r2 + j]!;
+      let t3 = c * A[r3 + j]!;
+      for (let k = 0; k < j; k++) {
+        const x = L[rj + k]!;
+        t0 -= L[r0 + k]! * x;
+        t1 -= L[r1 + k]! * x;
+        t2 -= L[r2 + k]! * x;
+        t3 -= L[r3 + k]! * x;
+      }
+      L[r0 + j] = t0 / p;
+      L[r1 + j] = t1 / p;
+      L[r2 + j] = t2 / p;
+      L[r3 + j] = t3 / p;
+    }
+    for (; i < d; i++) {
       const ri = i * d;
       let t = c * A[ri + j]!;
       for (let k = 0; k < j; k++) t -= L[ri + k]! * L[rj + k]!;
@@ -119,30 +170,69 @@ export function lowerTimesVector(A: Float64Array, x: Float64Array, d: number, y:
   }
 }
 
-/** Lower triangle of S += F·Fᵀ (F lower triangular). O(d³/6). */
+/**
+ * Lower triangle of S += F·Fᵀ (F lower triangular). O(d³/6). The entries of a column j share the
+ * range k ≤ j of their sums, so four rows go per pass (four independent sums sharing F[j, k]);
+ * each sum runs in order k = 0, 1, …, j and is then added to S[i, j].
+ */
 export function addLowerGram(F: Float64Array, d: number, S: Float64Array): void {
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * d;
+  gram(F, d, S, true);
+}
+
+/** Lower triangle of M = L·Lᵀ (L lower triangular), as addLowerGram without the addition. O(d³/6). */
+export function lowerGram(L: Float64Array, d: number, M: Float64Array): void {
+  gram(L, d, M, false);
+}
+
+function gram(L: Float64Array, d: number, M: Float64Array, add: boolean): void {
+  for (let j = 0; j < d; j++) {
+    const rj = j * d;
+    let i = j;
+    for (; i + 4 <= d; i += 4) {
+      const r0 = i * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k <= j; k++) {
+        const x = L[rj + k]!;
+        s0 += L[r0 + k]! * x;
+        s1 += L[r1 + k]! * x;
+        s2 += L[r2 + k]! * x;
+        s3 += L[r3 + k]! * x;
+      }
+      if (add) {
+        M[r0 + j] = M[r0 + j]! + s0;
+        M[r1 + j] = M[r1 + j]! + s1;
+        M[r2 + j] = M[r2 + j]! + s2;
+        M[r3 + j] = M[r3 + j]! + s3;
+      } else {
+        M[r0 + j] = s0;
+        M[r1 + j] = s1;
+        M[r2 + j] = s2;
+        M[r3 + j] = s3;
+      }
+    }
+    for (; i < d; i++) {
+      const ri = i * d;
       let s = 0;
-      for (let k = 0; k <= j; k++) s += F[ri + k]! * F[rj + k]!;
-      S[ri + j] = S[ri + j]! + s;
+      for (let k = 0; k <= j; k++) s += L[ri + k]! * L[rj + k]!;
+      M[ri + j] = add ? M[ri + j]! + s : s;
     }
   }
 }
 
-/** Lower triangle of M = L·Lᵀ (L lower triangular). O(d³/6). */
-export function lowerGram(L: Float64Array, d: number, M: Float64Array): void {
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * d;
-      let s = 0;
-      for (let k = 0; k <= j; k++) s += L[ri + k]! * L[rj + k]!;
-      M[ri + j] = s;
-    }
-  }
+/**
+ * √(x² + y²): the plain formula where its squares can neither overflow nor underflow, Math.hypot
+ * elsewhere. Math.hypot on every rotation took a third of the eigenvalue time at d = 100 (it is a
+ * variadic builtin, not inlined); the two differ by at most an ulp or so.
+ */
+function hypot(x: number, y: number): number {
+  const s = x * x + y * y;
+  return s > 1e-290 && s < 1e290 ? Math.sqrt(s) : Math.hypot(x, y);
 }
 
 /**
@@ -175,7 +265,29 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
         // e = A·u / h with A symmetric, stored lower, u = row i: row by row (contiguous), each
         // stored entry used for both of its symmetric positions, instead of walking down columns
         for (let j = 0; j <= l; j++) e[j] = 0;
-        for (let k = 0; k <= l; k++) {
+        // two rows per pass share each e[j]'s load and store; every sum keeps tred2's order
+        let k = 0;
+        for (; k + 1 <= l; k += 2) {
+          const rk = k * d;
+          const rk1 = rk + d;
+          const uk = a[ri + k]!;
+          const uk1 = a[ri + k + 1]!;
+          let t = 0;
+          let t1 = 0;
+          for (let j = 0; j < k; j++) {
+            const akj = a[rk + j]!;
+            const ak1j = a[rk1 + j]!;
+            const uj = a[ri + j]!;
+            e[j] = e[j]! + akj * uk + ak1j * uk1;
+            t += akj * uj;
+            t1 += ak1j * uj;
+          }
+          const ak1k = a[rk1 + k]!;
+          e[k] = e[k]! + t + a[rk + k]! * uk + ak1k * uk1;
+          t1 += ak1k * uk;
+          e[k + 1] = e[k + 1]! + t1 + a[rk1 + k + 1]! * uk1;
+        }
+        for (; k <= l; k++) {
           const rk = k * d;
           const uk = a[ri + k]!;
           let t = 0;
@@ -191,11 +303,28 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
           f += e[j]! * a[ri + j]!;
         }
         const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
+        for (let j = 0; j <= l; j++) e[j] = e[j]! - hh * a[ri + j]!;
+        // the rank-2 update A −= u·eᵀ + e·uᵀ, two rows per pass sharing the loads of e and u
+        let j = 0;
+        for (; j + 1 <= l; j += 2) {
+          const rj = j * d;
+          const rj1 = rj + d;
+          const f0 = a[ri + j]!;
+          const g0 = e[j]!;
+          const f1 = a[ri + j + 1]!;
+          const g1 = e[j + 1]!;
+          for (let k = 0; k <= j; k++) {
+            const ek = e[k]!;
+            const uk = a[ri + k]!;
+            a[rj + k] = a[rj + k]! - (f0 * ek + g0 * uk);
+            a[rj1 + k] = a[rj1 + k]! - (f1 * ek + g1 * uk);
+          }
+          a[rj1 + j + 1] = a[rj1 + j + 1]! - (f1 * g1 + g1 * f1);
+        }
+        for (; j <= l; j++) {
           const rj = j * d;
           f = a[ri + j]!;
-          g = e[j]! - hh * f;
-          e[j] = g;
+          g = e[j]!;
           for (let k = 0; k <= j; k++) a[rj + k] = a[rj + k]! - (f * e[k]! + g * a[ri + k]!);
         }
       }
@@ -217,7 +346,7 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
       if (m === l) break;
       if (iter++ === 60) throw new Error(`symmetricEigenvalues: no convergence at d = ${d}`);
       let g = (w[l + 1]! - w[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
+      let r = hypot(g, 1);
       g = w[m]! - w[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
       let s = 1;
       let c = 1;
@@ -227,7 +356,7 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
       for (; i >= l; i--) {
         const f = s * e[i]!;
         const b = c * e[i]!;
-        r = Math.hypot(f, g);
+        r = hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
           w[i + 1] = w[i + 1]! - p;
@@ -249,4 +378,99 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
       e[m] = 0;
     }
   }
+}
+
+// The helpers below carry the kernels' per-generation O(d²) and O(k·d²) loops. The workers run
+// with on-stack replacement off (workers/jit.ts), so a loop inside a regime's method, which runs a
+// whole experiment in one call, stays in the interpreter for the first experiment of each thread:
+// at d = 100, n = 1000 that first accumulate-subsample experiment took 16 s of CPU instead of
+// about 1. A function called once per generation is optimised after a few calls.
+
+/**
+ * Rows out[o + i·d + a] = mu[a] + Σ_{b ≤ a} A[a, b]·z[i·d + b] for i < k (A lower triangular),
+ * each sum taken in order b = 0, 1, …, a from mu[a]. Four rows at a time: each A[a, b] is loaded
+ * once per four products and the four sums are independent chains. O(k·d²/2).
+ */
+export function affineRows(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void {
+  let i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const z0 = i * d;
+    const z1 = z0 + d;
+    const z2 = z1 + d;
+    const z3 = z2 + d;
+    const p = o + z0;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const m = mu[a]!;
+      let s0 = m;
+      let s1 = m;
+      let s2 = m;
+      let s3 = m;
+      for (let b = 0; b <= a; b++) {
+        const x = A[ra + b]!;
+        s0 += x * z[z0 + b]!;
+        s1 += x * z[z1 + b]!;
+        s2 += x * z[z2 + b]!;
+        s3 += x * z[z3 + b]!;
+      }
+      out[p + a] = s0;
+      out[p + d + a] = s1;
+      out[p + 2 * d + a] = s2;
+      out[p + 3 * d + a] = s3;
+    }
+  }
+  for (; i < k; i++) {
+    const zo = i * d;
+    const p = o + zo;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      let s = mu[a]!;
+      for (let b = 0; b <= a; b++) s += A[ra + b]! * z[zo + b]!;
+      out[p + a] = s;
+    }
+  }
+}
+
+/** Swaps rows i and j (length d) of a row-major matrix. */
+export function swapRows(X: Float64Array, i: number, j: number, d: number): void {
+  const oi = i * d;
+  const oj = j * d;
+  for (let a = 0; a < d; a++) {
+    const t = X[oi + a]!;
+    X[oi + a] = X[oj + a]!;
+    X[oj + a] = t;
+  }
+}
+
+/** out[i] = c·x[i] for i < m. */
+export function scaleInto(x: Float64Array, c: number, m: number, out: Float64Array): void {
+  for (let i = 0; i < m; i++) out[i] = x[i]! * c;
+}
+
+/** Lower triangle of S += c·v·vᵀ, each entry as S[i, j] + c·v[i]·v[j] (in that order). O(d²/2). */
+export function addScaledOuter(S: Float64Array, v: Float64Array, c: number, d: number): void {
+  for (let i = 0; i < d; i++) {
+    const vi = v[i]!;
+    const ri = i * d;
+    for (let j = 0; j <= i; j++) S[ri + j] = S[ri + j]! + c * vi * v[j]!;
+  }
+}
+
+/**
+ * L = F / max|F| with entries below `tiny` (in that scale) set to zero; returns max|F|. The whole
+ * d×d array is read (F lower triangular, zeros above). O(d²).
+ */
+export function normaliseInto(F: Float64Array, d: number, tiny: number, L: Float64Array): number {
+  const m = d * d;
+  let mx = 0;
+  for (let i = 0; i < m; i++) {
+    const a = Math.abs(F[i]!);
+    if (a > mx) mx = a;
+  }
+  const inv = 1 / mx;
+  for (let i = 0; i < m; i++) {
+    const x = F[i]! * inv;
+    L[i] = Math.abs(x) < tiny ? 0 : x;
+  }
+  return mx;
 }
