@@ -317,6 +317,31 @@ export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]
   return built.finish(results.length);
 }
 
+/**
+ * outcomeFromChunks, with the per-generation statistics' digest computed on a pool of `workers`
+ * threads from the outcome's shared store where the run is pool-sized (placement as in runSpec),
+ * as runSpec does: the same bytes, the O(R · E) part off the calling thread (collapse merge).
+ */
+export async function outcomeFromChunksOnPool(
+  spec: RunSpec,
+  results: readonly ChunkResult[],
+  workers: number,
+  placement: Placement = 'auto',
+): Promise<RunOutcome> {
+  const built = new OutcomeBuilder(spec);
+  for (const r of results) built.add(r);
+  const out = built.finish(results.length);
+  const pooled = placement === 'pool' || (placement === 'auto' && workOf(spec) >= INLINE_WORK);
+  if (!pooled || out.rows === 0) return out;
+  const runner = new BatchRunner(Math.max(1, workers));
+  try {
+    out.digest = await digestOnPool(spec, built.store, out.rows, runner, Math.max(1, workers));
+  } finally {
+    await runner.close();
+  }
+  return out;
+}
+
 /** The fields of a spec that the workers need: all but the experiment count. */
 export function kernelSpecOf(spec: RunSpec): ChunkTask['spec'] {
   const { experiments: _experiments, ...kernel } = spec;
