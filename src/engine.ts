@@ -4,9 +4,9 @@
  */
 import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
-import { runSummaryTasks, runTasks, runTasksInline, TaskError } from './pool.js';
+import { runTasksInline, TaskError } from './pool.js';
 import { BatchRunner } from './pool.js';
-import type { ChunkResult, ChunkTask, RecordStore } from './protocol.js';
+import type { ChunkResult, ChunkTask, RecordStore, SummaryTask } from './protocol.js';
 import { chunkFailed, RuntimeError } from './errors.js';
 import { digestWidth } from './digest.js';
 import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
@@ -176,13 +176,19 @@ export async function runSpec(
   const pooled = onPool(spec, chunks, placement);
   const built = new OutcomeBuilder(spec, pooled ? deriveOf(spec) : null);
   let done = 0;
-  await dispatch(spec, workers, chunks, placement, (res) => {
-    built.add(res);
-    onChunk(++done, chunks.length);
-  }, built.store);
-  const out = built.finish(chunks.length);
-  if (pooled) out.digest = await digestOnPool(spec, built.store, out.rows, workers);
-  return out;
+  // one pool for the chunks and then the per-generation statistics
+  const runner = pooled ? new BatchRunner(Math.max(1, Math.min(workers, chunks.length))) : null;
+  try {
+    await dispatch(spec, workers, chunks, placement, (res) => {
+      built.add(res);
+      onChunk(++done, chunks.length);
+    }, built.store, runner);
+    const out = built.finish(chunks.length);
+    if (runner !== null) out.digest = await digestOnPool(spec, built.store, out.rows, runner, workers);
+    return out;
+  } finally {
+    await runner?.close();
+  }
 }
 
 /** Whether `chunks` run on the pool (placement `pool`, or `auto` from INLINE_WORK up). */
@@ -191,23 +197,29 @@ function onPool(spec: RunSpec, chunks: readonly Chunk[], placement: Placement): 
   return placement === 'pool' || (placement === 'auto' && work >= INLINE_WORK);
 }
 
-/** Recorded rows per summary task, at most; enough tasks that every worker stays busy to the end. */
+/** Recorded rows per summary task, at most, where a row is large; enough tasks that every worker stays busy to the end. */
 const SUMMARY_ROWS_MAX = 16;
 
+/** Recorded values per summary task, at least, so that a small row's task is worth its round trip. */
+const SUMMARY_VALUES_MIN = 2 ** 16;
+
 /**
- * The digest of every recorded row (src/digest.ts), computed on `workers` threads from the shared
- * store, in blocks of rows; each row's digest depends on that row only, so the split changes no
- * number.
+ * The digest of every recorded row (src/digest.ts), computed on `runner`'s threads (`workers` of
+ * them) from the shared store, in blocks of rows; each row's digest depends on that row only, so
+ * the split changes no number.
  */
-async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, workers: number): Promise<Float64Array> {
+async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, runner: BatchRunner, workers: number): Promise<Float64Array> {
   const W = digestWidth(store.experiments, familyOf(spec.model).metrics.length);
   const kernel = kernelSpecOf(spec);
   const digest = new Float64Array(rows * W);
-  const per = Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))));
-  const tasks = [];
+  const per = Math.min(
+    rows,
+    Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))), Math.ceil(SUMMARY_VALUES_MIN / Math.max(1, store.experiments))),
+  );
+  const tasks: SummaryTask[] = [];
   for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ spec: kernel, store, r0, r1: Math.min(rows, r0 + per) });
   try {
-    await runSummaryTasks(tasks, Math.min(workers, tasks.length), (res) => digest.set(res.digest, res.r0 * W));
+    await Promise.all(tasks.map((t) => runner.summarize(t).then((res) => digest.set(res.digest, res.r0 * W))));
   } catch (err) {
     throw new RuntimeError(`the per-generation statistics failed on a worker: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -216,9 +228,10 @@ async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, wor
 
 /**
  * Runs `chunks` of `spec` on the calling thread (placement `inline`, or `auto` below INLINE_WORK)
- * or on the pool, calling `onResult` as each completes; a task failure becomes a RuntimeError
- * naming the chunk, the seed and the command that reproduce it. With a `store`, the workers write
- * their recorded values there instead of sending them back.
+ * or on the pool (`runner`'s, else one of its own), a chunk per task, calling `onResult` as each
+ * completes; a task failure becomes a RuntimeError naming the chunk, the seed and the command that
+ * reproduce it. With a `store`, the workers write their recorded values there instead of sending
+ * them back.
  */
 async function dispatch(
   spec: RunSpec,
@@ -227,17 +240,52 @@ async function dispatch(
   placement: Placement,
   onResult: (r: ChunkResult) => void,
   store?: RecordStore,
+  runner: BatchRunner | null = null,
 ): Promise<void> {
   if (chunks.length === 0) return;
   const kernel = kernelSpecOf(spec);
   const tasks: ChunkTask[] = chunks.map((chunk) => (store === undefined ? { spec: kernel, chunk } : { spec: kernel, chunk, store }));
   try {
     if (!onPool(spec, chunks, placement)) await runTasksInline(tasks, onResult);
-    else await runTasks(tasks, Math.min(workers, tasks.length), onResult);
+    else if (runner !== null) await runEach(runner, tasks, onResult);
+    else {
+      const own = new BatchRunner(Math.max(1, Math.min(workers, tasks.length)));
+      try {
+        await runEach(own, tasks, onResult);
+      } finally {
+        await own.close();
+      }
+    }
   } catch (err) {
     if (err instanceof TaskError) throw chunkFailed(err.task.chunk, spec.seed, specCommand(spec), err.causeMessage);
     throw err;
   }
+}
+
+/**
+ * Runs each of `tasks` as a task of its own on `runner` and calls `onResult` as each completes
+ * (callers that need a fixed order use the result's index). The first failure stops the run: the
+ * runner is closed and its TaskError thrown; no result is passed on after it.
+ */
+async function runEach(runner: BatchRunner, tasks: readonly ChunkTask[], onResult: (r: ChunkResult) => void): Promise<void> {
+  let failure: unknown = null;
+  let failed = false;
+  await Promise.all(
+    tasks.map((t) =>
+      runner.run([t]).then(
+        (r) => {
+          if (!failed) onResult(r[0]!);
+        },
+        (err: unknown) => {
+          if (failed) return; // later rejections include the pool's own shutdown
+          failed = true;
+          failure = err;
+          void runner.close();
+        },
+      ),
+    ),
+  );
+  if (failed) throw failure;
 }
 
 /**
@@ -267,6 +315,31 @@ export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]
   const built = new OutcomeBuilder(spec);
   for (const r of results) built.add(r);
   return built.finish(results.length);
+}
+
+/**
+ * outcomeFromChunks, with the per-generation statistics' digest computed on a pool of `workers`
+ * threads from the outcome's shared store where the run is pool-sized (placement as in runSpec),
+ * as runSpec does: the same bytes, the O(R · E) part off the calling thread (collapse merge).
+ */
+export async function outcomeFromChunksOnPool(
+  spec: RunSpec,
+  results: readonly ChunkResult[],
+  workers: number,
+  placement: Placement = 'auto',
+): Promise<RunOutcome> {
+  const built = new OutcomeBuilder(spec);
+  for (const r of results) built.add(r);
+  const out = built.finish(results.length);
+  const pooled = placement === 'pool' || (placement === 'auto' && workOf(spec) >= INLINE_WORK);
+  if (!pooled || out.rows === 0) return out;
+  const runner = new BatchRunner(Math.max(1, workers));
+  try {
+    out.digest = await digestOnPool(spec, built.store, out.rows, runner, Math.max(1, workers));
+  } finally {
+    await runner.close();
+  }
+  return out;
 }
 
 /** The fields of a spec that the workers need: all but the experiment count. */
@@ -330,7 +403,10 @@ interface OpenSpec {
  * are less work than INLINE_WORK, on the calling thread, as one such run would): their chunks are
  * sent in spec order, several specs' chunks in flight together, small chunks batched into tasks of
  * about BATCH_WORK, so the threads never wait at the end of a spec. Each spec's chunks are merged in
- * its own chunk order (OutcomeBuilder), so each outcome has the bytes runSpec gives it alone. A spec
+ * its own chunk order (OutcomeBuilder), so each outcome has the bytes runSpec gives it alone. On the
+ * pool, each spec's chunks write their recorded values into its own shared store (nothing copied
+ * back), and when its last chunk is in, its per-generation statistics (digestOnPool) are sent to
+ * the same threads; the outcome, with its digest, is handed over when they are back. A spec
  * opens (its merge buffers are allocated) only while the open specs' estimateBytes stay within
  * `memoryLimit`, or when none is open. The first failure stops everything and is thrown as a
  * SpecFailure naming the spec; outcomes already handed to onOutcome stay handed.
@@ -350,13 +426,17 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
   let done = 0;
   let failure: SpecFailure | null = null;
   const inFlight = new Set<Promise<void>>();
+  /** Specs' per-generation statistics being computed (not counted against maxInFlight). */
+  const summaries = new Set<Promise<void>>();
   const runner = new BatchRunner(threads);
 
   const opens = (i: number): boolean => {
     if (open.has(i)) return true;
     const bytes = estimateBytes(specs[i]!, Math.max(1, threads));
     if (open.size > 0 && openBytes + bytes > memoryLimit) return false;
-    open.set(i, { built: new OutcomeBuilder(specs[i]!), left: plans[i]!.length, bytes, startedAt: new Date(), t0: process.hrtime.bigint() });
+    // on the pool, each spec's chunks write their recorded values into its own shared store
+    const built = new OutcomeBuilder(specs[i]!, threads === 0 ? null : deriveOf(specs[i]!));
+    open.set(i, { built, left: plans[i]!.length, bytes, startedAt: new Date(), t0: process.hrtime.bigint() });
     openBytes += bytes;
     return true;
   };
@@ -374,18 +454,47 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
       }
       if (!opens(s)) break;
       const chunk = plans[s]![c++]!;
-      tasks.push({ spec: kernels[s]!, chunk });
+      tasks.push(threads === 0 ? { spec: kernels[s]!, chunk } : { spec: kernels[s]!, chunk, store: open.get(s)!.built.store });
       owner.push(s);
       work += workOf(specs[s]!, chunk.count);
     }
     return tasks.length === 0 ? null : { tasks, owner };
   };
 
-  const finish = (i: number, o: OpenSpec): void => {
+  const finish = (i: number, o: OpenSpec, out: RunOutcome): void => {
     open.delete(i);
     openBytes -= o.bytes;
     const seconds = Number(process.hrtime.bigint() - o.t0) / 1e9;
-    hooks.onOutcome(i, o.built.finish(plans[i]!.length), o.startedAt, seconds);
+    hooks.onOutcome(i, out, o.startedAt, seconds);
+  };
+
+  /**
+   * A spec whose last chunk is in: on the pool, its per-generation statistics go to the same
+   * threads (behind the chunks already queued) and it is handed over when they are back; on the
+   * calling thread, at once.
+   */
+  const complete = (i: number, o: OpenSpec): void => {
+    const out = o.built.finish(plans[i]!.length);
+    if (threads === 0) {
+      finish(i, o, out);
+      return;
+    }
+    const p: Promise<void> = digestOnPool(specs[i]!, o.built.store, out.rows, runner, threads).then(
+      (digest) => {
+        if (failure !== null) return;
+        out.digest = digest;
+        try {
+          finish(i, o, out);
+        } catch (err) {
+          failure = new SpecFailure(i, err, 'outcome');
+        }
+      },
+      (err: unknown) => {
+        failure ??= new SpecFailure(i, err, 'chunk');
+      },
+    );
+    summaries.add(p);
+    void p.finally(() => summaries.delete(p));
   };
 
   const receive = (owner: readonly number[], results: readonly ChunkResult[]): void => {
@@ -396,7 +505,7 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
       done += workOf(specs[i]!, results[k]!.count);
       if (--o.left === 0) {
         try {
-          finish(i, o);
+          complete(i, o);
         } catch (err) {
           failure = new SpecFailure(i, err, 'outcome');
         }
@@ -436,8 +545,8 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
         if (batch === null) break;
         launch(batch);
       }
-      if (failure !== null || inFlight.size === 0) break;
-      await Promise.race(inFlight);
+      if (failure !== null || inFlight.size + summaries.size === 0) break;
+      await Promise.race([...inFlight, ...summaries]);
       // on the calling thread, a turn of the event loop between batches lets a signal in
       if (threads === 0) await new Promise((r) => setImmediate(r));
     }

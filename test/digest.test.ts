@@ -6,7 +6,7 @@
  * hundred, ties, -w 1 and 2, shards merged).
  */
 import { describe, expect, it } from 'vitest';
-import { outcomeFromChunks, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
+import { outcomeFromChunks, outcomeFromChunksOnPool, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
 import { planChunks } from '../src/plan.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
 import { digestWidth, METRIC_WIDTH, summaryRanks } from '../src/digest.js';
@@ -129,6 +129,10 @@ describe('per-generation statistics by selection', () => {
       const parts = [];
       for (let i = 0; i < 2; i++) parts.push(...(await runChunkResults(s, 1, chunks.slice(cut[i]!, cut[i + 1]!), undefined, 'inline')));
       expect(expectAsSorted(outcomeFromChunks(s, parts))).toBe(text);
+      // the merge's digest on the pool, from a store of every metric (no derived metrics)
+      const merged = await outcomeFromChunksOnPool(s, parts, 2, 'pool');
+      expect(merged.digest).toBeDefined();
+      expect(expectAsSorted(merged)).toBe(text);
     });
   }
 

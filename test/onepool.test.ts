@@ -93,7 +93,7 @@ describe('runSpecs: many specs on one pool', () => {
     const specs = [
       spec({ samples: '1000', generations: '20', experiments: '64', seed: '1' }),
       spec({ samples: '1000', generations: '20', experiments: '64', seed: '2' }),
-      spec({ samples: '1000', generations: '50', experiments: '640', seed: '3' }),
+      spec({ samples: '1000', generations: '50', experiments: '1280', seed: '3' }),
     ];
     const seen: { i: number; done: number; total: number }[] = [];
     let last = { done: 0, total: 1 };

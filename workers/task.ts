@@ -9,6 +9,8 @@ import type { BatchResult } from '../src/protocol.js';
 import { chunkMoments, NF } from '../src/stats.js';
 import { recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
+// the per-generation statistics, on the same threads as the chunks (src/pool.ts BatchRunner.summarize)
+export { default as summarize } from './summary.js';
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergeSweepParts, SWEEP_FILE } from '../sweep.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { outcomeFromChunks } from '../engine.js';
+import { outcomeFromChunksOnPool } from '../engine.js';
+import { defaultWorkers } from '../pool.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir, SUMMARY_FILE } from '../results.js';
@@ -62,7 +63,8 @@ async function mergeInto(
   startedAt: Date,
   argv: ArgumentsCamelCase<MergeArgs>,
 ): Promise<void> {
-  const outcome = outcomeFromChunks(spec, results);
+  // the per-generation statistics on this machine's threads, as a run computes them
+  const outcome = await outcomeFromChunksOnPool(spec, results, defaultWorkers());
   const wall = Math.max(...parts.map((p) => p.timing.wallSeconds));
   const threads = parts.reduce((a, p) => a + p.provenance.threads, 0);
   const busy = parts.reduce((a, p) => a + p.timing.wallSeconds, 0);
