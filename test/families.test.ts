@@ -13,14 +13,15 @@ import path from 'node:path';
 import { executeRun } from '../src/execute.js';
 import { runFigures } from '../src/plot/run.js';
 import { describe, expect, it } from 'vitest';
-import { outcomeFromChunks, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
+import { kernelSpecOf, outcomeFromChunks, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
 import { UsageError } from '../src/errors.js';
 import { allFamilies, familyOf } from '../src/families/index.js';
 import { lnDetTheory } from '../src/families/gaussian.js';
 import { planChunks } from '../src/plan.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
 import { allRows, finalsCsv, summaryDocument, toJson, trajectoryCsv, runTheory } from '../src/summary.js';
-import { cholSemi, meanAndScatter, symmetricEigenvalues } from '../workers/families/linalg.js';
+import { affineRows, cholSemi, meanAndScatter, symmetricEigenvalues } from '../workers/families/linalg.js';
+import runChunk from '../workers/task.js';
 import { Z_BOUND } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -280,6 +281,45 @@ describe('Gaussian linear algebra against independent code', () => {
         }
       }
     }
+  });
+});
+
+describe('Gaussian accumulate-subsample kernels', () => {
+  it('affineRows gives each row the one-row sum mu[a] + Σ_b A[a, b]·z[b] in order b, bit for bit, at every k mod 8', () => {
+    const g = rng(5);
+    for (const d of [1, 3, 7]) {
+      const A = new Float64Array(d * d);
+      for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) A[a * d + b] = g.normal();
+      const mu = new Float64Array(d).map(() => g.normal());
+      for (let k = 1; k <= 19; k++) {
+        const z = new Float64Array(k * d).map(() => g.normal());
+        const o = 2 * d;
+        const out = new Float64Array(o + k * d);
+        affineRows(A, mu, z, k, d, out, o);
+        for (let i = 0; i < k; i++) {
+          for (let a = 0; a < d; a++) {
+            let s = mu[a]!;
+            for (let b = 0; b <= a; b++) s += A[a * d + b]! * z[i * d + b]!;
+            expect(Object.is(out[o + i * d + a], s), `d=${d} k=${k} row ${i} entry ${a}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it("the pool a thread keeps between chunks changes no byte: a chunk after a larger or a smaller one matches a fresh worker's", async () => {
+    const shape = (dim: string, samples: string, generations: string) =>
+      spec({ dim, samples, generations, experiments: '2', every: '1', regime: 'accumulate-subsample', method: 'resample', seed: '17' });
+    const big = shape('6', '40', '9');
+    const small = shape('3', '10', '5');
+    const bigger = shape('7', '50', '10');
+    const here = (s: RunSpec) => runChunk({ spec: kernelSpecOf(s), chunk: { index: 0, start: 0, count: 2 } }).metrics;
+    const fresh = async (s: RunSpec) => (await runChunkResults(s, 1, [{ index: 0, start: 0, count: 2 }], undefined, 'pool'))[0]!.metrics;
+    const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+    here(big); // the kept pool now holds big's rows
+    expect(same(here(small), await fresh(small))).toBe(true);
+    expect(same(here(bigger), await fresh(bigger))).toBe(true); // the kept pool must grow
+    expect(same(here(big), await fresh(big))).toBe(true);
   });
 });
 

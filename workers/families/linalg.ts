@@ -388,11 +388,55 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
 
 /**
  * Rows out[o + i·d + a] = mu[a] + Σ_{b ≤ a} A[a, b]·z[i·d + b] for i < k (A lower triangular),
- * each sum taken in order b = 0, 1, …, a from mu[a]. Four rows at a time: each A[a, b] is loaded
- * once per four products and the four sums are independent chains. O(k·d²/2).
+ * each sum taken in order b = 0, 1, …, a from mu[a]. Eight rows at a time, then four: each A[a, b]
+ * is loaded once per eight products and the eight sums are independent chains (the same sums, bit
+ * for bit, as one row at a time; eight rows took 10–20% less time than four at d = 31 and 100).
+ * O(k·d²/2).
  */
 export function affineRows(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void {
   let i = 0;
+  for (; i + 8 <= k; i += 8) {
+    const z0 = i * d;
+    const z1 = z0 + d;
+    const z2 = z1 + d;
+    const z3 = z2 + d;
+    const z4 = z3 + d;
+    const z5 = z4 + d;
+    const z6 = z5 + d;
+    const z7 = z6 + d;
+    const p = o + z0;
+    for (let a = 0; a < d; a++) {
+      const ra = a * d;
+      const m = mu[a]!;
+      let s0 = m;
+      let s1 = m;
+      let s2 = m;
+      let s3 = m;
+      let s4 = m;
+      let s5 = m;
+      let s6 = m;
+      let s7 = m;
+      for (let b = 0; b <= a; b++) {
+        const x = A[ra + b]!;
+        s0 += x * z[z0 + b]!;
+        s1 += x * z[z1 + b]!;
+        s2 += x * z[z2 + b]!;
+        s3 += x * z[z3 + b]!;
+        s4 += x * z[z4 + b]!;
+        s5 += x * z[z5 + b]!;
+        s6 += x * z[z6 + b]!;
+        s7 += x * z[z7 + b]!;
+      }
+      out[p + a] = s0;
+      out[p + d + a] = s1;
+      out[p + 2 * d + a] = s2;
+      out[p + 3 * d + a] = s3;
+      out[p + 4 * d + a] = s4;
+      out[p + 5 * d + a] = s5;
+      out[p + 6 * d + a] = s6;
+      out[p + 7 * d + a] = s7;
+    }
+  }
   for (; i + 4 <= k; i += 4) {
     const z0 = i * d;
     const z1 = z0 + d;
