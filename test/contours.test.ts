@@ -71,6 +71,16 @@ describe('contour lines by marching squares', () => {
     });
   }
 
+  it('linear interpolation along edges: the error in Q falls about fourfold when the grid spacing halves', () => {
+    const level = Math.exp(-2 / 2) / (2 * Math.PI * Math.sqrt(det));
+    const worst = (n: number) => {
+      const grid = gridOf((x, y) => mixtureDensity([g], x, y), -6, 6, -6, 6, n, n);
+      return Math.max(...contourLines(grid, level).flat().map((p) => Math.abs(quad(g, p) - 2)));
+    };
+    // second order: 4 in the limit; a first-order placement (an edge's midpoint) gives about 2
+    expect(worst(61) / worst(121)).toBeGreaterThan(3);
+  });
+
   it('two separated components: two closed lines; a level above the peak: none', () => {
     const two: Component[] = [
       { w: 0.5, mx: -3, my: 0, a: 0.25, b: 0, c: 0.25 },
