@@ -488,6 +488,16 @@ export const FITS_FILE = 'fits.csv';
 /** The highest-density-region masses whose contours the samples figure draws. */
 export const CONTOUR_MASSES = [0.5, 0.9, 0.99] as const;
 
+/** At most about `count` ticks at multiples of a 1, 2, 2.5, 4 or 5 × 10^k step within [lo, hi]. */
+function panelTicks(lo: number, hi: number, count: number): number[] {
+  const raw = (hi - lo) / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 4, 5, 10].map((m) => m * p).find((v) => v >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
 /** fits.csv's mixtures by generation. */
 function readFits(file: string): Map<number, Component[]> {
   const t = readCsv(file);
@@ -566,7 +576,7 @@ export function samplesFigure(dir: string, info: RunInfo, width: number): Figure
       type: 'quantitative',
       title: field === 'x' ? 'x' : yName,
       scale: { domain: [lo, lo + span], nice: false, zero: false },
-      axis: { tickCount: 5, format: '~g', labelOverlap: true },
+      axis: { values: panelTicks(lo, lo + span, Math.max(2, Math.floor(panel / 35))), format: '~g', labelOverlap: true },
     });
     inner = {
       layer: [
