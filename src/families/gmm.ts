@@ -7,12 +7,23 @@
 import { invalidFlag } from '../errors.js';
 import { parseIntegerFlag, type RunSpec } from '../spec.js';
 import type { RegimeTheory } from '../theory.js';
-import { GMM_METRICS, GMM_TEST_POINTS, gmmComponents, runGmm } from '../../workers/families/gmm.js';
-import { bufferRows, samplesCsv } from '../../workers/families/pointchain.js';
+import { GMM_METRICS, GMM_TEST_POINTS, gmmComponents, originalMixture, runGmm, type Mixture } from '../../workers/families/gmm.js';
+import { bufferRows, sampleGenerations, samplesCsv } from '../../workers/families/pointchain.js';
 import type { BaseSpec, Family, FamilyTheory, MetricDef, ModelParam } from './types.js';
 
 /** The largest --components and --components0. */
 export const MAX_COMPONENTS = 50;
+
+/** The gmm family's second artifact: experiment 0's fitted mixtures at the samples' generations. */
+export const FITS_FILE = 'fits.csv';
+const FITS_HEADER = 'generation,component,weight,mean_x,mean_y,cov_xx,cov_xy,cov_yy';
+
+/** fits.csv rows of one mixture at generation g (0: the original), components numbered from 1. */
+function mixtureRows(g: number, m: Mixture): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < m.k; j++) out.push([g, j + 1, m.w[j], m.mx[j], m.my[j], m.a[j], m.b[j], m.c[j]].map(String).join(','));
+  return out;
+}
 
 const LABELS: Record<(typeof GMM_METRICS)[number], [string, string]> = {
   l2: ['l2', 'L2 distance to the original density'],
@@ -79,11 +90,22 @@ export const gmm: Family = {
     // two point buffers, the held-out points, EM's responsibilities (N·k) and distances (N)
     return (a + b) * 2 * 8 + GMM_TEST_POINTS * 2 * 8 + Math.max(a, b) * (k + 1) * 8;
   },
-  /** samples.csv: experiment 0's training sets at generations 1, T^(1/3), T^(2/3), T (the samples figure). */
+  /**
+   * samples.csv: experiment 0's training sets at generations 1, T^(1/3), T^(2/3), T; fits.csv: the
+   * mixtures fitted to them, and the original as generation 0 (the samples figure's contours).
+   */
   artifacts(spec: RunSpec): Record<string, string> {
     const rows = Math.ceil(spec.generations / spec.every);
     const out = { lnSd: new Float64Array(rows), mean: new Float64Array(rows), metrics: new Float64Array(GMM_METRICS.length * rows) };
-    return { 'samples.csv': samplesCsv(spec.generations, 2, (onFit) => runGmm(spec, 0, 1, rows, out, onFit)) };
+    const shown = new Set(sampleGenerations(spec.generations));
+    const { k0 } = gmmComponents(spec);
+    const fits = [FITS_HEADER, ...mixtureRows(0, originalMixture(k0, spec.mean0, spec.sd0))];
+    const samples = samplesCsv(spec.generations, 2, (onFit) =>
+      runGmm(spec, 0, 1, rows, out, onFit, (g, fit) => {
+        if (shown.has(g)) fits.push(...mixtureRows(g, fit));
+      }),
+    );
+    return { 'samples.csv': samples, [FITS_FILE]: fits.join('\n') + '\n' };
   },
   stepCost(spec: Pick<RunSpec, 'method' | 'modelParams'>): number {
     // EM: about 40·k operations per point and iteration, typically 5 to 30 of EM_MAX_ITER iterations

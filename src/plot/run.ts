@@ -9,6 +9,7 @@ import { RuntimeError } from '../errors.js';
 import { readResultDocument, SUMMARY_FILE } from '../results.js';
 import { numberColumn, readCsv } from './csv.js';
 import { CARRIERS_MIN, meanCarriers } from './carriers.js';
+import { CONTOUR_GRID, mixtureContours, type Component, type ContourVertex } from './contour.js';
 import type { Figure } from './render.js';
 import { allFamilies, familyNames, familyOf, type MetricDef } from '../families/index.js';
 import {
@@ -482,11 +483,43 @@ export function rankFrequencyFigure(dir: string, info: RunInfo, width: number): 
 
 /** The samples file a point-set family writes (families' artifacts): generation, x, y[, z]. */
 export const SAMPLES_FILE = 'samples.csv';
+/** The fitted mixtures --model gmm writes beside samples.csv (generation 0: the original). */
+export const FITS_FILE = 'fits.csv';
+/** The highest-density-region masses whose contours the samples figure draws. */
+export const CONTOUR_MASSES = [0.5, 0.9, 0.99] as const;
+
+/** At most about `count` ticks at multiples of a 1, 2, 2.5, 4 or 5 × 10^k step within [lo, hi]. */
+function panelTicks(lo: number, hi: number, count: number): number[] {
+  const raw = (hi - lo) / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 4, 5, 10].map((m) => m * p).find((v) => v >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** fits.csv's mixtures by generation. */
+function readFits(file: string): Map<number, Component[]> {
+  const t = readCsv(file);
+  const col = (c: string) => numberColumn(t, c);
+  const [gen, w, mx, my, a, b, c] = ['generation', 'weight', 'mean_x', 'mean_y', 'cov_xx', 'cov_xy', 'cov_yy'].map(col) as (number | null)[][];
+  const fits = new Map<number, Component[]>();
+  gen!.forEach((g, i) => {
+    const q = { w: w![i], mx: mx![i], my: my![i], a: a![i], b: b![i], c: c![i] };
+    if (g === null || Object.values(q).some((v) => v === null || v === undefined || !Number.isFinite(v))) return;
+    if (!fits.has(g)) fits.set(g, []);
+    fits.get(g)!.push(q as Component);
+  });
+  return fits;
+}
 
 /**
  * Experiment 0's training set at a few generations (samples.csv), one scatter panel per generation
  * on shared axes: x against y, or against the last coordinate for 3-D points (the swiss roll's
- * cross-section).
+ * cross-section). Where the run has fits.csv (--model gmm), each panel also draws the contours of
+ * the mixture fitted to its points and (dashed) of the original, at the levels whose
+ * highest-density regions hold 50%, 90% and 99% of each mixture's mass (src/plot/contour.ts); the
+ * axes are then equal and square.
  */
 export function samplesFigure(dir: string, info: RunInfo, width: number): Figure {
   const t = readCsv(path.join(dir, SAMPLES_FILE));
@@ -496,30 +529,85 @@ export function samplesFigure(dir: string, info: RunInfo, width: number): Figure
   const ys = numberColumn(t, yName);
   const points: { g: string; x: number; y: number }[] = [];
   const gens: string[] = [];
+  const gensNum: number[] = [];
   gen.forEach((g, i) => {
     const x = xs[i];
     const y = ys[i];
     if (g === null || x === null || y === null || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) return;
     const label = `generation ${g}`;
-    if (!gens.includes(label)) gens.push(label);
+    if (!gens.includes(label)) {
+      gens.push(label);
+      gensNum.push(g);
+    }
     points.push({ g: label, x, y });
   });
   if (points.length === 0) throw new RuntimeError(`${t.file} has no finite point to plot`);
   const panel = Math.max(80, Math.floor((width - 40) / Math.max(1, gens.length)) - 10);
+  const fitsFile = path.join(dir, FITS_FILE);
+  const fits = yName === 'y' && fs.existsSync(fitsFile) ? readFits(fitsFile) : null;
+  const dot = { type: 'circle', size: 6, opacity: 0.5, color: '#0072B2' };
+  let inner: Record<string, unknown> = {
+    mark: dot,
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'x', scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: yName, scale: { zero: false } },
+    },
+  };
+  let values: unknown[] = points;
+  const notes: string[] = [];
+  if (fits !== null) {
+    // a square window holding every point, 5% padded, so that ellipses look like ellipses
+    const [xLo, xHi] = extent(points.map((p) => p.x));
+    const [yLo, yHi] = extent(points.map((p) => p.y));
+    const span = 1.1 * Math.max(xHi - xLo, yHi - yLo, 1e-9);
+    const window = { x0: (xLo + xHi - span) / 2, y0: (yLo + yHi - span) / 2, span };
+    const names = { fit: 'fitted mixture', original: 'original density' };
+    const lines: ContourVertex[] = [];
+    gens.forEach((label, k) => {
+      const fitted = fits.get(gensNum[k]!);
+      if (fitted !== undefined) lines.push(...mixtureContours(fitted, CONTOUR_MASSES, window, label, names.fit));
+      const original = fits.get(0);
+      if (original !== undefined) lines.push(...mixtureContours(original, CONTOUR_MASSES, window, label, names.original));
+    });
+    values = [...points, ...lines];
+    const domain = [names.fit, names.original];
+    const axis = (field: string, lo: number) => ({
+      field,
+      type: 'quantitative',
+      title: field === 'x' ? 'x' : yName,
+      scale: { domain: [lo, lo + span], nice: false, zero: false },
+      axis: { values: panelTicks(lo, lo + span, Math.max(2, Math.floor(panel / 35))), format: '~g', labelOverlap: true },
+    });
+    inner = {
+      layer: [
+        { transform: [{ filter: 'datum.series == null' }], mark: dot, encoding: { x: axis('x', window.x0), y: axis('y', window.y0) } },
+        {
+          transform: [{ filter: 'datum.series != null' }],
+          mark: { type: 'line', strokeWidth: 1.2, clip: true },
+          encoding: {
+            x: { field: 'x', type: 'quantitative' },
+            y: { field: 'y', type: 'quantitative' },
+            detail: { field: 'path', type: 'nominal' },
+            order: { field: 'i', type: 'quantitative' },
+            color: {
+              field: 'series',
+              type: 'nominal',
+              scale: { domain, range: ['#D55E00', '#000000'] },
+              legend: { title: null, orient: 'bottom', symbolType: 'stroke', columns: legendColumns(domain, width), encoding: { symbols: { strokeDash: { condition: { test: `datum.value === '${names.original}'`, value: [4, 3] }, value: [1, 0] } } } },
+            },
+            strokeDash: { field: 'series', type: 'nominal', scale: { domain, range: [[1, 0], [4, 3]] }, legend: null },
+          },
+        },
+      ],
+    };
+    notes.push(`contours: 50, 90, 99% highest-density regions of the fit and the original (dashed), exact on a ${CONTOUR_GRID}² grid (none for a fit narrower than its step)`);
+  }
   const spec = {
     $schema: VL_SCHEMA,
-    title: figureTitle(`samples of experiment 0 at ${gens.length} generations, ${regimeName(info.params)}`, settingsParts(info.params), width),
-    data: { values: points },
+    title: figureTitle(`samples of experiment 0 at ${gens.length} generations, ${regimeName(info.params)}`, [...settingsParts(info.params), ...notes], width),
+    data: { values },
     facet: { column: { field: 'g', type: 'nominal' as const, sort: gens, title: null } },
-    spec: {
-      width: panel,
-      height: panel,
-      mark: { type: 'circle', size: 6, opacity: 0.5, color: '#0072B2' },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: 'x', scale: { zero: false } },
-        y: { field: 'y', type: 'quantitative', title: yName, scale: { zero: false } },
-      },
-    },
+    spec: { width: panel, height: panel, ...inner },
   };
   return { name: 'samples', spec: spec as unknown as TopLevelSpec };
 }

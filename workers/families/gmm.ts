@@ -398,8 +398,20 @@ export function gmmComponents(spec: Pick<KernelSpec, 'modelParams'>): { k: numbe
   return { k: Number(spec.modelParams['components'] ?? 2), k0: Number(spec.modelParams['components0'] ?? 2) };
 }
 
-/** Runs experiments [start, start + count) of a gmm spec; there is no scalar sd summary (returns false). */
-export function runGmm(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput, onFit?: OnFit): boolean {
+/**
+ * Runs experiments [start, start + count) of a gmm spec; there is no scalar sd summary (returns
+ * false). `onMixture`, when given, sees every generation's fitted mixture right after its fit
+ * (after `onFit`; valid only during the call).
+ */
+export function runGmm(
+  spec: KernelSpec,
+  start: number,
+  count: number,
+  rows: number,
+  out: ChunkOutput,
+  onFit?: OnFit,
+  onMixture?: (g: number, fit: Mixture) => void,
+): boolean {
   out.lnSd.fill(NaN);
   out.mean.fill(NaN);
   const { k, k0 } = gmmComponents(spec);
@@ -411,7 +423,14 @@ export function runGmm(spec: KernelSpec, start: number, count: number, rows: num
     src.seed(experimentWords(spec.seed, start + e));
     model.e = e;
     truth.draw(src, model.test, 0, GMM_TEST_POINTS);
-    chain.run(spec, src, truth, model, onFit);
+    const hook: OnFit | undefined =
+      onMixture === undefined
+        ? onFit
+        : (g, x, N) => {
+            onFit?.(g, x, N);
+            onMixture(g, model.g);
+          };
+    chain.run(spec, src, truth, model, hook);
   }
   return false;
 }
