@@ -353,6 +353,15 @@ export function metricZ(
   }
   const [m3, m4] = sums34;
   const m2 = ((st.sd * st.sd) * (E - 1)) / E;
+  // all E values equal while theory says they vary (a rare event not yet seen, e.g. fixation
+  // with probability 0.003 at E = 200): the sample cannot show whether its mean is near-normal
+  if (!(m2 > 0) && exact && t.sd! > 0) {
+    return {
+      z: NAN,
+      cell: 'n/a',
+      reason: `all ${E} values are equal while theory's sd is ${t.sd!.toPrecision(3)}: the sample cannot show whether its mean is near-normal`,
+    };
+  }
   const skew = m2 > 0 ? m3 / E / m2 ** 1.5 : 0;
   const kurt = m2 > 0 ? m4 / E / (m2 * m2) - 3 : 0;
   if (Math.abs(skew) / Math.sqrt(E) > 0.5 || kurt / E > 0.5) {

@@ -250,6 +250,9 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     corpus: pool([v('moby-dick', 'bad'), v('sotu', 'bad'), v('file.txt', 'bad'), v('', 'bad'), v('🙂', 'bad')]),
     order: intRule(1, 3).map((x) => v(x.text, 'bad')),
     tokens: intRule(1, 1e8, 40).map((x) => v(x.text, 'bad')),
+    // likewise the regression's own flags (--model linreg is not among the fuzzed models)
+    noise: realRule(0).map((x) => v(x.text, 'bad')),
+    ridge: realRule(0).map((x) => v(x.text, 'bad')),
     data: choiceRule(['moons', 'blobs', 'circles', 'swiss-roll', 'gaussian']),
     bandwidth: pool([v('scott', 'ok'), v('silverman', 'ok'), v('0.1', 'ok'), v('1e-3', 'ok'), v(' 2 ', 'ok'), v('0', 'bad'), v('-0.1', 'bad'), v('Scott', 'bad'), v('', 'bad'), v('NaN', 'bad'), v('1e999', 'bad'), v('x', 'bad')]),
     components: intRule(1, 50, simulates ? 2 : 50),
@@ -262,7 +265,7 @@ type AxisKind = 'integer' | 'real' | 'word';
 const AXIS_KIND: Record<string, AxisKind> = {
   samples: 'integer', generations: 'integer', experiments: 'integer', ddof: 'integer', seed: 'integer', every: 'integer',
   mean0: 'real', sd0: 'real', fresh: 'real', synthetic: 'real', temperature: 'real', epsilon: 'real', rng: 'word', regime: 'word', method: 'word',
-  model: 'word', dim: 'integer', categories: 'integer', dist: 'word', smoothing: 'real', 'top-k': 'integer', 'top-p': 'real', corpus: 'word', order: 'integer', tokens: 'integer', data: 'word', bandwidth: 'word', components: 'integer', components0: 'integer',
+  model: 'word', dim: 'integer', categories: 'integer', dist: 'word', smoothing: 'real', 'top-k': 'integer', 'top-p': 'real', corpus: 'word', order: 'integer', tokens: 'integer', data: 'word', bandwidth: 'word', components: 'integer', components0: 'integer', noise: 'real', ridge: 'real',
 };
 
 /** Each model family's own flags: a flag of a family that is not every listed model's is refused. */
