@@ -280,7 +280,8 @@ describe('the simulation against the exact laws by z-score', () => {
         // every metric with a theory has its z somewhere; only rare-event indicators may be left out
         const names = new Set(z.map((x) => x[0]));
         for (const m of ['support', 'coverage', 'entropy', 'tv', 'giniSimpson']) expect(names.has(m), m).toBe(true);
-        for (const [name, , cell] of left) expect(`${name}: ${cell}`).toMatch(/^(fixed|support|coverage|entropy|tv|giniSimpson): heavy tail$/);
+        // (fixed, a rare event, may not have happened in any experiment yet: all values equal, no z)
+        for (const [name, , cell] of left) expect(`${name}: ${cell}`).toMatch(/^((fixed|support|coverage|entropy|tv|giniSimpson): heavy tail|fixed: n\/a)$/);
       });
     }
   }
