@@ -126,7 +126,7 @@ describe('sweep shards by estimated work', () => {
     const load = new Float64Array(10_000);
     shardOf.forEach((s, i) => {
       expect(Number.isInteger(s) && s >= 0 && s < 10_000).toBe(true);
-      load[s] += costs[i]!;
+      load[s] = load[s]! + costs[i]!;
     });
     // LPT: the largest load is at most the mean plus the largest single cost (Graham 1969)
     const mean = costs.reduce((a, b) => a + b, 0) / 10_000;
