@@ -20,17 +20,16 @@ import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js'
 import {
   addLowerGram,
   addScaledOuter,
-  affineRows,
   cholSemi,
   lowerGram,
   lowerTimesLower,
   lowerTimesVector,
-  meanAndScatter,
   normaliseInto,
   scaleInto,
   swapRows,
   symmetricEigenvalues,
 } from './linalg.js';
+import { affineRowsFast as affineRows, meanAndScatterFast as meanAndScatter } from './linalg-wasm.js';
 
 /** The Gaussian family's metrics, in the order the kernel writes them. */
 export const GAUSSIAN_METRICS = ['meanSqErr', 'traceRatio', 'log10DetRatio', 'w2sq'] as const;

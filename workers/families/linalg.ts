@@ -12,6 +12,12 @@
  * O(k·d²/2).
  */
 export function meanAndScatter(z: Float64Array, k: number, d: number, mean: Float64Array, S: Float64Array): void {
+  centreRows(z, k, d, mean);
+  scatterLower(z, k, d, S);
+}
+
+/** The mean of k rows of `z` (k×d) into `mean`, and the rows centred in place. */
+export function centreRows(z: Float64Array, k: number, d: number, mean: Float64Array): void {
   for (let j = 0; j < d; j++) mean[j] = 0;
   for (let i = 0; i < k; i++) {
     const o = i * d;
@@ -22,6 +28,13 @@ export function meanAndScatter(z: Float64Array, k: number, d: number, mean: Floa
     const o = i * d;
     for (let j = 0; j < d; j++) z[o + j] = z[o + j]! - mean[j]!;
   }
+}
+
+/**
+ * The lower triangle of Σ_i z_i z_iᵀ over k rows of `z` into `S` (upper triangle left as it was),
+ * each S[a, b] from +0 adding the products in row order.
+ */
+export function scatterLower(z: Float64Array, k: number, d: number, S: Float64Array): void {
   for (let a = 0; a < d; a++) {
     const ro = a * d;
     for (let b = 0; b <= a; b++) S[ro + b] = 0;
