@@ -1,9 +1,11 @@
 /**
  * The d-dimensional Gaussian's two O(k·d²/2) products, JS loops against the WebAssembly SIMD
- * module (the same bytes), one thread, in multiply-adds per nanosecond.
+ * module (the same bytes), one thread, in multiply-adds per nanosecond; and the Householder
+ * reduction behind the eigenvalues (counted as 2d³/3 multiply-adds), and the triangular products
+ * L·B and L·Lᵀ (d³/6).
  * Usage: node dist/bench/linalg-wasm.js [k] [d,d,...]
  */
-import { affineRows, scatterLower } from '../workers/families/linalg.js';
+import { affineRows, householderLower, lowerGram, lowerTimesLower, scatterLower } from '../workers/families/linalg.js';
 import { linalgWasm } from '../workers/families/linalg-wasm.js';
 
 const k = Number(process.argv[2] ?? 1000);
@@ -35,6 +37,22 @@ for (const d of dims) {
   const aw = time(() => w.affineRows(A, mu, z, k, d, out, 0), madds);
   const sj = time(() => scatterLower(z, k, d, S), madds);
   const sw = time(() => w.scatterLower(z, k, d, S), madds);
+  const M = new Float64Array(d * d);
+  scatterLower(z, k, d, M);
+  const a = new Float64Array(d * d);
+  const e = new Float64Array(d);
+  const hm = (2 * d * d * d) / 3;
+  const hj = time(() => (a.set(M), householderLower(a, d, e)), hm);
+  const hw = time(() => (a.set(M), w.householderLower(a, d, e)), hm);
+  const C = new Float64Array(d * d);
+  const pm = (d * d * d) / 6;
+  const lj = time(() => lowerTimesLower(A, M, d, C), pm);
+  const lw = time(() => w.lowerTimesLower(A, M, d, C), pm);
+  const gj = time(() => lowerGram(A, d, C), pm);
+  const gw = time(() => w.gram(A, d, C, false), pm);
+  console.log(`${d}\tlowerTimesLower\t${lj.toFixed(2)}\t${lw.toFixed(2)}\t${(lw / lj).toFixed(2)}`);
+  console.log(`${d}\tlowerGram\t${gj.toFixed(2)}\t${gw.toFixed(2)}\t${(gw / gj).toFixed(2)}`);
+  console.log(`${d}\thouseholder\t${hj.toFixed(2)}\t${hw.toFixed(2)}\t${(hw / hj).toFixed(2)}`);
   console.log(`${d}\taffineRows\t${aj.toFixed(2)}\t${aw.toFixed(2)}\t${(aw / aj).toFixed(2)}`);
   console.log(`${d}\tscatter\t${sj.toFixed(2)}\t${sw.toFixed(2)}\t${(sw / sj).toFixed(2)}`);
 }

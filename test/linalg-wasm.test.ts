@@ -5,8 +5,8 @@
  * numpy (test/gaussian-dim-peer.test.ts) and against theory (test/families.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { affineRows, meanAndScatter, scatterLower } from '../workers/families/linalg.js';
-import { affineRowsFast, linalgWasm, meanAndScatterFast, AFFINE_MIN_DIM, SCATTER_MIN_DIM } from '../workers/families/linalg-wasm.js';
+import { addLowerGram, affineRows, householderLower, lowerGram, lowerTimesLower, meanAndScatter, scatterLower, symmetricEigenvalues } from '../workers/families/linalg.js';
+import { affineRowsFast, linalgWasm, meanAndScatterFast, symmetricEigenvaluesFast, AFFINE_MIN_DIM, EIGEN_MIN_DIM, SCATTER_MIN_DIM } from '../workers/families/linalg-wasm.js';
 
 /** A small deterministic generator (mulberry32) for test inputs. */
 function rng(seed: number): () => number {
@@ -94,6 +94,68 @@ describe('wasm linear algebra', () => {
         meanAndScatterFast(z2, k, d, m2, S2);
         expect(same(S1, S2) && same(m1, m2) && same(z1, z2), `scatter d=${d} k=${k}`).toBe(true);
       }
+    }
+  });
+
+  it('householderLower: the same lower triangle and off-diagonal as the JS reduction, every d', () => {
+    const r = rng(5);
+    for (const d of [1, 2, 3, 4, 5, 8, 9, 16, 17, 31, 64, 100]) {
+      for (const kind of ['spread', 'scatter', 'zero row']) {
+        const a = new Float64Array(d * d);
+        if (kind === 'spread') fill(a, r);
+        else {
+          // a scatter matrix (semidefinite, of rank min(d, 5)) as the Gaussian family makes them
+          const k = 6;
+          const z = new Float64Array(k * d).map(() => r() - 0.5);
+          scatterLower(z, k, d, a);
+        }
+        if (kind === 'zero row' && d > 3) for (let j = 0; j < d - 1; j++) a[(d - 1) * d + j] = 0;
+        const b = a.slice();
+        const e1 = new Float64Array(d);
+        const e2 = new Float64Array(d);
+        householderLower(a, d, e1);
+        w!.householderLower(b, d, e2);
+        let lower = true;
+        for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) if (!Object.is(a[i * d + j], b[i * d + j])) lower = false;
+        expect(lower && same(e1.subarray(1), e2.subarray(1)), `d=${d} ${kind}`).toBe(true);
+      }
+    }
+  });
+
+  it('symmetricEigenvaluesFast equals symmetricEigenvalues around EIGEN_MIN_DIM and at d = 100', () => {
+    const r = rng(6);
+    for (const d of [EIGEN_MIN_DIM - 1, EIGEN_MIN_DIM, 100]) {
+      const z = new Float64Array(3 * d * d).map(() => r() - 0.5);
+      const a = new Float64Array(d * d);
+      scatterLower(z, 3 * d, d, a);
+      const b = a.slice();
+      const w1 = new Float64Array(d);
+      const w2 = new Float64Array(d);
+      symmetricEigenvalues(a, d, w1, new Float64Array(d));
+      symmetricEigenvaluesFast(b, d, w2, new Float64Array(d));
+      expect(same(w1, w2), `d=${d}`).toBe(true);
+    }
+  });
+
+  it('lowerTimesLower and (add)lowerGram: the same bytes as the JS loops, every d, whatever the upper triangles hold', () => {
+    const r = rng(7);
+    for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 64, 100]) {
+      // lower factors with random upper triangles: neither product may read them
+      const A = fill(new Float64Array(d * d), r);
+      const B = fill(new Float64Array(d * d), r);
+      const C1 = fill(new Float64Array(d * d), r);
+      const C2 = fill(new Float64Array(d * d), r);
+      lowerTimesLower(A, B, d, C1);
+      w!.lowerTimesLower(A, B, d, C2);
+      expect(same(C1, C2), `lowerTimesLower d=${d}`).toBe(true);
+      const M1 = fill(new Float64Array(d * d), r);
+      const M2 = M1.slice();
+      lowerGram(A, d, M1);
+      w!.gram(A, d, M2, false);
+      expect(same(M1, M2), `lowerGram d=${d}`).toBe(true);
+      addLowerGram(B, d, M1);
+      w!.gram(B, d, M2, true);
+      expect(same(M1, M2), `addLowerGram d=${d}`).toBe(true);
     }
   });
 

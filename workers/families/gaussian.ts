@@ -18,18 +18,23 @@ import { freshCount, runChains, syntheticCount, uniformIndex } from '../chains.j
 import { experimentWords } from '../../src/seed.js';
 import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js';
 import {
-  addLowerGram,
   addScaledOuter,
   cholSemi,
-  lowerGram,
-  lowerTimesLower,
   lowerTimesVector,
   normaliseInto,
   scaleInto,
   swapRows,
-  symmetricEigenvalues,
 } from './linalg.js';
-import { affineRowsFast as affineRows, meanAndScatterFast as meanAndScatter } from './linalg-wasm.js';
+// the O(d³) and O(n·d²) products and the eigenvalues by WebAssembly SIMD where they pay, with the
+// same bytes as the JS loops (workers/families/linalg-wasm.ts)
+import {
+  addLowerGramFast as addLowerGram,
+  affineRowsFast as affineRows,
+  lowerGramFast as lowerGram,
+  lowerTimesLowerFast as lowerTimesLower,
+  meanAndScatterFast as meanAndScatter,
+  symmetricEigenvaluesFast as symmetricEigenvalues,
+} from './linalg-wasm.js';
 
 /** The Gaussian family's metrics, in the order the kernel writes them. */
 export const GAUSSIAN_METRICS = ['meanSqErr', 'traceRatio', 'log10DetRatio', 'w2sq'] as const;

@@ -10,7 +10,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { affineRows as affineRowsJs, centreRows, scatterLower } from './linalg.js';
+import {
+  addLowerGram as addLowerGramJs,
+  affineRows as affineRowsJs,
+  centreRows,
+  householderLower,
+  lowerGram as lowerGramJs,
+  lowerTimesLower as lowerTimesLowerJs,
+  scatterLower,
+  tridiagonalEigenvalues,
+} from './linalg.js';
 
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
@@ -21,17 +30,24 @@ interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   affine8(aPtr: number, muPtr: number, zPtr: number, oPtr: number, blocks: number, d: number): void;
   scatter8(zPtr: number, sPtr: number, k: number, d: number): void;
+  tred(aPtr: number, d: number, ePtr: number): void;
+  lowerMul(aPtr: number, bPtr: number, d: number, cPtr: number): void;
+  gramT(tPtr: number, d: number, p: number, mPtr: number): void;
 }
 
 /**
- * Where the wasm products are used: the copies in and out cost O(k·d) around O(k·d²/2) work, and
- * a call costs a little. Measured one thread, k = 1000 (bench/linalg-wasm.ts): the scatter is 2x
- * the JS loop at d = 8 and 3–4x from d = 12; affineRows breaks even at d = 16 and is 1.5–4x from
- * d = 24 (docs/benchmarks.md, "WebAssembly products").
+ * Where the wasm versions are used: the copies in and out cost O(k·d) or O(d²) around O(k·d²/2)
+ * or O(d³) work, and a call costs a little. Measured on one thread (bench/linalg-wasm.ts, k = 1000;
+ * docs/benchmarks.md, "WebAssembly products"), wasm over JS: the scatter 2x at d = 8 and 3–4x from
+ * d = 12; affineRows even at d = 16, 1.5–4x from d = 24; the Householder reduction 1.4x at d = 12,
+ * 2.5x at d = 100; L·B 2.4x at d = 16, 6x at d = 100; L·Lᵀ even at d = 24 to 31, 2.6x at d = 100.
  */
 export const SCATTER_MIN_DIM = 8;
 export const AFFINE_MIN_DIM = 24;
 export const WASM_MIN_ROWS = 16;
+export const EIGEN_MIN_DIM = 10;
+export const PRODUCT_MIN_DIM = 16;
+export const GRAM_MIN_DIM = 48;
 
 /** build/wasm/linalg.wasm under the package root, from workers/families/ (source) or dist/workers/families/. */
 export function linalgWasmPath(): string {
@@ -44,6 +60,12 @@ export interface LinalgWasm {
   affineRows(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void;
   /** The lower triangle of Σ_i z_i z_iᵀ over the first k rows of z (centred by the caller) into S. */
   scatterLower(z: Float64Array, k: number, d: number, S: Float64Array): void;
+  /** householderLower: the same lower triangle (diagonal included) and e[1..d−1] afterwards. */
+  householderLower(a: Float64Array, d: number, e: Float64Array): void;
+  /** lowerTimesLower: C = A·B, A and B lower triangular. */
+  lowerTimesLower(A: Float64Array, B: Float64Array, d: number, C: Float64Array): void;
+  /** The lower triangle of M = L·Lᵀ, or of M + L·Lᵀ when `add`. */
+  gram(L: Float64Array, d: number, M: Float64Array, add: boolean): void;
 }
 
 /** Instantiates the module from `bytes`. */
@@ -97,6 +119,49 @@ export function instantiateLinalg(bytes: Uint8Array): LinalgWasm {
         for (let b = 0; b <= a; b++) S[r + b] = m[sAt + r + b]!;
       }
     },
+    householderLower(a, d, e) {
+      const dd = d * d;
+      const m = reserve(dd + d);
+      // the full symmetric matrix from the lower triangle
+      for (let i = 0; i < d; i++) {
+        const r = i * d;
+        for (let j = 0; j <= i; j++) {
+          const x = a[r + j]!;
+          m[r + j] = x;
+          m[j * d + i] = x;
+        }
+      }
+      x.tred(0, d, dd * 8);
+      for (let i = 0; i < d; i++) {
+        const r = i * d;
+        for (let j = 0; j <= i; j++) a[r + j] = m[r + j]!;
+      }
+      for (let i = 1; i < d; i++) e[i] = m[dd + i]!;
+    },
+    lowerTimesLower(A, B, d, C) {
+      const dd = d * d;
+      const m = reserve(3 * dd);
+      m.set(A.subarray(0, dd), 0);
+      m.set(B.subarray(0, dd), dd);
+      x.lowerMul(0, dd * 8, d, 2 * dd * 8);
+      C.set(m.subarray(2 * dd, 3 * dd));
+    },
+    gram(L, d, M, add) {
+      const p = d + (d & 1);
+      const mAt = d * p;
+      const m = reserve(2 * d * p);
+      for (let k = 0; k < d; k++) {
+        const r = k * p;
+        for (let i = 0; i < d; i++) m[r + i] = L[i * d + k]!;
+        if (p > d) m[r + d] = 0;
+      }
+      x.gramT(0, d, p, mAt * 8);
+      for (let j = 0; j < d; j++) {
+        const r = mAt + j * p;
+        if (add) for (let i = j; i < d; i++) M[i * d + j] = M[i * d + j]! + m[r + i]!;
+        else for (let i = j; i < d; i++) M[i * d + j] = m[r + i]!;
+      }
+    },
   };
 }
 
@@ -130,4 +195,34 @@ export function meanAndScatterFast(z: Float64Array, k: number, d: number, mean: 
   centreRows(z, k, d, mean);
   if (w === null) scatterLower(z, k, d, S);
   else w.scatterLower(z, k, d, S);
+}
+
+/** symmetricEigenvalues, with the Householder reduction by the wasm module from EIGEN_MIN_DIM on: the same bytes either way. */
+export function symmetricEigenvaluesFast(a: Float64Array, d: number, w: Float64Array, e: Float64Array): void {
+  const x = d >= EIGEN_MIN_DIM ? linalgWasm() : null;
+  if (x === null) householderLower(a, d, e);
+  else x.householderLower(a, d, e);
+  for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
+  tridiagonalEigenvalues(w, e, d);
+}
+
+/** lowerTimesLower, by the wasm module from PRODUCT_MIN_DIM on: the same bytes either way. */
+export function lowerTimesLowerFast(A: Float64Array, B: Float64Array, d: number, C: Float64Array): void {
+  const x = d >= PRODUCT_MIN_DIM ? linalgWasm() : null;
+  if (x === null) lowerTimesLowerJs(A, B, d, C);
+  else x.lowerTimesLower(A, B, d, C);
+}
+
+/** lowerGram, by the wasm module from GRAM_MIN_DIM on: the same bytes either way. */
+export function lowerGramFast(L: Float64Array, d: number, M: Float64Array): void {
+  const x = d >= GRAM_MIN_DIM ? linalgWasm() : null;
+  if (x === null) lowerGramJs(L, d, M);
+  else x.gram(L, d, M, false);
+}
+
+/** addLowerGram, by the wasm module from GRAM_MIN_DIM on: the same bytes either way. */
+export function addLowerGramFast(F: Float64Array, d: number, S: Float64Array): void {
+  const x = d >= GRAM_MIN_DIM ? linalgWasm() : null;
+  if (x === null) addLowerGramJs(F, d, S);
+  else x.gram(F, d, S, true);
 }

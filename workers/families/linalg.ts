@@ -255,6 +255,16 @@ function hypot(x: number, y: number): number {
  * Recipes, 3rd ed., §11.3–11.4; Wilkinson & Reinsch 1971). O(4d³/3) + O(d²).
  */
 export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array, e: Float64Array): void {
+  householderLower(a, d, e);
+  for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
+  tridiagonalEigenvalues(w, e, d);
+}
+
+/**
+ * The Householder reduction of symmetricEigenvalues: the tridiagonal form's diagonal is left on
+ * a's diagonal, its off-diagonal in e[1..d−1]. O(4d³/3).
+ */
+export function householderLower(a: Float64Array, d: number, e: Float64Array): void {
   for (let i = d - 1; i > 0; i--) {
     const l = i - 1;
     const ri = i * d;
@@ -345,7 +355,13 @@ export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array
       e[i] = a[ri + l]!;
     }
   }
-  for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
+}
+
+/**
+ * Eigenvalues of the symmetric tridiagonal matrix with diagonal w and off-diagonal e[1..d−1]
+ * (as householderLower leaves them), into w: QL with implicit shifts. e is destroyed. O(d²).
+ */
+export function tridiagonalEigenvalues(w: Float64Array, e: Float64Array, d: number): void {
   for (let i = 1; i < d; i++) e[i - 1] = e[i]!;
   if (d > 0) e[d - 1] = 0;
   for (let l = 0; l < d; l++) {
