@@ -3,9 +3,7 @@
  * at any depth: c^T and r^T are never formed directly, and the small differences (ln r − 2 ln c,
  * ψ(x) − ln x) come from asymptotic series instead of cancelling large terms.
  */
-import gammaln from '@stdlib/math-base-special-gammaln';
-import digamma from '@stdlib/math-base-special-digamma';
-import trigamma from '@stdlib/math-base-special-trigamma';
+import { digamma, gammaln, trigamma } from './stdlib.js';
 
 /** Below this argument the special functions are used directly; above it, the series. */
 const SERIES_FROM = 20;

@@ -5,7 +5,7 @@
  */
 import { StdlibNormal } from './stdlib-normal.js';
 import { F, K24, K53, W53, ZIGGURAT_R } from './ziggurat.js';
-import varianceFn from '@stdlib/stats-base-variance';
+import { variance as varianceFn } from '../src/stdlib.js';
 
 const TWO29 = 536870912;
 const TWO_M53 = 1.1102230246251565e-16;

@@ -7,7 +7,7 @@
  * computed here with the reference init_by_array (Matsumoto & Nishimura, mt19937ar.c) and written
  * into the generator's state array; tests check it equals a freshly seeded stdlib generator.
  */
-import normalPkg from '@stdlib/random-base-normal';
+import { normalPackage } from '../src/stdlib.js';
 
 const N = 624;
 // stdlib state layout: | version | sections | N | ...state(N) | 1 | index | seedLength | ...seed |
@@ -58,7 +58,7 @@ export class StdlibNormal {
   private readonly mt: Uint32Array;
 
   constructor() {
-    const rnorm = normalPkg.factory(0, 1, { seed: [1, 2, 3, 4] });
+    const rnorm = normalPackage().factory(0, 1, { seed: [1, 2, 3, 4] });
     this.draw = rnorm as unknown as () => number;
     this.uniform = (rnorm as unknown as { PRNG: () => number }).PRNG;
     this.template = new Uint32Array(rnorm.state as Uint32Array);

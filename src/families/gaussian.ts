@@ -4,8 +4,7 @@
  * are its flag, its metrics and their theory (docs/theory.md §14). At d = 1 it is the scalar engine
  * of before, number for number, and its metrics are read off the scalar chain.
  */
-import digamma from '@stdlib/math-base-special-digamma';
-import trigamma from '@stdlib/math-base-special-trigamma';
+import { digamma, trigamma } from '../stdlib.js';
 import { parseIntegerFlag } from '../spec.js';
 import { regimeTheory, type RegimeTheory } from '../theory.js';
 import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
