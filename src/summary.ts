@@ -645,10 +645,14 @@ export function trajectoryColumns(model: string): string[] {
   return cols;
 }
 
-/** Every registered family's trajectory columns, de-duplicated, in registry order (sweep.csv's). */
+/** Every registered family's trajectory columns, de-duplicated, in registry order, the bounds last (sweep.csv's). */
 export function allTrajectoryColumns(): string[] {
   const cols: string[] = [];
-  for (const f of allFamilies()) for (const c of trajectoryColumns(f.name)) if (!cols.includes(c)) cols.push(c);
+  const bounds = new Set(allFamilies().flatMap((f) => (f.bounds ?? []).map((b) => b.column)));
+  // every family's metric columns first, then the published bounds (added later: at the end, so
+  // sweep.csv's earlier columns keep their positions)
+  for (const f of allFamilies()) for (const c of trajectoryColumns(f.name)) if (!bounds.has(c) && !cols.includes(c)) cols.push(c);
+  for (const c of bounds) if (!cols.includes(c)) cols.push(c);
   return cols;
 }
 
