@@ -231,4 +231,87 @@ if os.path.exists(CLI):
 else:
     print("SKIP  collapse theory: dist/src/cli.js is missing (npm run build)")
 
+
+# ---- section 17: the survival bound of Suresh et al. against the exact chain -----------------
+def start17(K, dist):
+    if dist == "uniform":
+        return [mp.mpf(1) / K] * K
+    w = [mp.mpf(i) ** -mp.mpf(dist.split(":")[1]) for i in range(1, K + 1)]
+    s = mp.fsum(w)
+    return [x / s for x in w]
+
+
+def chain17(K, dist, n, ts):
+    """E[support_t], E[coverage_t]: the law of each count iterated in numpy, pmfs from lgamma."""
+    p0 = np.array([float(x) for x in start17(K, dist)])
+    k = np.arange(n + 1)
+    lf = np.array([math.lgamma(i + 1) for i in range(n + 1)])
+
+    def pmf(p):
+        with np.errstate(divide="ignore"):
+            lp = np.where(k > 0, k * np.log(p), 0.0) + np.where(n - k > 0, (n - k) * np.log1p(-p), 0.0)
+        return np.exp(lf[n] - lf - lf[::-1] + lp)
+
+    X = np.array([pmf(p) for p in p0])
+    M = np.array([pmf(x / n) if 0 < x < n else (k == x).astype(float) for x in range(n + 1)])
+    out = {}
+    for t in range(1, max(ts) + 1):
+        if t > 1:
+            X = X @ M
+        if t in ts:
+            alive = 1 - X[:, 0]
+            out[t] = (float(alive.sum()), float((p0 * alive).sum()))
+    return out
+
+
+def bound17(K, dist, n, t):
+    """Σ b_i(t) and Σ p0_i b_i(t) in mpmath: b_i(t) = 1 − (1 − p0_i(1 − e^(−1/(t−1))))^n, t = 1 exact."""
+    m = 1 if t == 1 else 1 - mp.e ** (-mp.mpf(1) / (t - 1))
+    b = [(p, 1 - (1 - p * m) ** n) for p in start17(K, dist)]
+    return mp.fsum(x for _, x in b), mp.fsum(p * x for p, x in b)
+
+
+# the rows of section 17's table: (K, dist, n, T, {t: (E[support], bound, E[coverage], bound)});
+# `collapse run -t T` checks the rows up to T (the Zipf row's t = 50, 200 by numpy and mpmath only: the
+# engine's chain to 200 generations of 1000 categories takes seconds)
+TABLE17 = [
+    (1000, "zipf:1.1", 100, 10, {1: (54.6622, 54.6622, 0.5811, 0.5811), 2: (38.3669, 38.2657, 0.5258, 0.5253),
+                                 5: (21.9526, 16.4140, 0.4367, 0.3879), 10: (13.5708, 8.7556, 0.3578, 0.2803),
+                                 50: (3.8764, 1.9314, 0.1591, 0.0848), 200: (1.3853, 0.4954, 0.0646, 0.0232)}),
+    (50, "uniform", 30, 60, {2: (16.0212, 15.8647, 0.3204, 0.3173), 5: (8.8361, 6.2274, 0.1767, 0.1245),
+                             20: (3.0232, 1.5155, 0.0605, 0.0303), 60: (1.3744, 0.5017, 0.0275, 0.0100)}),
+    (2, "uniform", 2, 20, {2: (1.2500, 1.0645, 0.6250, 0.5322), 20: (1.0000, 0.1012, 0.5000, 0.0506)}),
+]
+for K, dist, n, T, rows in TABLE17:
+    ex = chain17(K, dist, n, list(rows))
+    eng = None
+    if os.path.exists(CLI):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run(["node", CLI, "run", "--model", "categorical", "--categories", str(K), "--dist", dist,
+                            "-n", str(n), "-t", str(T), "-e", "2", "--every", "1", "--no-plot", "-o", d],
+                           capture_output=True, text=True, check=True)
+            lines = open(os.path.join(d, "trajectory.csv")).read().split("\n")
+            head = lines[0].split(",")
+            eng = {int(r.split(",")[0]): dict(zip(head, r.split(","))) for r in lines[1:] if r}
+    for t, (es, bs, ec, bc) in rows.items():
+        s_, c_ = ex[t]
+        b_s, b_c = bound17(K, dist, n, t)
+        where = f"section 17 K={K} {dist} n={n} t={t}"
+        check(f"{where}: table's E[support], bound, E[coverage], bound",
+              all(abs(float(a) - b) <= 5e-5 for a, b in [(s_, es), (b_s, bs), (c_, ec), (b_c, bc)]),
+              f"{s_:.4f} {float(b_s):.4f} {c_:.4f} {float(b_c):.4f}")
+        check(f"{where}: bound ≤ exact", b_s <= s_ * (1 + 1e-12) and b_c <= c_ * (1 + 1e-12), f"{float(b_s):.6g} ≤ {s_:.6g}")
+        if eng is not None and t <= T:
+            row = eng[t]
+            for col, want in [("theory_support_mean", s_), ("theory_coverage_mean", c_),
+                              ("theory_support_suresh", float(b_s)), ("theory_coverage_suresh", float(b_c))]:
+                close(f"{where}: collapse run {col}", float(row[col]), want, rel=1e-9)
+# the other reading, λ_i = n·p0_i with k = t: valid but weaker (8.37 against 8.76 at t = 10)
+other = mp.fsum(1 - mp.e ** (-100 * p / 10) for p in start17(1000, "zipf:1.1"))
+check("section 17 K=1000 zipf:1.1 n=100 t=10: Σ(1 − e^(−n p0_i/t)) = 8.37 ≤ the bound 8.76",
+      abs(other - mp.mpf("8.3741")) < 5e-5 and other <= bound17(1000, "zipf:1.1", 100, 10)[0], f"{float(other):.4f}")
+close("section 17 K=2 n=2 t=2 by hand: 2 − (1 + 1/e)²/2", float(bound17(2, "uniform", 2, 2)[0]),
+      float(2 - (1 + mp.e ** -1) ** 2 / 2), rel=1e-30)
+
 sys.exit(failures)

@@ -295,6 +295,8 @@ export interface MetricRow {
   defs: readonly MetricDef[];
   stats: Record<string, Record<MetricStat, number>>;
   theory: Record<string, MetricTheory | null>;
+  /** Bound name → the family's published bound at this generation (null where its hypotheses fail); no z. */
+  bounds: Record<string, number | null>;
   /**
    * (mean − E)/(s.e.), with the theory's sd where it has one, else the simulated sd; NaN where left
    * out (see metricZ), and then `zCells` and `zReasons` say why.
@@ -413,11 +415,13 @@ export function metricRow(
     defs: family.metrics,
     stats: {},
     theory: {},
+    bounds: {},
     z: {},
     zCells: {},
     zReasons: {},
     undefinedCount: {},
   };
+  for (const b of family.bounds ?? []) row.bounds[b.name] = th.bounds?.[b.name]?.[r] ?? null;
   const own = dg === undefined ? new Float64Array(METRIC_WIDTH) : null;
   family.metrics.forEach((m, k) => {
     let at = o + k * METRIC_WIDTH;
@@ -493,6 +497,13 @@ export function summaryDocument(
   }
   const theory: Record<string, unknown> = { regime: reasons.regime };
   for (const [k, v] of Object.entries(metricTheory)) theory[k] = v;
+  // the family's published bounds, after its metrics (never a z: a bound has no standard error)
+  for (const b of fam.bounds ?? []) {
+    const v = m.bounds[b.name] ?? null;
+    theory[b.name] = v;
+    const why = metricTh.reasons[b.name];
+    if (v === null && why !== undefined) metricReasons[b.name] = why;
+  }
   for (const [k, v] of Object.entries(theoryBlocks(final.theory))) {
     if (theory[k] === undefined || m.scalar) theory[k] = v;
   }
@@ -627,14 +638,21 @@ export function metricColumns(def: MetricDef): string[] {
  */
 export function trajectoryColumns(model: string): string[] {
   const cols: string[] = [...TRAJECTORY_COLUMNS];
-  for (const def of familyOf(model).metrics) for (const c of metricColumns(def)) if (!cols.includes(c)) cols.push(c);
+  const family = familyOf(model);
+  for (const def of family.metrics) for (const c of metricColumns(def)) if (!cols.includes(c)) cols.push(c);
+  // then its published bounds (after every metric column, so those keep their positions)
+  for (const b of family.bounds ?? []) if (!cols.includes(b.column)) cols.push(b.column);
   return cols;
 }
 
-/** Every registered family's trajectory columns, de-duplicated, in registry order (sweep.csv's). */
+/** Every registered family's trajectory columns, de-duplicated, in registry order, the bounds last (sweep.csv's). */
 export function allTrajectoryColumns(): string[] {
   const cols: string[] = [];
-  for (const f of allFamilies()) for (const c of trajectoryColumns(f.name)) if (!cols.includes(c)) cols.push(c);
+  const bounds = new Set(allFamilies().flatMap((f) => (f.bounds ?? []).map((b) => b.column)));
+  // every family's metric columns first, then the published bounds (added later: at the end, so
+  // sweep.csv's earlier columns keep their positions)
+  for (const f of allFamilies()) for (const c of trajectoryColumns(f.name)) if (!bounds.has(c) && !cols.includes(c)) cols.push(c);
+  for (const c of bounds) if (!cols.includes(c)) cols.push(c);
   return cols;
 }
 
@@ -649,6 +667,7 @@ function metricCells(m: MetricRow): Map<string, number> {
     cells.set(`theory_${def.column}_sd`, t?.sd ?? NAN);
     cells.set(`z_${def.column}_mean`, m.z[def.name]!);
   }
+  for (const b of familyOf(m.model).bounds ?? []) cells.set(b.column, m.bounds[b.name] ?? NAN);
   return cells;
 }
 

@@ -198,6 +198,12 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     const zm = f.metrics.z[def.name]!;
     const zCell = Number.isNaN(zm) ? (f.metrics.zCells[def.name] ?? '') : fmt(zm, 3);
     rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), zCell]);
+    // a published bound on this mean, beside it (no z: a bound has no standard error)
+    for (const b of familyOf(spec.model).bounds ?? []) {
+      if (b.metric !== def.name) continue;
+      const v = f.metrics.bounds[b.name] ?? null;
+      rows.push([`${def.label}: bound`, '', '', v === null ? 'n/a' : `${b.side === 'lower' ? '≥' : '≤'} ${fmt(v)} (${b.source})`, '']);
+    }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());

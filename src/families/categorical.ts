@@ -8,7 +8,7 @@
 import { invalidFlag } from '../errors.js';
 import { parseIntegerFlag, parseNumberFlag } from '../spec.js';
 import type { RegimeTheory } from '../theory.js';
-import type { BaseSpec, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
+import type { BaseSpec, BoundDef, Family, FamilyTheory, MetricDef, MetricTheory, ModelParam } from './types.js';
 import type { RunSpec } from '../spec.js';
 import { CATEGORICAL_METRICS, categoricalParams, firstFits, startDistribution } from '../../workers/families/categorical.js';
 
@@ -40,6 +40,60 @@ const METRICS: readonly MetricDef[] = CATEGORICAL_METRICS.map((name) => ({
   positive: LABELS[name][3],
 }));
 
+/**
+ * The lower bounds of Suresh et al. (2024) on E[support_t] and E[coverage_t] (docs/theory.md §17,
+ * "A lower bound on survival"), beside the exact values; never used for z.
+ */
+const BOUNDS: readonly BoundDef[] = [
+  { name: 'supportSuresh', column: 'theory_support_suresh', metric: 'support', side: 'lower', source: 'Suresh' },
+  { name: 'coverageSuresh', column: 'theory_coverage_suresh', metric: 'coverage', side: 'lower', source: 'Suresh' },
+];
+
+/**
+ * Distinct start probabilities × requested generations the bounds may take for one theory call (a
+ * log1p and an expm1 each: about a second). Beyond it the bounds are null with the cost in the reason.
+ */
+export const BOUND_BUDGET = 5e7;
+
+/**
+ * The survival bound of Suresh et al. averaged over the first fit's count (docs/theory.md §17):
+ * P(X(t) > 0 | X(1) = c) ≥ 1 − e^(−c/(t − 1)) for the count X of a category with start probability
+ * p, and X(1) ~ Binomial(n, p) gives E[e^(−X(1)/k)] = (1 − p(1 − e^(−1/k)))^n, so
+ *
+ *     P(X(t) > 0) ≥ 1 − (1 − p(1 − e^(−1/(t − 1))))^n,
+ *
+ * which at t = 1 (no resampling yet, e^(−1/0) = 0) is the exact 1 − (1 − p)^n. Formed as
+ * −expm1(n·log1p(−p·m)), m = −expm1(−1/(t − 1)), so a tiny p keeps its digits.
+ */
+export function sureshAlive(n: number, p: number, t: number): number {
+  const m = t <= 1 ? 1 : -Math.expm1(-1 / (t - 1));
+  return -Math.expm1(n * Math.log1p(-p * m));
+}
+
+/** The lower bounds on E[support_t] and E[coverage_t]: sureshAlive summed over the categories (weighted by p0_i for coverage). */
+export function sureshBounds(K: number, dist: string, n: number, gens: readonly number[]): { support: number[]; coverage: number[] } {
+  return boundsOver(distinctStart(K, dist), n, gens);
+}
+
+function boundsOver(start: { value: Float64Array; count: Float64Array }, n: number, gens: readonly number[]): { support: number[]; coverage: number[] } {
+  const { value, count } = start;
+  const support: number[] = [];
+  const coverage: number[] = [];
+  for (const t of gens) {
+    let s = 0;
+    let c = 0;
+    for (let d = 0; d < value.length; d++) {
+      const v = value[d]!;
+      const a = sureshAlive(n, v, t);
+      s += count[d]! * a;
+      c += count[d]! * v * a;
+    }
+    support.push(s);
+    coverage.push(c);
+  }
+  return { support, coverage };
+}
+
 const ZIPF = /^zipf:([+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/;
 
 /** Canonical text of a --dist value: `uniform` or `zipf:β` with β > 0 finite (shortest decimal). */
@@ -70,17 +124,21 @@ export function exactLawAbsent(spec: RunSpec): string | null {
 /** The distinct values of p0 with their multiplicities (uniform: one value, K times). */
 function distinctStart(K: number, dist: string): { value: Float64Array; count: Float64Array } {
   const p0 = startDistribution(K, dist);
-  const value: number[] = [];
-  const count: number[] = [];
+  // two passes over typed arrays (K can be 10^7: growing plain arrays took seconds)
+  let D = 0;
+  for (let i = 0; i < K; i++) if (i === 0 || p0[i] !== p0[i - 1]) D++;
+  const value = new Float64Array(D);
+  const count = new Float64Array(D);
+  let d = -1;
   for (let i = 0; i < K; i++) {
     const v = p0[i]!;
-    if (value.length > 0 && value[value.length - 1] === v) count[count.length - 1]!++;
+    if (d >= 0 && value[d] === v) count[d]!++;
     else {
-      value.push(v);
-      count.push(1);
+      value[++d] = v;
+      count[d] = 1;
     }
   }
-  return { value: Float64Array.from(value), count: Float64Array.from(count) };
+  return { value, count };
 }
 
 /** Relative size below which a binomial pmf's terms are dropped from a transition row (dropped mass < n·1e-40). */
@@ -267,25 +325,40 @@ function theoryOf(spec: RunSpec, gens: readonly number[]): FamilyTheory {
   const reasons: Record<string, string> = {
     fixation: 'no exact law of the fixation time is computed (the mean time to fixation has only the diffusion approximation of docs/theory.md §17, not used for z)',
   };
+  const bounds: Record<string, (number | null)[]> = {};
+  for (const b of BOUNDS) bounds[b.name] = gens.map(() => null);
   const absent = exactLawAbsent(spec);
   if (absent !== null) {
     for (const m of names) if (m !== 'fixation') reasons[m] = absent;
-    return { rows, reasons };
+    for (const b of BOUNDS) reasons[b.name] = `the bound of Suresh et al. (2024) is for maximum-likelihood refits of the plain chain: ${absent}`;
+    return { rows, bounds, reasons };
   }
   const { K, dist } = categoricalParams(spec);
   const n = spec.samples;
+  const start = distinctStart(K, dist);
+  const D = start.value.length;
+  // the bounds cost a log1p and an expm1 per distinct start probability and generation
+  if (D * gens.length > BOUND_BUDGET) {
+    const why =
+      `the bound of Suresh et al. (2024) would take ${(D * gens.length).toPrecision(2)} terms (${D} distinct start probabilities × ` +
+      `${gens.length} generations), beyond the ${BOUND_BUDGET.toPrecision(1)} budget of one theory call`;
+    for (const b of BOUNDS) reasons[b.name] = why;
+  } else {
+    const sb = boundsOver(start, n, gens);
+    bounds['supportSuresh'] = sb.support;
+    bounds['coverageSuresh'] = sb.coverage;
+  }
   // E[1 − Σp̂²] shrinks by exactly (1 − 1/n) per generation
   const H0 = startGiniSimpson(K, dist);
   rows['giniSimpson'] = gens.map((g) => ({ mean: H0 * Math.pow(1 - 1 / n, g), sd: null }));
   const T = gens.length ? gens[gens.length - 1]! : 0;
-  const D = distinctStart(K, dist).value.length;
   const cost = chainCost(n, T, D);
   if (cost > THEORY_BUDGET) {
     const why =
       `the exact marginal chains would take about ${cost.toPrecision(2)} operations ((T − 1) steps × (n + 1) states × row width × ` +
       `${D + 1}, with ${D} distinct start probabilities), beyond the ${THEORY_BUDGET.toPrecision(1)} budget of one theory call`;
     for (const m of ['support', 'coverage', 'entropy', 'tv', 'fixed']) reasons[m] = why;
-    return { rows, reasons };
+    return { rows, bounds, reasons };
   }
   const key = JSON.stringify([K, dist, n, gens]);
   let laws = cache.get(key);
@@ -305,7 +378,7 @@ function theoryOf(spec: RunSpec, gens: readonly number[]): FamilyTheory {
     const q = Math.min(1, Math.max(0, L.fixed[i]!));
     return { mean: q, sd: Math.sqrt(q * (1 - q)) };
   });
-  return { rows, reasons };
+  return { rows, bounds, reasons };
 }
 
 /** The generations of the rank–frequency file: 1, 2, 5, 10, 20, 50, … up to T, and T. */
@@ -386,6 +459,7 @@ export const categorical: Family = {
     },
   ],
   metrics: METRICS,
+  bounds: BOUNDS,
   resolveParams(raw: Record<string, unknown>, _spec: BaseSpec): Record<string, ModelParam> {
     const K = raw['categories'] === undefined ? 100 : parseIntegerFlag('categories', raw['categories'], 2, MAX_CATEGORIES);
     const dist = raw['dist'] === undefined ? 'uniform' : parseDist(raw['dist']);

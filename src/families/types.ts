@@ -54,11 +54,31 @@ export interface MetricTheory {
   terms?: number;
 }
 
+/**
+ * A published bound on a metric's expectation, shown beside the exact value (summary.json's
+ * `theory.<name>`, trajectory.csv's `<column>`). Never used for a z-score: a bound has no standard
+ * error, and the simulated mean is not expected to sit near it.
+ */
+export interface BoundDef {
+  /** Its key in summary.json's theory block and in theory.reasons (camelCase: supportSuresh). */
+  name: string;
+  /** Its column in trajectory.csv (theory_support_suresh). */
+  column: string;
+  /** The metric whose expectation it bounds. */
+  metric: string;
+  /** Which side of that expectation it is on. */
+  side: 'lower' | 'upper';
+  /** Who published it, for the human table (Suresh). */
+  source: string;
+}
+
 /** Theory of every metric at the requested generations, and why any is missing. */
 export interface FamilyTheory {
   /** Metric name → one entry per requested generation (null where no exact form is known). */
   rows: Record<string, (MetricTheory | null)[]>;
-  /** Metric name → why its theory is null. */
+  /** Bound name (Family.bounds) → one value per requested generation (null where its hypotheses fail). */
+  bounds?: Record<string, (number | null)[]>;
+  /** Metric or bound name → why its theory is null. */
   reasons: Record<string, string>;
 }
 
@@ -76,6 +96,8 @@ export interface Family {
   readonly flags: readonly FamilyFlag[];
   /** Its metrics, in the order its kernel records them; the same for every spec of the family. */
   readonly metrics: readonly MetricDef[];
+  /** Published bounds on its metrics' expectations, beside the exact values (none if absent). */
+  readonly bounds?: readonly BoundDef[];
   /**
    * Validates the family's flags from the raw flags (strings as typed) against the rest of the
    * spec; throws a UsageError naming the first bad one. Returns the parameters in `flags` order
