@@ -120,7 +120,20 @@ async function main(): Promise<void> {
       })
       .wrap(helpWidth());
   for (const register of COMMANDS) cli = register(cli);
+  skipHelpCache(cli);
   await cli.parseAsync();
+}
+
+/**
+ * yargs renders the whole help text each time a command runs (usage.cacheHelpMessage, kept so that
+ * a later showHelp() could print it): about 0.19 s of every command's start-up, mostly measuring
+ * string widths. collapse never shows help once a command has started (a usage error is one line),
+ * so the cache is skipped. The hook is internal to yargs: where it is missing nothing changes.
+ */
+function skipHelpCache(cli: Argv): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (cli as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 main().catch((err: unknown) => {
