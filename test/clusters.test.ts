@@ -17,6 +17,7 @@ import { pointShards } from '../src/sweep.js';
 import { estimateSeconds, longNotice, workSeconds } from '../src/estimate.js';
 import { arrayList, parseSbatchArgs, slurmSeconds } from '../src/commands/slurm.js';
 import { resolveRunSpec } from '../src/spec.js';
+import { rng } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -38,18 +39,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function collapse(args: string[], extra: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: TMP, env: cleanEnv(extra), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A small deterministic generator for test inputs (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The smallest possible largest shard, by trying every assignment (N^P of them). */

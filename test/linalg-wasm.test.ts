@@ -7,18 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { addLowerGram, affineRows, householderLower, lowerGram, lowerTimesLower, meanAndScatter, scatterLower, symmetricEigenvalues } from '../workers/families/linalg.js';
 import { affineRowsFast, linalgWasm, meanAndScatterFast, symmetricEigenvaluesFast, AFFINE_MIN_DIM, EIGEN_MIN_DIM, SCATTER_MIN_DIM } from '../workers/families/linalg-wasm.js';
-
-/** A small deterministic generator (mulberry32) for test inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.js';
 
 /** Values spread over many binades, signs and a few exact zeros of both signs. */
 function fill(x: Float64Array, r: () => number): Float64Array {
