@@ -1,0 +1,75 @@
+/**
+ * A batch of small chunks (src/pool.ts sends them to a worker together) runs consecutive chunks of
+ * one 1-D Gaussian spec in one kernel call (workers/task.ts, runJoined), so that the four-lane
+ * article chain fills its lanes. Each chunk's result must be what runChunk gives it alone: moments,
+ * recorded values, final means, and the values written into a shared store, byte for byte.
+ */
+import { describe, expect, it } from 'vitest';
+import runChunk, { runBatch } from '../workers/task.js';
+import type { ChunkResult, ChunkTask, RecordStore } from '../src/protocol.js';
+import { resolveRunSpec } from '../src/spec.js';
+import { recordCount } from '../src/plan.js';
+
+function bytes(x: Float64Array): string {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+}
+
+function comparable(r: ChunkResult): Record<string, unknown> {
+  return { ...r, moments: bytes(r.moments), lnSd: bytes(r.lnSd), finalMean: bytes(r.finalMean), metrics: bytes(r.metrics) };
+}
+
+/** Tasks of the given chunk sizes over consecutive experiments from 0, optionally writing into a store. */
+function tasksOf(raw: Record<string, string>, sizes: number[], store: 'none' | 'plain' | 'derived'): { tasks: ChunkTask[]; store?: RecordStore } {
+  const { experiments, ...spec } = resolveRunSpec(raw);
+  const rows = recordCount(spec.generations, spec.every);
+  const planes = store === 'derived' ? 2 : 5;
+  const st: RecordStore | undefined =
+    store === 'none' ? undefined : { experiments, derived: store === 'derived', planes: Array.from({ length: planes }, () => new SharedArrayBuffer(rows * experiments * 8)) };
+  const tasks: ChunkTask[] = [];
+  let start = 0;
+  sizes.forEach((count, index) => {
+    tasks.push({ spec, chunk: { index, start, count }, ...(st !== undefined ? { store: st } : {}) });
+    start += count;
+  });
+  return st === undefined ? { tasks } : { tasks, store: st };
+}
+
+const SIZES = [1, 1, 1, 2, 3, 1, 5, 1];
+const E = String(SIZES.reduce((a, b) => a + b, 0));
+const SPECS: Array<Record<string, string>> = [
+  { samples: '50', generations: '20', experiments: E }, // the article chain: four lanes
+  { samples: '7', generations: '30', experiments: E, every: '4' },
+  { samples: '50', generations: '20', experiments: E, method: 'stats' },
+  { samples: '20', generations: '15', experiments: E, regime: 'accumulate' },
+  { samples: '20', generations: '15', experiments: E, regime: 'fresh', fresh: '0.3' },
+  { samples: '20', generations: '15', experiments: E, regime: 'augment', synthetic: '1' },
+  { samples: '20', generations: '15', experiments: E, temperature: '0.9', ddof: '1' },
+  { samples: '20', generations: '15', experiments: E, rng: 'stdlib' },
+  { samples: '20', generations: '8', experiments: E, dim: '3' }, // not joined: each chunk alone
+];
+
+describe('a batch of chunks gives each chunk what it gives alone', () => {
+  for (const raw of SPECS) {
+    for (const store of ['none', 'plain', 'derived'] as const) {
+      it(`${JSON.stringify(raw)}, store ${store}`, () => {
+        const alone = tasksOf(raw, SIZES, store);
+        const together = tasksOf(raw, SIZES, store);
+        const a = alone.tasks.map((t) => comparable(runChunk(t)));
+        const b = runBatch(together.tasks);
+        expect(b.failure).toBeNull();
+        expect(b.results.map(comparable)).toEqual(a);
+        if (alone.store !== undefined) {
+          expect(together.store!.planes.map((p) => bytes(new Float64Array(p)))).toEqual(alone.store.planes.map((p) => bytes(new Float64Array(p))));
+        }
+      });
+    }
+  }
+
+  it('chunks of two specs, or not consecutive, are not joined and still give their own results', () => {
+    const x = tasksOf({ samples: '30', generations: '10', experiments: '6' }, [1, 2, 3], 'none').tasks;
+    const y = tasksOf({ samples: '30', generations: '10', experiments: '6', seed: '5' }, [2, 1, 3], 'none').tasks;
+    const mixed = [x[0]!, x[1]!, y[0]!, y[1]!, x[2]!];
+    const b = runBatch(mixed);
+    expect(b.results.map(comparable)).toEqual(mixed.map((t) => comparable(runChunk(t))));
+  });
+});
