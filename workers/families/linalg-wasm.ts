@@ -46,6 +46,12 @@ export const SCATTER_MIN_DIM = 8;
 export const AFFINE_MIN_DIM = 24;
 export const WASM_MIN_ROWS = 16;
 export const EIGEN_MIN_DIM = 10;
+/**
+ * The most row values (k·d) the row products copy into the module: 2^26 doubles, 512 MiB a
+ * buffer (affineRows holds two). Larger calls run the JS loop rather than grow the module's
+ * memory towards WebAssembly's 4 GiB limit.
+ */
+export const WASM_MAX_ROW_VALUES = 2 ** 26;
 export const PRODUCT_MIN_DIM = 16;
 export const GRAM_MIN_DIM = 48;
 
@@ -184,14 +190,14 @@ export function linalgWasm(): LinalgWasm | null {
 
 /** affineRows, by the wasm products from AFFINE_MIN_DIM on: the same bytes either way. */
 export function affineRowsFast(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void {
-  const w = d >= AFFINE_MIN_DIM && k >= WASM_MIN_ROWS ? linalgWasm() : null;
+  const w = d >= AFFINE_MIN_DIM && k >= WASM_MIN_ROWS && k * d <= WASM_MAX_ROW_VALUES ? linalgWasm() : null;
   if (w === null) affineRowsJs(A, mu, z, k, d, out, o);
   else w.affineRows(A, mu, z, k, d, out, o);
 }
 
 /** meanAndScatter, with the product by the wasm module from SCATTER_MIN_DIM on: the same bytes either way. */
 export function meanAndScatterFast(z: Float64Array, k: number, d: number, mean: Float64Array, S: Float64Array): void {
-  const w = d >= SCATTER_MIN_DIM && k >= WASM_MIN_ROWS ? linalgWasm() : null;
+  const w = d >= SCATTER_MIN_DIM && k >= WASM_MIN_ROWS && k * d <= WASM_MAX_ROW_VALUES ? linalgWasm() : null;
   centreRows(z, k, d, mean);
   if (w === null) scatterLower(z, k, d, S);
   else w.scatterLower(z, k, d, S);
