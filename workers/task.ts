@@ -83,16 +83,13 @@ function chunkResult(task: ChunkTask, rows: number, scalar: boolean, lnSd: Float
 
 /**
  * Whether `next` may run in one kernel call with the group that starts at `first` and ends at
- * `prev`: the same spec and store, the next experiments. Only the 1-D Gaussian, whose experiments
- * are each their own stream whatever the call (runChains), and where one call pays: its article
- * chain runs four experiments per SIMD call, which chunks of one or two experiments (a sweep point
- * of E < 128) never fill.
+ * `prev`: a kernel that allows it (FamilyKernel.joinable), the same spec and store, the next
+ * experiments.
  */
 function joins(first: ChunkTask, firstKey: string, prev: ChunkTask, next: ChunkTask): boolean {
   return (
     FAULT_CHUNK === undefined &&
-    next.spec.model === 'gaussian' &&
-    Number(next.spec.modelParams['dim'] ?? 1) === 1 &&
+    kernelOf(next.spec.model).joinable(next.spec) &&
     next.chunk.start === prev.chunk.start + prev.chunk.count &&
     next.store?.planes[0] === first.store?.planes[0] &&
     next.store?.derived === first.store?.derived &&
@@ -139,7 +136,8 @@ function runJoined(group: readonly ChunkTask[]): ChunkResult[] {
  * are too small to pay for a task each (one experiment of 5·10⁴ draws takes ~0.3 ms, about a
  * task's own round trip). Each chunk's result is what runChunk gives it alone. A failure stops the
  * batch and says which item failed, so that the coordinator names that chunk. Consecutive chunks
- * of one 1-D Gaussian spec run in one kernel call (runJoined): the same results.
+ * of one spec whose kernel allows it (the 1-D Gaussian) run in one kernel call (runJoined): the
+ * same results.
  */
 export function runBatch(tasks: readonly ChunkTask[]): BatchResult {
   const results: ChunkResult[] = [];

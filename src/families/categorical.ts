@@ -239,7 +239,12 @@ export interface ChainLaws {
  * iterated over 0..n for each distinct p0 value.
  */
 export function chainLaws(K: number, dist: string, n: number, gens: readonly number[]): ChainLaws {
-  const { value, count } = distinctStart(K, dist);
+  return lawsOver(distinctStart(K, dist), n, gens);
+}
+
+/** chainLaws from the distinct start probabilities (distinctStart), already at hand in theoryOf. */
+function lawsOver(start: { value: Float64Array; count: Float64Array }, n: number, gens: readonly number[]): ChainLaws {
+  const { value, count } = start;
   const D = value.length;
   const lf = logFactorials(n);
   const W = n + 1;
@@ -375,7 +380,7 @@ function theoryOf(spec: RunSpec, gens: readonly number[]): FamilyTheory {
   const key = JSON.stringify([K, dist, n, gens]);
   let laws = cache.get(key);
   if (laws === undefined) {
-    laws = chainLaws(K, dist, n, gens);
+    laws = lawsOver(start, n, gens);
     if (cache.size > 16) cache.clear();
     cache.set(key, laws);
   }

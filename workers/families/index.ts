@@ -31,6 +31,12 @@ export interface FamilyKernel {
    * then skips them.
    */
   deriveMetrics(spec: KernelSpec): MetricsFromScalar | null;
+  /**
+   * Whether consecutive chunks of `spec` that reach a worker in one batch may run in one `run`
+   * call and be split back (workers/task.ts, runJoined): true only where every experiment's values
+   * are its own stream's whatever the call, and where one larger call pays.
+   */
+  joinable(spec: KernelSpec): boolean;
 }
 
 /** Metrics of n values from their (ln sd, mean): see FamilyKernel.deriveMetrics. */
@@ -43,17 +49,20 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
     deriveMetrics: (spec) =>
       dimOf(spec) === 1 ? (lnSd, mean, metrics, n) => deriveScalarMetrics(spec, lnSd, mean, metrics, n) : null,
+    // the article chain draws four experiments per SIMD call, which chunks of one or two never fill
+    joinable: (spec) => dimOf(spec) === 1,
   },
-  categorical: { metricCount: () => CATEGORICAL_METRICS.length, run: runCategorical, valuesPerSample: () => 1, deriveMetrics: () => null },
+  categorical: { metricCount: () => CATEGORICAL_METRICS.length, run: runCategorical, valuesPerSample: () => 1, deriveMetrics: () => null, joinable: () => false },
   linreg: {
     metricCount: () => LINREG_METRICS.length,
     run: runLinreg,
     valuesPerSample: (spec) => (spec.method === 'stats' ? Math.min(spec.samples, linregParams(spec).d) : 1),
     deriveMetrics: () => null,
+    joinable: () => false,
   },
-  ngram: { metricCount: () => NGRAM_METRICS.length, run: runNgram, valuesPerSample: () => 1, deriveMetrics: () => null },
-  gmm: { metricCount: () => GMM_METRICS.length, run: runGmm, valuesPerSample: () => 2, deriveMetrics: () => null },
-  kde: { metricCount: () => KDE_METRICS.length, run: runKde, valuesPerSample: (spec) => (spec.modelParams['data'] === 'swiss-roll' ? 3 : 2), deriveMetrics: () => null },
+  ngram: { metricCount: () => NGRAM_METRICS.length, run: runNgram, valuesPerSample: () => 1, deriveMetrics: () => null, joinable: () => false },
+  gmm: { metricCount: () => GMM_METRICS.length, run: runGmm, valuesPerSample: () => 2, deriveMetrics: () => null, joinable: () => false },
+  kde: { metricCount: () => KDE_METRICS.length, run: runKde, valuesPerSample: (spec) => (spec.modelParams['data'] === 'swiss-roll' ? 3 : 2), deriveMetrics: () => null, joinable: () => false },
 };
 
 /** The kernel of `model`; the spec was validated upstream, so an unknown name is an internal error. */

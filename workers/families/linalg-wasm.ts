@@ -18,7 +18,7 @@ import {
   lowerGram as lowerGramJs,
   lowerTimesLower as lowerTimesLowerJs,
   scatterLower,
-  tridiagonalEigenvalues,
+  symmetricEigenvalues,
 } from './linalg.js';
 
 declare const WebAssembly: {
@@ -188,16 +188,21 @@ export function linalgWasm(): LinalgWasm | null {
   return cached;
 }
 
+/** Whether a row product of k rows of d values goes to the wasm module: big enough to pay, small enough to copy. */
+function rowsFit(k: number, d: number, minDim: number): boolean {
+  return d >= minDim && k >= WASM_MIN_ROWS && k * d <= WASM_MAX_ROW_VALUES;
+}
+
 /** affineRows, by the wasm products from AFFINE_MIN_DIM on: the same bytes either way. */
 export function affineRowsFast(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void {
-  const w = d >= AFFINE_MIN_DIM && k >= WASM_MIN_ROWS && k * d <= WASM_MAX_ROW_VALUES ? linalgWasm() : null;
+  const w = rowsFit(k, d, AFFINE_MIN_DIM) ? linalgWasm() : null;
   if (w === null) affineRowsJs(A, mu, z, k, d, out, o);
   else w.affineRows(A, mu, z, k, d, out, o);
 }
 
 /** meanAndScatter, with the product by the wasm module from SCATTER_MIN_DIM on: the same bytes either way. */
 export function meanAndScatterFast(z: Float64Array, k: number, d: number, mean: Float64Array, S: Float64Array): void {
-  const w = d >= SCATTER_MIN_DIM && k >= WASM_MIN_ROWS && k * d <= WASM_MAX_ROW_VALUES ? linalgWasm() : null;
+  const w = rowsFit(k, d, SCATTER_MIN_DIM) ? linalgWasm() : null;
   centreRows(z, k, d, mean);
   if (w === null) scatterLower(z, k, d, S);
   else w.scatterLower(z, k, d, S);
@@ -206,10 +211,7 @@ export function meanAndScatterFast(z: Float64Array, k: number, d: number, mean: 
 /** symmetricEigenvalues, with the Householder reduction by the wasm module from EIGEN_MIN_DIM on: the same bytes either way. */
 export function symmetricEigenvaluesFast(a: Float64Array, d: number, w: Float64Array, e: Float64Array): void {
   const x = d >= EIGEN_MIN_DIM ? linalgWasm() : null;
-  if (x === null) householderLower(a, d, e);
-  else x.householderLower(a, d, e);
-  for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
-  tridiagonalEigenvalues(w, e, d);
+  symmetricEigenvalues(a, d, w, e, x === null ? householderLower : x.householderLower);
 }
 
 /** lowerTimesLower, by the wasm module from PRODUCT_MIN_DIM on: the same bytes either way. */

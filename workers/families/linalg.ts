@@ -252,10 +252,17 @@ function hypot(x: number, y: number): number {
  * Eigenvalues of the symmetric matrix whose lower triangle is in `a` (destroyed), into `w`
  * (unordered); `e` is scratch of length d. Householder reduction to tridiagonal form, then the QL
  * algorithm with implicit shifts (tred2 and tqli without eigenvectors: Press et al., Numerical
- * Recipes, 3rd ed., §11.3–11.4; Wilkinson & Reinsch 1971). O(4d³/3) + O(d²).
+ * Recipes, 3rd ed., §11.3–11.4; Wilkinson & Reinsch 1971). O(4d³/3) + O(d²). `reduce` is the
+ * Householder reduction: householderLower, or its WebAssembly twin (workers/families/linalg-wasm.ts).
  */
-export function symmetricEigenvalues(a: Float64Array, d: number, w: Float64Array, e: Float64Array): void {
-  householderLower(a, d, e);
+export function symmetricEigenvalues(
+  a: Float64Array,
+  d: number,
+  w: Float64Array,
+  e: Float64Array,
+  reduce: (a: Float64Array, d: number, e: Float64Array) => void = householderLower,
+): void {
+  reduce(a, d, e);
   for (let i = 0; i < d; i++) w[i] = a[i * d + i]!;
   tridiagonalEigenvalues(w, e, d);
 }
