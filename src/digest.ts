@@ -5,7 +5,7 @@
  * and the workers (workers/summary.ts) compute it alike; src/summary.ts forms the rest from it.
  */
 import { quantile7, sampleVariance } from './stats.js';
-import { quantileRanks, selectRanks } from './select.js';
+import { orderStatistics, quantileRanks, selectRanks } from './select.js';
 
 /** The probabilities of the quantile columns (p05 … p95). */
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -90,17 +90,66 @@ export function centralSums34(values: Float64Array, mean: number): [number, numb
   return [m3, m4];
 }
 
+let rankValues = new Float64Array(0);
+
+/** The type-7 quantile at p of n values whose order statistics at `ranks` are `at` (as quantile7 reads a sorted array). */
+function quantileAt(ranks: Int32Array, at: Float64Array, n: number, p: number): number {
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  let j = 0;
+  while (ranks[j] !== lo) j++;
+  const a = at[j]!;
+  if (lo + 1 >= n) return a;
+  return a + (h - lo) * (at[j + 1]! - a);
+}
+
 /**
  * Writes one metric's digest (METRIC_WIDTH numbers) at out[o]: its statistics, the count of
- * non-finite values, and the central sums (NaN where the mean is not finite).
+ * non-finite values, and the central sums (NaN where the mean is not finite). The numbers of
+ * metricStats, centralSums34 and a count, each sum in experiment order as there, in two fused
+ * passes (sum, count and range; then the second, third and fourth central sums) and the order
+ * statistics of orderStatistics.
  */
 export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number): void {
-  const st = metricStats(values, scratch);
-  METRIC_STATS.forEach((k, i) => (out[o + i] = st[k]));
+  const E = values.length;
+  let sum = 0;
   let bad = 0;
-  for (let e = 0; e < values.length; e++) if (!Number.isFinite(values[e]!)) bad++;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let e = 0; e < E; e++) {
+    const v = values[e]!;
+    sum += v;
+    if (v - v !== 0) bad++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   out[o + BAD] = bad;
-  const [m3, m4] = Number.isFinite(st.mean) ? centralSums34(values, st.mean) : [NAN, NAN];
+  if (bad > 0 || E === 0) {
+    for (let i = 0; i < METRIC_STATS.length; i++) out[o + i] = NAN;
+    out[o + BAD + 1] = NAN;
+    out[o + BAD + 2] = NAN;
+    return;
+  }
+  const mean = sum / E;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let e = 0; e < E; e++) {
+    const d = values[e]! - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  const ranks = summaryRanks(E);
+  if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
+  const at = rankValues;
+  orderStatistics(values, ranks, at, scratch, lo, hi);
+  out[o] = mean;
+  out[o + 1] = Math.sqrt(sampleVariance(m2, E));
+  out[o + 2] = at[0]!;
+  QUANTILES.forEach((p, i) => (out[o + 3 + i] = quantileAt(ranks, at, E, p)));
+  out[o + 8] = at[ranks.length - 1]!;
   out[o + BAD + 1] = m3;
   out[o + BAD + 2] = m4;
 }
@@ -127,9 +176,9 @@ export function digestRow(
   o: number,
 ): void {
   const ranks = summaryRanks(lnSd.length);
-  scratch.set(lnSd);
-  selectRanks(scratch, ranks);
-  for (let i = 0; i < ranks.length; i++) out[o + i] = scratch[ranks[i]!]!;
+  if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
+  orderStatistics(lnSd, ranks, rankValues, scratch);
+  for (let i = 0; i < ranks.length; i++) out[o + i] = rankValues[i]!;
   let at = o + ranks.length;
   for (const m of metrics) {
     digestMetric(m, scratch, out, at);

@@ -144,3 +144,188 @@ export function quantileRanks(n: number, ps: readonly number[]): Int32Array {
   }
   return Int32Array.from([...set].sort((x, y) => x - y));
 }
+
+/** Buckets of the histogram pass of orderStatistics (2^11: the counts stay in a core's L1 cache). */
+const BUCKETS = 2048;
+/** Up to this many values orderStatistics copies and selects (the histogram does not pay). */
+const HISTOGRAM_ABOVE = 2048;
+
+const pair = new Float64Array(1);
+const pairWords = new Int32Array(pair.buffer);
+const LITTLE_ENDIAN = ((pair[0] = 1), pairWords[1] === 0x3ff00000);
+
+/** The working arrays of one recursion depth of orderStatistics. */
+interface Level {
+  counts: Int32Array;
+  slot: Int32Array;
+  bucketOf: Int32Array;
+  inBucket: Int32Array;
+  scratch: Float64Array;
+}
+const levels: Level[] = [];
+function level(depth: number, m: number): Level {
+  const l = (levels[depth] ??= {
+    counts: new Int32Array(BUCKETS),
+    slot: new Int32Array(BUCKETS),
+    bucketOf: new Int32Array(0),
+    inBucket: new Int32Array(0),
+    scratch: new Float64Array(0),
+  });
+  if (l.bucketOf.length < m) {
+    l.bucketOf = new Int32Array(m);
+    l.inBucket = new Int32Array(m);
+  }
+  return l;
+}
+
+/**
+ * The order key of a double's upper 32 bits (as a signed integer `h`): keys compare as their
+ * doubles do (−0 before +0; a negative double's bits flipped but for the sign), the lower word
+ * left out, so x ≤ y implies key(x) ≤ key(y).
+ */
+function upperKey(h: number): number {
+  return h ^ ((h >> 31) & 0x7fffffff);
+}
+
+/** The order key of the upper word of x. */
+function keyOf(x: number): number {
+  pair[0] = x;
+  return upperKey(pairWords[1]!);
+}
+
+/** Counts `values` into linear buckets from `lo`, `scale` buckets per unit. */
+function countLinear(values: Float64Array, lo: number, scale: number, counts: Int32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const c = ((values[i]! - lo) * scale) | 0;
+    counts[c < BUCKETS ? c : BUCKETS - 1]!++;
+  }
+}
+
+/** Counts the upper words `upper[2i + 1]` into key buckets from key `kLo`, 2^shift keys each. */
+function countKeys(upper: Int32Array, kLo: number, shift: number, counts: Int32Array): void {
+  for (let i = 1; i < upper.length; i += 2) counts[(upperKey(upper[i]!) - kLo) >>> shift]!++;
+}
+
+/** Copies each value whose linear bucket has slot[c] ≥ 0 to scratch[slot[c]++]. */
+function copyLinear(values: Float64Array, lo: number, scale: number, slot: Int32Array, scratch: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let c = ((v - lo) * scale) | 0;
+    if (c >= BUCKETS) c = BUCKETS - 1;
+    const s = slot[c]!;
+    if (s >= 0) {
+      scratch[s] = v;
+      slot[c] = s + 1;
+    }
+  }
+}
+
+/** Copies each value whose key bucket has slot[c] ≥ 0 to scratch[slot[c]++]. */
+function copyKeys(values: Float64Array, upper: Int32Array, kLo: number, shift: number, slot: Int32Array, scratch: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const s = slot[(upperKey(upper[2 * i + 1]!) - kLo) >>> shift]!;
+    if (s >= 0) {
+      scratch[s] = values[i]!;
+      slot[(upperKey(upper[2 * i + 1]!) - kLo) >>> shift] = s + 1;
+    }
+  }
+}
+
+/** Copies `values` into `scratch` and reads the ranks after selectRanks there: the reference path. */
+function copySelect(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array): void {
+  const a = scratch.subarray(0, values.length);
+  a.set(values);
+  selectRanks(a, ranks);
+  for (let j = 0; j < ranks.length; j++) out[j] = a[ranks[j]!]!;
+}
+
+/**
+ * The values at `ranks` (ascending, distinct, in [0, n)) of `values` as a full ascending sort
+ * (Float64Array.prototype.sort) orders them, into out[0 .. ranks.length); `values` is left as it
+ * is and `scratch` (n or more doubles) is overwritten. `lo` and `hi`, the smallest and largest
+ * value, where the caller has them (NaN: found here).
+ *
+ * Finite values take one radix pass instead of a selection's several: the upper 32 bits of each
+ * double, as an order key, are counted into 2^11 buckets spanning [key(lo), key(hi)] (a key range,
+ * so values over many decades and values inside one binade both spread over the buckets); the
+ * buckets that hold a requested rank are copied out in a second pass, and each is finished by
+ * selectRanks, whose order is the sort's (so −0 and +0 come out where the sort puts them). Any
+ * NaN, or few values, takes the copy-and-select path. Three passes where selection took six.
+ */
+export function orderStatistics(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo = NaN, hi = NaN): void {
+  orderStatisticsAt(values, ranks, out, scratch, lo, hi, 0);
+}
+
+
+function orderStatisticsAt(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo: number, hi: number, depth: number): void {
+  const n = values.length;
+  const m = ranks.length;
+  if (m === 0) return;
+  if (lo !== lo || hi !== hi) {
+    lo = Infinity;
+    hi = -Infinity;
+    let nan = false;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      if (v !== v) nan = true;
+    }
+    if (nan) lo = NaN;
+  }
+  if (n <= HISTOGRAM_ABOVE || !LITTLE_ENDIAN || !(lo <= hi) || values.byteOffset % 8 !== 0) {
+    copySelect(values, ranks, out, scratch);
+    return;
+  }
+  const { counts, slot, bucketOf, inBucket } = level(depth, m);
+  const upper = new Int32Array(values.buffer, values.byteOffset, 2 * n);
+  // values of both signs fill linear buckets: their keys would span every binade down to the
+  // smallest magnitude present, leaving the bulk in a few buckets; one sign fills key buckets
+  const linear = lo < 0 && hi > 0 && hi - lo < Infinity;
+  const scale = BUCKETS / (hi - lo);
+  // (−0 and +0 compare equal, so a range ending at zero takes in both of their keys)
+  const kLo = lo === 0 ? -1 : keyOf(lo);
+  const range = (hi === 0 ? 0 : keyOf(hi)) - kLo; // in [0, 2^32): exact
+  let shift = 0;
+  while (range / 2 ** shift >= BUCKETS) shift++;
+  counts.fill(0);
+  if (linear) countLinear(values, lo, scale, counts);
+  else countKeys(upper, kLo, shift, counts);
+  // each rank's bucket and rank inside it; slot[b] ≥ 0: the offset in scratch of a bucket to copy
+  slot.fill(-1);
+  let below = 0;
+  let b = 0;
+  let at = 0;
+  for (let j = 0; j < m; j++) {
+    const k = ranks[j]!;
+    while (below + counts[b]! <= k) below += counts[b++]!;
+    if (slot[b]! < 0) {
+      slot[b] = at;
+      at += counts[b]!;
+    }
+    bucketOf[j] = b;
+    inBucket[j] = k - below;
+  }
+  if (linear) copyLinear(values, lo, scale, slot, scratch);
+  else copyKeys(values, upper, kLo, shift, slot, scratch);
+  // slot[b] is now the end of bucket b's copy; finish each bucket on its own ranks
+  for (let j = 0; j < m; ) {
+    const c = bucketOf[j]!;
+    let e = j + 1;
+    while (e < m && bucketOf[e] === c) e++;
+    const end = slot[c]!;
+    const part = scratch.subarray(end - counts[c]!, end);
+    if ((linear || shift > 0) && part.length > HISTOGRAM_ABOVE && part.length > n >> 5 && depth < 3) {
+      // a crowded bucket (a heavy tail stretched the range): the same again on its copy, over
+      // its own narrower range
+      const next = level(depth + 1, 0);
+      if (next.scratch.length < part.length) next.scratch = new Float64Array(part.length);
+      orderStatisticsAt(part, inBucket.subarray(j, e), out.subarray(j, e), next.scratch, NaN, NaN, depth + 1);
+    } else {
+      const own = inBucket.subarray(j, e);
+      selectRanks(part, own);
+      for (let i = j; i < e; i++) out[i] = part[inBucket[i]!]!;
+    }
+    j = e;
+  }
+}

@@ -4,7 +4,7 @@
  * ±Infinity, −0 and +0, and the smallest sizes.
  */
 import { describe, expect, it } from 'vitest';
-import { quantileRanks, selectRanks } from '../src/select.js';
+import { orderStatistics, quantileRanks, selectRanks } from '../src/select.js';
 import { quantile7 } from '../src/stats.js';
 
 /** Deterministic pseudo-random numbers in [0, 1) (a 32-bit LCG), so every case is reproducible. */
@@ -29,6 +29,28 @@ function checkAgainstSort(x: Float64Array, ranks: Int32Array = quantileRanks(x.l
   // selection only permutes
   expect(Float64Array.from(sel).sort()).toEqual(sorted);
   for (const p of PS) expect(Object.is(quantile7(sel, p), quantile7(sorted, p))).toBe(true);
+  checkOrderStatistics(x, ranks, sorted);
+}
+
+/** orderStatistics at `ranks` equals the sorted copy there, bit for bit, and leaves `x` as it was. */
+function checkOrderStatistics(x: Float64Array, ranks: Int32Array, sorted = Float64Array.from(x).sort()): void {
+  const before = Float64Array.from(x);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  for (const given of [false, true]) {
+    const out = new Float64Array(ranks.length).fill(12345);
+    const scratch = new Float64Array(x.length + 3).fill(777);
+    if (given && !x.some((v) => Number.isNaN(v))) orderStatistics(x, ranks, out, scratch, lo, hi);
+    else orderStatistics(x, ranks, out, scratch);
+    ranks.forEach((k, j) => {
+      if (!Object.is(out[j], sorted[k])) throw new Error(`orderStatistics rank ${k} of ${x.length}: ${out[j]}, sorted ${sorted[k]}`);
+    });
+  }
+  expect(x).toEqual(before);
 }
 
 describe('selectRanks', () => {
@@ -92,6 +114,51 @@ describe('selectRanks', () => {
       const all = Int32Array.from({ length: n }, (_, i) => i);
       for (let rep = 0; rep < 20; rep++) checkAgainstSort(Float64Array.from({ length: n }, () => Math.floor(u() * 4)), all);
     }
+  });
+});
+
+describe('orderStatistics', () => {
+  const u = lcg(6);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  const shapes: Record<string, () => number> = {
+    'one binade': () => 1 + u() * 0.999,
+    'normal around −0.75': () => -0.75 + 0.05 * normal(),
+    'log-normal over 60 decades': () => Math.exp(30 * normal()),
+    'mixed signs with zeros': () => (u() < 0.1 ? 0 : u() < 0.1 ? -0 : normal() * 1e-3),
+    'chi-square(1)': () => normal() ** 2,
+    'ties at the quantiles': () => Math.floor(u() * 7),
+    'huge and tiny': () => (u() < 0.5 ? 1e-300 * u() : 1e300 * u()),
+    '±Infinity among numbers': () => (u() < 0.01 ? -Infinity : u() < 0.01 ? Infinity : normal()),
+    'one outlier far away': () => (u() < 1e-4 ? 1e200 : normal()),
+  };
+  it('gives the sorted values at the quantile ranks, and at random ranks, for many shapes and sizes', () => {
+    for (const [name, draw] of Object.entries(shapes)) {
+      for (const n of [2049, 5000, 100_003]) {
+        const x = Float64Array.from({ length: n }, draw);
+        try {
+          checkOrderStatistics(x, quantileRanks(n, PS));
+          const some = new Set<number>();
+          for (let i = 0; i < 40; i++) some.add(Math.floor(u() * n));
+          checkOrderStatistics(x, Int32Array.from([...some].sort((a, b) => a - b)));
+        } catch (err) {
+          throw new Error(`${name}, n = ${n}: ${(err as Error).message}`);
+        }
+      }
+    }
+  });
+
+  it('reads a view at an offset into a larger buffer, all-equal values, and every rank at once', () => {
+    const big = Float64Array.from({ length: 30_000 }, () => normal());
+    checkOrderStatistics(big.subarray(7, 20_007), quantileRanks(20_000, PS));
+    checkOrderStatistics(new Float64Array(5000).fill(-2.5), quantileRanks(5000, PS));
+    const zeros = Float64Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? -0 : 0));
+    checkOrderStatistics(zeros, Int32Array.from({ length: 5000 }, (_, i) => i));
+    // the smallest value found first is +0, with −0 after it (< cannot tell them apart)
+    const posZeros = Float64Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? 0 : i % 3 === 1 ? -0 : i));
+    checkOrderStatistics(posZeros, quantileRanks(5000, [0.1, 0.2, 0.3, 0.5]));
+    const negZeros = Float64Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -i));
+    checkOrderStatistics(negZeros, quantileRanks(5000, [0.5, 0.7, 0.8, 0.9]));
+    checkOrderStatistics(Float64Array.from({ length: 3000 }, normal), Int32Array.from({ length: 3000 }, (_, i) => i));
   });
 });
 
