@@ -18,6 +18,8 @@ export interface Provenance {
   arch: string;
   cpu: string;
   cpus: number;
+  /** Whether the process ran with glibc's huge pages for large blocks (src/hugepages.ts). */
+  hugePages: boolean;
   threads: number;
   startedAt: string;
   finishedAt: string;
@@ -66,6 +68,7 @@ export function provenance(threads: number, startedAt: Date, finishedAt: Date): 
       arch: process.arch,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.availableParallelism(),
+      hugePages: (process.env['GLIBC_TUNABLES'] ?? '').includes('glibc.malloc.hugetlb=1'),
     };
   }
   return { ...machine, threads, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() };

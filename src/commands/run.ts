@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import fs from 'node:fs';
 import { estimateBytes, runChunkResults } from '../engine.js';
+import { relaunchForHugePages } from '../hugepages.js';
 import { Progress, PROGRESS_MODES, resolveProgress, type ProgressMode } from '../progress.js';
 import { estimateSeconds, longNotice } from '../estimate.js';
 import { provenance } from '../provenance.js';
@@ -344,6 +345,7 @@ export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<voi
   const spec = resolveRunSpec(argv);
   const workers = resolveWorkers(argv.workers);
   checkMemory(spec, workers);
+  await relaunchForHugePages(estimateBytes(spec, workers));
   if (argv.out !== undefined && typeof argv.out !== 'string') throw new UsageError(`--out must be a directory path, got ${String(argv.out)}`);
   if (argv.out !== undefined && argv.out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
   const mode = resolveProgress(argv.progress);

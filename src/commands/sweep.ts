@@ -30,6 +30,8 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
+import { estimateBytes } from '../engine.js';
+import { relaunchForHugePages } from '../hugepages.js';
 import { checkMemory, drawFigures, fmt, memoryLimit, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard } from '../shard.js';
 import { example } from './help.js';
@@ -243,6 +245,8 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {
     throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
   }
+  // the largest point's store (points run one after another where memory is short)
+  await relaunchForHugePages(Math.max(0, ...grid.points.map((p) => estimateBytes(p.spec, workers))));
   const shard = argv.shard === undefined ? undefined : parseShard(argv.shard);
   const mode = resolveProgress(argv.progress);
   const owned = shard === undefined ? grid.points.map((p) => p.index) : shardPoints(grid, shard);
