@@ -2,6 +2,7 @@
  * `collapse run`: one experiment spec on the worker pool; writes summary.json, trajectory.csv and
  * finals.csv, and prints a table (or the summary document with --json).
  */
+import { alignRows } from '../textwidth.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
@@ -206,9 +207,7 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
       rows.push([`${def.label}: bound`, '', '', v === null ? 'n/a' : `${b.side === 'lower' ? '≥' : '≤'} ${fmt(v)} (${b.source})`, '']);
     }
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = alignRows(rows, true);
   const regime =
     spec.regime === 'fresh'
       ? `fresh regime (λ = ${spec.fresh})`

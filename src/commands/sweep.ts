@@ -2,6 +2,7 @@
  * `collapse sweep`: runs the Cartesian product of lists and ranges of run flags, one full run per
  * point, resumably, into one directory with sweep.json and a tidy sweep.csv; prints a compact table.
  */
+import { displayWidth, padStartTo } from '../textwidth.js';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
@@ -123,8 +124,8 @@ function metricDefs(points: readonly GridPoint[]): MetricDef[] {
 /** Rows of cells as right-aligned columns with a rule under the header row(s). */
 function aligned(header: string[][], rows: string[][]): string {
   const all = [...header, ...rows];
-  const widths = all[all.length - 1]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd();
+  const widths = all[all.length - 1]!.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i]!))));
+  const line = (r: string[]) => r.map((cell, i) => padStartTo(cell, widths[i]!)).join('  ').trimEnd();
   return [...header.map(line), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -191,18 +192,18 @@ function metricTable(grid: Grid, done: readonly FinishedPoint[], shown: readonly
 /** Like aligned, under a first header row naming each group of three columns (right-aligned over it). */
 function alignedGrouped(sub: string[], rows: string[][], leadCount: number, groups: readonly string[]): string {
   const all = [sub, ...rows];
-  const widths = sub.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const widths = sub.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i]!))));
   groups.forEach((g, k) => {
     const i = leadCount + 3 * k;
     const span = widths[i]! + widths[i + 1]! + widths[i + 2]! + 4;
-    if (g.length > span) widths[i] = widths[i]! + g.length - span;
+    if (displayWidth(g) > span) widths[i] = widths[i]! + displayWidth(g) - span;
   });
-  const line = (r: string[]) => r.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) => r.map((cell, i) => padStartTo(cell, widths[i]!)).join('  ').trimEnd();
   let top = widths.slice(0, leadCount).map((w) => ' '.repeat(w)).join('  ');
   groups.forEach((g, k) => {
     const i = leadCount + 3 * k;
     const span = widths[i]! + widths[i + 1]! + widths[i + 2]! + 4;
-    top += (top.length > 0 ? '  ' : '') + g.padStart(span);
+    top += (top.length > 0 ? '  ' : '') + padStartTo(g, span);
   });
   return [top.trimEnd(), line(sub), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

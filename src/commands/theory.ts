@@ -2,6 +2,7 @@
  * `collapse theory`: the exact values of docs/theory.md for given n, T, ddof, s0, τ and regime, without
  * simulating; several generations at once, and values that underflow a double shown through log10.
  */
+import { alignRows } from '../textwidth.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
 import { parseAxis } from '../grid.js';
@@ -142,10 +143,7 @@ export function theoryText(rep: TheoryReport): string {
     ['P(s_T > ε): Markov bound', ...rep.rows.map((r) => v(r.aboveEpsilon.markov ?? undefined, r.aboveEpsilon.markovLog10))],
     ['P(s_T > ε): Suresh bound', ...rep.rows.map((r) => v(r.aboveEpsilon.suresh ?? undefined, r.aboveEpsilon.sureshLog10))],
   ];
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  const out = table.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
-  out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  lines.push(...out);
+  lines.push(...alignRows(table, true));
   const reasons = Object.entries(rep.reasons);
   if (reasons.length > 0) {
     lines.push('', 'n/a:');
