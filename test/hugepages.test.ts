@@ -57,6 +57,16 @@ describe.skipIf(!APPLIES)('a relaunched run', () => {
     expect(prov('off')).toBe(false);
   });
 
+  it('relaunches a sweep whose largest point is large, with the bytes of one that is not', () => {
+    const SWEEP = ['sweep', '--method', 'stats', '-e', '20000', '-t', '1000', '--seed', '1,2', '--no-plot', '-w', '2'];
+    expect(collapse([...SWEEP, '-o', 'sw-on']).code).toBe(0);
+    expect(collapse([...SWEEP, '-o', 'sw-off'], { COLLAPSE_HUGEPAGES: '0' }).code).toBe(0);
+    const sweepJson = (d: string) => JSON.parse(fs.readFileSync(path.join(TMP, d, 'sweep.json'), 'utf8'));
+    expect(sweepJson('sw-on').provenance.hugePages).toBe(true);
+    expect(sweepJson('sw-off').provenance.hugePages).toBe(false);
+    expect(fs.readFileSync(path.join(TMP, 'sw-on', 'sweep.csv')).equals(fs.readFileSync(path.join(TMP, 'sw-off', 'sweep.csv')))).toBe(true);
+  });
+
   it('passes on the exit status and the one line of a refusal found after the relaunch', () => {
     fs.writeFileSync(path.join(TMP, 'a-file'), 'x');
     const r = collapse([...BIG, '-o', 'a-file/out']);
