@@ -223,10 +223,11 @@ function copyLinear(values: Float64Array, lo: number, scale: number, slot: Int32
 /** Copies each value whose key bucket has slot[c] ≥ 0 to scratch[slot[c]++]. */
 function copyKeys(values: Float64Array, upper: Int32Array, kLo: number, shift: number, slot: Int32Array, scratch: Float64Array): void {
   for (let i = 0; i < values.length; i++) {
-    const s = slot[(upperKey(upper[2 * i + 1]!) - kLo) >>> shift]!;
+    const c = (upperKey(upper[2 * i + 1]!) - kLo) >>> shift;
+    const s = slot[c]!;
     if (s >= 0) {
       scratch[s] = values[i]!;
-      slot[(upperKey(upper[2 * i + 1]!) - kLo) >>> shift] = s + 1;
+      slot[c] = s + 1;
     }
   }
 }
@@ -247,16 +248,18 @@ function copySelect(values: Float64Array, ranks: Int32Array, out: Float64Array, 
  *
  * Finite values take one radix pass instead of a selection's several: the upper 32 bits of each
  * double, as an order key, are counted into 2^11 buckets spanning [key(lo), key(hi)] (a key range,
- * so values over many decades and values inside one binade both spread over the buckets); the
- * buckets that hold a requested rank are copied out in a second pass, and each is finished by
- * selectRanks, whose order is the sort's (so −0 and +0 come out where the sort puts them). Any
- * NaN, or few values, takes the copy-and-select path. Three passes where selection took six.
+ * so values over many decades and values inside one binade both spread over the buckets; values of
+ * both signs are counted into linear buckets of [lo, hi] instead); the buckets that hold a
+ * requested rank are copied out in a second pass, and each is finished by selectRanks, whose order
+ * is the sort's (so −0 and +0 come out where the sort puts them), or, when crowded, by the same
+ * again on its copy. Any NaN, or few values, takes the copy-and-select path. Three passes where
+ * selection took about six.
  */
 export function orderStatistics(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo = NaN, hi = NaN): void {
   orderStatisticsAt(values, ranks, out, scratch, lo, hi, 0);
 }
 
-
+/** orderStatistics at recursion depth `depth` (0 for a caller's values, 1–3 for crowded buckets' copies). */
 function orderStatisticsAt(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo: number, hi: number, depth: number): void {
   const n = values.length;
   const m = ranks.length;
