@@ -9,7 +9,9 @@
  * the same bytes, the same files. COLLAPSE_HUGEPAGES=0 turns it off.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /** Below this estimate (bytes) a command is not started again: a second Node start-up costs ~0.05 s. */
 export const RELAUNCH_ABOVE = 2 ** 28;
@@ -41,13 +43,24 @@ export function wantsRelaunch(bytes: number, env: NodeJS.ProcessEnv = process.en
   return v !== null && hasHugetlbTunable(v);
 }
 
+/** Whether this process was started as the collapse CLI (not, say, a program that imported a command). */
+function startedAsCli(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return fs.realpathSync(entry) === fs.realpathSync(fileURLToPath(new URL('./cli.js', import.meta.url)));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts this command again with the huge-page tunable where wantsRelaunch says so, passes on
  * SIGINT, SIGTERM and SIGHUP, and ends this process with the child's exit status; returns (doing
  * nothing) otherwise. Call it before anything is written or locked.
  */
 export async function relaunchForHugePages(bytes: number): Promise<void> {
-  if (!wantsRelaunch(bytes)) return;
+  if (!wantsRelaunch(bytes) || !startedAsCli()) return;
   const prior = process.env['GLIBC_TUNABLES'];
   const env = { ...process.env, GLIBC_TUNABLES: prior ? `${prior}:${TUNABLE}` : TUNABLE, COLLAPSE_RELAUNCHED: '1' };
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
