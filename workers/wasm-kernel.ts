@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { F, K24, K53, W53, ZIGGURAT_R } from './ziggurat.js';
+import { F, K24, K53, W53, ZIGGURAT_R, SQUEEZE } from './ziggurat.js';
 
 /** drawFast's signature: n deviates from `st` reduced to out[0] = mean, out[1] = ss; optionally kept. */
 export type DrawFn = (st: Int32Array, n: number, out: Float64Array, keep?: Float64Array | null) => void;
@@ -32,6 +32,7 @@ interface Exports {
   R_AT: WasmGlobal;
   KEEP_AT: WasmGlobal;
   KEEP_MAX: WasmGlobal;
+  SQUEEZE_AT: WasmGlobal;
   group4(n: number): void;
   STATE4_AT: WasmGlobal;
   OUT4_AT: WasmGlobal;
@@ -68,6 +69,7 @@ export function instantiate(bytes: Uint8Array): WasmKernels {
   new Float64Array(buf, at(x.K53_AT), K53.length).set(K53);
   new Float64Array(buf, at(x.F_AT), F.length).set(F);
   new Float64Array(buf, at(x.R_AT), 1)[0] = ZIGGURAT_R;
+  new Float64Array(buf, at(x.SQUEEZE_AT), SQUEEZE.length).set(SQUEEZE);
   const state = new Int32Array(buf, at(x.STATE_AT), 4);
   const moments = new Float64Array(buf, at(x.OUT_AT), 2);
   const keepMax = at(x.KEEP_MAX);

@@ -101,6 +101,38 @@ export const F = new Float64Array(REGIONS);
   }
 }
 
+/** Doubles per region in SQUEEZE. */
+export const SQUEEZE_STRIDE = 8;
+
+/**
+ * Bounds on the density inside each region's wedge, for a kernel to decide most wedge tests
+ * without calling exp (the WebAssembly kernel, workers/wasm/kernel.ts). Region i ≥ 1 covers
+ * |x| ∈ [x_{i−1}, x_i] (x_0 = 0) and y ∈ [F_i, F_{i−1}]; at [i · SQUEEZE_STRIDE]: its kind (1 where
+ * f(x) = exp(−x²/2) is convex there, x_{i−1} ≥ 1; 2 where it is concave, x_i ≤ 1; 0 where the
+ * region holds the inflection at 1, and no bound is used), then three lines a + b·|x|: the chord
+ * through the region's corners, and the tangents at x_{i−1} and at x_i. A convex f lies between
+ * the higher tangent and the chord, a concave f between the chord and the lower tangent.
+ */
+export const SQUEEZE = new Float64Array(REGIONS * SQUEEZE_STRIDE);
+{
+  for (let i = 1; i < REGIONS; i++) {
+    const xl = i === 1 ? 0 : L.x[i - 1]!;
+    const xr = L.x[i]!;
+    const fl = i === 1 ? 1 : density(xl);
+    const fr = density(xr);
+    const o = i * SQUEEZE_STRIDE;
+    SQUEEZE[o] = xl >= 1 ? 1 : xr <= 1 ? 2 : 0;
+    const slope = (fr - fl) / (xr - xl);
+    SQUEEZE[o + 1] = fl - slope * xl;
+    SQUEEZE[o + 2] = slope;
+    // the tangent at c: f(c) + f'(c)(x − c), f'(c) = −c·f(c)
+    SQUEEZE[o + 3] = fl + xl * xl * fl;
+    SQUEEZE[o + 4] = -xl * fl;
+    SQUEEZE[o + 5] = fr + xr * xr * fr;
+    SQUEEZE[o + 6] = -xr * fr;
+  }
+}
+
 /**
  * Finishes a deviate whose quick test failed: `idx` is the low byte of the first word and `j` the
  * 53-bit abscissa integer. Draws further words from `st` as the method requires.

@@ -21,6 +21,33 @@ export const OUT_AT: usize = 5136; // f64[2]: mean, sum of squared deviations
 export const R_AT: usize = 5152; // f64: the tail start r
 export const KEEP_AT: usize = 8192; // f64[KEEP_MAX]
 export const KEEP_MAX: i32 = 7168;
+export const SQUEEZE_AT: usize = 65536; // f64[128 · 8], the second page: SQUEEZE of workers/ziggurat.ts
+
+/**
+ * Where the wedge test may skip exp: a y this far below the density's lower bound is surely below
+ * Math.exp(−x²/2), this far above its upper bound surely not. The density is at least 0.0026 in
+ * every wedge; Math.exp is within one ulp of e^t, t = −x²/2 is rounded once, and each bound is
+ * evaluated with a few roundings: all of it under 1e−15, a thousand times below this margin. So a
+ * decision taken without exp is the one exp would give.
+ */
+const SQUEEZE_MARGIN: f64 = 1e-12;
+
+/** Whether y < Math.exp(−x²/2) in region i's wedge: from the bounds where they decide, else by exp. */
+@inline function wedgeAccepts(i: usize, x: f64, y: f64): bool {
+  const at = SQUEEZE_AT + (i << 6);
+  const kind = load<f64>(at);
+  if (kind != 0) {
+    const ax = abs<f64>(x);
+    const chord = load<f64>(at, 8) + load<f64>(at, 16) * ax;
+    const left = load<f64>(at, 24) + load<f64>(at, 32) * ax;
+    const right = load<f64>(at, 40) + load<f64>(at, 48) * ax;
+    const lower = kind == 1 ? max<f64>(left, right) : chord;
+    const upper = kind == 1 ? chord : min<f64>(left, right);
+    if (y < lower - SQUEEZE_MARGIN) return true;
+    if (y > upper + SQUEEZE_MARGIN) return false;
+  }
+  return y < jsExp(-0.5 * x * x);
+}
 
 const TWO_M53: f64 = 1.1102230246251565e-16;
 
@@ -67,7 +94,7 @@ let g3: u32 = 0;
     }
     const x = j * load<f64>(W53_AT + (idx << 3));
     const fi = load<f64>(F_AT + (i << 3));
-    if (fi + (1 - openUnit()) * (load<f64>(F_AT + ((i - 1) << 3)) - fi) < jsExp(-0.5 * x * x)) return x;
+    if (wedgeAccepts(i, x, fi + (1 - openUnit()) * (load<f64>(F_AT + ((i - 1) << 3)) - fi))) return x;
     const u1 = next();
     const u2 = next();
     idx = <usize>(u1 & 255);
