@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import mt19937 from '@stdlib/random-base-mt19937';
-import { nextU32, setState } from '../workers/xoshiro.js';
+import { fillOpenUnits, nextOpenUnit, nextU32, setState } from '../workers/xoshiro.js';
 import { K53, normal, zigguratSlow, ZIGGURAT_R, ZIGGURAT_RESIDUAL, ZIGGURAT_V, F as ZF } from '../workers/ziggurat.js';
 import { drawFast, drawStdlib } from '../workers/kernel.js';
 import { StdlibNormal, mtInitByArray } from '../workers/stdlib-normal.js';
@@ -30,6 +30,20 @@ describe('xoshiro128**', () => {
     const st = stateOf([0, 0, 0, 0]);
     const outs = new Set(Array.from({ length: 8 }, () => nextU32(st)));
     expect(outs.size).toBeGreaterThan(1);
+  });
+});
+
+describe('fillOpenUnits', () => {
+  it('gives nextOpenUnit’s values and leaves its state, for n = 0, 1, 2, 1000', () => {
+    for (const n of [0, 1, 2, 1000]) {
+      const a = new Int32Array(4);
+      setState(a, 0x9e3779b9, 7, -5, 123456789);
+      const b = Int32Array.from(a);
+      const out = new Float64Array(n);
+      fillOpenUnits(a, n, out);
+      for (let i = 0; i < n; i++) expect(Object.is(out[i], nextOpenUnit(b))).toBe(true);
+      expect([...a]).toEqual([...b]);
+    }
   });
 });
 

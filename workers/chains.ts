@@ -13,7 +13,7 @@ import type { RngName, RunSpec } from '../src/spec.js';
 import { experimentWords } from '../src/seed.js';
 import { subsamplePoolLength } from '../src/plan.js';
 import { FastSource, resampleGroup, statsGroup, StdlibSource, type Source } from './sources.js';
-import { nextOpenUnit } from './xoshiro.js';
+import { fillOpenUnits } from './xoshiro.js';
 import { drawFast } from './kernel.js';
 import { wasmKernels, type Draw4Fn } from './wasm-kernel.js';
 
@@ -383,6 +383,8 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
   const sqrtTau = Math.sqrt(spec.temperature);
   const nb = normalsBuf;
   const ub = uniformsBuf;
+  // the batches of normals from the WebAssembly kernel where it is built: the same deviates
+  const fill = wasmKernels()?.draw ?? drawFast;
   let ni = BATCH;
   let nEnd = 0;
   let ui = BATCH;
@@ -397,7 +399,7 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
     if (ni + 4 > nEnd) {
       // a generation takes 2.02 normals on average; refills shrink near the end of the chain
       nEnd = Math.min(BATCH, 3 * (T - g + 1) + 8);
-      drawFast(st, nEnd, batchOut, nb);
+      fill(st, nEnd, batchOut, nb);
       ni = 0;
     }
     const zbar = nb[ni++]! * invSqrtN;
@@ -407,7 +409,7 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
       do {
         if (ni >= nEnd) {
           nEnd = Math.min(BATCH, 3 * (T - g + 1) + 8);
-          drawFast(st, nEnd, batchOut, nb);
+          fill(st, nEnd, batchOut, nb);
           ni = 0;
         }
         x = nb[ni++]!;
@@ -416,7 +418,7 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
       v = v * v * v;
       if (ui >= uEnd) {
         uEnd = Math.min(BATCH, 2 * (T - g + 1) + 8);
-        for (let i = 0; i < uEnd; i++) ub[i] = nextOpenUnit(st);
+        fillOpenUnits(st, uEnd, ub);
         ui = 0;
       }
       const u = ub[ui++]!;

@@ -32,6 +32,42 @@ export function nextOpenUnit(st: Int32Array): number {
 }
 
 /**
+ * out[0 .. n) = n successive nextOpenUnit(st), with the state in locals for the whole loop
+ * (nextOpenUnit reads and writes `st` twice per value): the same values, the same final state.
+ */
+export function fillOpenUnits(st: Int32Array, n: number, out: Float64Array): void {
+  let s0 = st[0]! | 0;
+  let s1 = st[1]! | 0;
+  let s2 = st[2]! | 0;
+  let s3 = st[3]! | 0;
+  for (let i = 0; i < n; i++) {
+    let x = Math.imul(s1, 5);
+    const hi = (Math.imul((x << 7) | (x >>> 25), 9) >>> 0) >>> 5;
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    x = Math.imul(s1, 5);
+    const lo = (Math.imul((x << 7) | (x >>> 25), 9) >>> 0) >>> 6;
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    out[i] = (hi * 67108864 + lo + 1) * 1.1102230246251565e-16;
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = s3;
+}
+
+/**
  * Sets `st` from four 32-bit words. An all-zero state is the one fixed point of xoshiro, so it is
  * replaced by a fixed non-zero word (probability 2^-128 for derived seeds).
  */
