@@ -37,8 +37,21 @@ export class FastSource implements Source {
     this.draw(this.st, k, out);
   }
   private readonly fillOut = new Float64Array(2);
+  private readonly wasm = wasmKernels();
+  /**
+   * buf[0 .. k) = the next k deviates: from the WebAssembly kernel where it is built, in pieces of
+   * at most its keep buffer (the same deviates in the same order as one drawFast call), else drawFast.
+   */
   fill(buf: Float64Array, k: number): void {
-    if (k > 0) drawFast(this.st, k, this.fillOut, buf);
+    if (k <= 0) return;
+    if (this.wasm === null) {
+      drawFast(this.st, k, this.fillOut, buf);
+      return;
+    }
+    for (let off = 0; off < k; off += this.wasm.keepMax) {
+      const m = Math.min(this.wasm.keepMax, k - off);
+      this.wasm.draw(this.st, m, this.fillOut, buf.subarray(off, off + m));
+    }
   }
 }
 

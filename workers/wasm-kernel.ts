@@ -48,6 +48,8 @@ export type Draw4Fn = (st4: Int32Array, n: number, out: Float64Array) => void;
 export interface WasmKernels {
   draw: DrawFn;
   draw4: Draw4Fn;
+  /** The most deviates `draw` keeps in one call. */
+  keepMax: number;
 }
 
 /** build/wasm/kernel.wasm under the package root, from workers/ (source) or dist/workers/. */
@@ -97,7 +99,7 @@ export function instantiate(bytes: Uint8Array): WasmKernels {
     out[0] = moments[0]!;
     out[1] = moments[1]!;
   };
-  return { draw, draw4 };
+  return { draw, draw4, keepMax };
 }
 
 /** The kernels from build/wasm/kernel.wasm, or null when it is not built. */
