@@ -34,6 +34,7 @@ const outB = new Float64Array(3);
 let fastSource: FastSource | null = null;
 let stdlibSource: StdlibSource | null = null;
 let pool = new Float64Array(0);
+let subNormals = new Float64Array(0);
 
 function sourceFor(rng: RngName): Source {
   if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
@@ -322,7 +323,10 @@ function subsampleChain(spec: KernelSpec, src: Source, rec: Recorder, e: number)
   let row = 0;
   let next = nextRecord(0, spec.every, T);
   for (let g = 1; g <= T; g++) {
-    for (let i = 0; i < n; i++) pool[N + i] = m + sigma * src.normal();
+    // the generation's n normals in one call (the order normal() gives them), then scaled
+    if (subNormals.length < n) subNormals = new Float64Array(n);
+    src.fill(subNormals, n);
+    for (let i = 0; i < n; i++) pool[N + i] = m + sigma * subNormals[i]!;
     N += n;
     if (N > n) {
       for (let i = 0; i < n; i++) {
