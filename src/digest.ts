@@ -4,8 +4,8 @@
  * of non-finite values and third and fourth central sums. Pure and thread-free, so the coordinator
  * and the workers (workers/summary.ts) compute it alike; src/summary.ts forms the rest from it.
  */
-import { quantile7, sampleVariance } from './stats.js';
-import { orderStatistics, quantileRanks, selectRanks } from './select.js';
+import { sampleVariance } from './stats.js';
+import { orderStatistics, quantileRanks } from './select.js';
 
 /** The probabilities of the quantile columns (p05 … p95). */
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -39,42 +39,14 @@ export function digestWidth(E: number, K: number): number {
 
 /**
  * Statistics of `values` (one per experiment, in experiment order): mean and sd by two passes in
- * experiment order (so the same for any split of the work), min, max and type-7 quantiles of a
- * copy in `scratch` (Float64Array(E), overwritten) whose quantile ranks are selected, not sorted:
- * O(E). All NaN when a value is not finite (a singular fit's −Inf log det).
+ * experiment order (so the same for any split of the work), min, max and type-7 quantiles from
+ * exact order statistics (selected, not sorted: O(E)); `scratch` is Float64Array(E), overwritten.
+ * All NaN when a value is not finite (a singular fit's −Inf log det). digestMetric's numbers.
  */
 export function metricStats(values: Float64Array, scratch: Float64Array): Record<MetricStat, number> {
-  const E = values.length;
-  let sum = 0;
-  let finite = true;
-  for (let e = 0; e < E; e++) {
-    const v = values[e]!;
-    if (!Number.isFinite(v)) finite = false;
-    sum += v;
-  }
-  if (!finite || E === 0) {
-    return { mean: NAN, sd: NAN, min: NAN, p05: NAN, p25: NAN, p50: NAN, p75: NAN, p95: NAN, max: NAN };
-  }
-  const mean = sum / E;
-  let m2 = 0;
-  for (let e = 0; e < E; e++) {
-    const t = values[e]! - mean;
-    m2 += t * t;
-  }
-  scratch.set(values);
-  selectRanks(scratch, summaryRanks(E));
-  const q = (p: number) => quantile7(scratch, p);
-  return {
-    mean,
-    sd: Math.sqrt(sampleVariance(m2, E)),
-    min: scratch[0]!,
-    p05: q(0.05),
-    p25: q(0.25),
-    p50: q(0.5),
-    p75: q(0.75),
-    p95: q(0.95),
-    max: scratch[E - 1]!,
-  };
+  const d = new Float64Array(METRIC_WIDTH);
+  digestMetric(values, scratch, d, 0);
+  return readMetricDigest(d, 0).stats;
 }
 
 /** Σ(x − mean)³ and Σ(x − mean)⁴ over `values` in experiment order (the shape test of metricZ). */
@@ -92,7 +64,7 @@ export function centralSums34(values: Float64Array, mean: number): [number, numb
 
 let rankValues = new Float64Array(0);
 
-/** The type-7 quantile at p of n values whose order statistics at `ranks` are `at` (as quantile7 reads a sorted array). */
+/** The type-7 quantile at p of n values whose order statistics at `ranks` are `at` (as stats.ts quantile7 reads a sorted array). */
 function quantileAt(ranks: Int32Array, at: Float64Array, n: number, p: number): number {
   const h = (n - 1) * p;
   const lo = Math.floor(h);
@@ -105,10 +77,9 @@ function quantileAt(ranks: Int32Array, at: Float64Array, n: number, p: number): 
 
 /**
  * Writes one metric's digest (METRIC_WIDTH numbers) at out[o]: its statistics, the count of
- * non-finite values, and the central sums (NaN where the mean is not finite). The numbers of
- * metricStats, centralSums34 and a count, each sum in experiment order as there, in two fused
- * passes (sum, count and range; then the second, third and fourth central sums) and the order
- * statistics of orderStatistics.
+ * non-finite values, and the central sums (NaN where the mean is not finite; centralSums34's
+ * numbers). Each sum in experiment order, in two fused passes (sum, count and range; then the
+ * second, third and fourth central sums), and the order statistics of orderStatistics.
  */
 export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number): void {
   const E = values.length;

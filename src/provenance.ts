@@ -1,6 +1,7 @@
 /**
  * Where and how a result was made: tool version, git commit, runtime, CPU, threads and timestamps.
  */
+import { hugePagesOn } from './hugepages.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -68,7 +69,7 @@ export function provenance(threads: number, startedAt: Date, finishedAt: Date): 
       arch: process.arch,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.availableParallelism(),
-      hugePages: (process.env['GLIBC_TUNABLES'] ?? '').includes('glibc.malloc.hugetlb=1'),
+      hugePages: hugePagesOn(),
     };
   }
   return { ...machine, threads, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() };

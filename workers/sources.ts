@@ -23,7 +23,8 @@ export interface Source {
 /** xoshiro128** + ziggurat (53 bits); groups by the fused one-pass kernel, in wasm when it is built. */
 export class FastSource implements Source {
   readonly st = new Int32Array(4);
-  private readonly draw = wasmKernels()?.draw ?? drawFast;
+  private readonly wasm = wasmKernels();
+  private readonly draw = this.wasm?.draw ?? drawFast;
   seed(w: readonly number[]): void {
     setState(this.st, w[0]!, w[1]!, w[2]!, w[3]!);
   }
@@ -37,7 +38,6 @@ export class FastSource implements Source {
     this.draw(this.st, k, out);
   }
   private readonly fillOut = new Float64Array(2);
-  private readonly wasm = wasmKernels();
   /**
    * buf[0 .. k) = the next k deviates: from the WebAssembly kernel where it is built, in pieces of
    * at most its keep buffer (the same deviates in the same order as one drawFast call), else drawFast.

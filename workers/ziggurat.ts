@@ -116,10 +116,11 @@ export const SQUEEZE_STRIDE = 8;
 export const SQUEEZE = new Float64Array(REGIONS * SQUEEZE_STRIDE);
 {
   for (let i = 1; i < REGIONS; i++) {
-    const xl = i === 1 ? 0 : L.x[i - 1]!;
+    // the region's corners: x[0] = 0 and F[0] = f(0) = 1 for the top region
+    const xl = L.x[i - 1]!;
     const xr = L.x[i]!;
-    const fl = i === 1 ? 1 : density(xl);
-    const fr = density(xr);
+    const fl = F[i - 1]!;
+    const fr = F[i]!;
     const o = i * SQUEEZE_STRIDE;
     SQUEEZE[o] = xl >= 1 ? 1 : xr <= 1 ? 2 : 0;
     const slope = (fr - fl) / (xr - xl);

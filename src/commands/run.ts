@@ -113,11 +113,11 @@ function gib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** Refuses, before any work, a spec whose recorded statistics would not fit in memory. */
-export function checkMemory(spec: RunSpec, workers: number): void {
+/** Refuses, before any work, a spec whose recorded statistics would not fit in memory; else returns its estimate (estimateBytes). */
+export function checkMemory(spec: RunSpec, workers: number): number {
   const need = estimateBytes(spec, workers);
   const limit = memoryLimit();
-  if (need <= limit) return;
+  if (need <= limit) return need;
   const family = familyOf(spec.model);
   const perWorker = family.workerBytes(spec);
   if (perWorker * workers > limit / 2) {
@@ -343,8 +343,7 @@ async function runShardInto(
 export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const spec = resolveRunSpec(argv);
   const workers = resolveWorkers(argv.workers);
-  checkMemory(spec, workers);
-  await relaunchForHugePages(estimateBytes(spec, workers));
+  await relaunchForHugePages(checkMemory(spec, workers));
   if (argv.out !== undefined && typeof argv.out !== 'string') throw new UsageError(`--out must be a directory path, got ${String(argv.out)}`);
   if (argv.out !== undefined && argv.out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
   const mode = resolveProgress(argv.progress);

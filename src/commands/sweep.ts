@@ -31,7 +31,6 @@ import {
   type SweepControl,
   type SweepOutcome,
 } from '../sweep.js';
-import { estimateBytes } from '../engine.js';
 import { relaunchForHugePages } from '../hugepages.js';
 import { checkMemory, drawFigures, fmt, memoryLimit, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard } from '../shard.js';
@@ -235,9 +234,11 @@ function footer(grid: Grid, out: SweepOutcome, workers: number, dir: string): st
 export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise<void> {
   const grid = expandGrid(argv);
   const workers = resolveWorkers(argv.workers);
+  // the largest point's estimate decides the huge-page relaunch (points run one after another where memory is short)
+  let largest = 0;
   for (const p of grid.points) {
     try {
-      checkMemory(p.spec, workers);
+      largest = Math.max(largest, checkMemory(p.spec, workers));
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`point ${p.index}: ${err.message}`);
       throw err;
@@ -246,8 +247,7 @@ export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise
   if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {
     throw new UsageError(`--out must be a directory path, got ${JSON.stringify(argv.out)}`);
   }
-  // the largest point's store (points run one after another where memory is short)
-  await relaunchForHugePages(Math.max(0, ...grid.points.map((p) => estimateBytes(p.spec, workers))));
+  await relaunchForHugePages(largest);
   const shard = argv.shard === undefined ? undefined : parseShard(argv.shard);
   const mode = resolveProgress(argv.progress);
   const owned = shard === undefined ? grid.points.map((p) => p.index) : shardPoints(grid, shard);
