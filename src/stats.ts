@@ -55,14 +55,20 @@ export function chanMerge(
   return [meanA + (delta * nb) / n, m2A + m2B + ((delta * delta) * na * nb) / n];
 }
 
-/** Shifted-data accumulator: (Σd, Σd²) of d = x − shift, shift the first value seen. */
-function shiftedMoments(sum: number, sumsq: number, shift: number, count: number): [number, number] {
+/**
+ * Shifted-data accumulator: (Σd, Σd²) of d = x − shift, shift the first value seen; writes
+ * (mean, M2) at out[o] and out[o + 1] (no pair allocated: it runs once per field, row and chunk).
+ */
+function shiftedMoments(sum: number, sumsq: number, shift: number, count: number, out: Float64Array, o: number): void {
   const dm = sum / count;
-  return [shift + dm, Math.max(0, sumsq - sum * dm)];
+  out[o] = shift + dm;
+  out[o + 1] = Math.max(0, sumsq - sum * dm);
 }
 
 /**
- * Moments of one chunk from its recorded values: lnSd and mean laid out [row · count + e].
+ * Moments of one chunk from its recorded values: lnSd and mean laid out [row · stride + offset + e]
+ * (stride count and offset 0 for the chunk's own buffers; a wider stride reads the chunk out of a
+ * joined buffer in place).
  * Two passes per row (the largest ln sd first, as the scale of the sd moments; then every sum at
  * once, each shifted by its first value: the shifted-data algorithm of Chan, Golub & LeVeque 1983,
  * exact to rounding whatever the data's offset) and one exp per value. O(rows · count).
@@ -75,12 +81,14 @@ export function chunkMoments(
   mean0: number,
   sd0: number,
   epsilon: number,
+  stride = count,
+  offset = 0,
 ): Moments {
   const lnEps = Math.log(epsilon);
   const data = new Float64Array(rows * NF);
   const LOG10E = Math.LOG10E;
   for (let r = 0; r < rows; r++) {
-    const off = r * count;
+    const off = r * stride + offset;
     const o = r * NF;
     let lo = Infinity;
     let hi = -Infinity;
@@ -132,22 +140,30 @@ export function chunkMoments(
     data[o + F.lsMax] = hi;
     data[o + F.sdRef] = ref;
     data[o + F.above] = above;
-    [data[o + F.l10Mean], data[o + F.l10M2]] = shiftedMoments(a10, b10, k10, count);
-    [data[o + F.sdMean], data[o + F.sdM2]] = shiftedMoments(aY, bY, kY, count);
-    [data[o + F.sqMean], data[o + F.sqM2]] = shiftedMoments(aQ, bQ, kQ, count);
-    [data[o + F.mMean], data[o + F.mM2]] = shiftedMoments(aM, bM, kM, count);
-    [data[o + F.dm2Mean], data[o + F.dm2M2]] = shiftedMoments(aD, bD, kD, count);
-    [data[o + F.w2Mean], data[o + F.w2M2]] = shiftedMoments(aW, bW, kW, count);
+    shiftedMoments(a10, b10, k10, count, data, o + F.l10Mean);
+    shiftedMoments(aY, bY, kY, count, data, o + F.sdMean);
+    shiftedMoments(aQ, bQ, kQ, count, data, o + F.sqMean);
+    shiftedMoments(aM, bM, kM, count, data, o + F.mMean);
+    shiftedMoments(aD, bD, kD, count, data, o + F.dm2Mean);
+    shiftedMoments(aW, bW, kW, count, data, o + F.w2Mean);
   }
   return { count, rows, data };
 }
 
-const PAIRS: readonly (readonly [number, number])[] = [
-  [F.l10Mean, F.l10M2],
-  [F.mMean, F.mM2],
-  [F.dm2Mean, F.dm2M2],
-  [F.w2Mean, F.w2M2],
-];
+/**
+ * Chan et al.'s update (chanMerge's arithmetic, operation for operation) of the pair (mean, M2) at
+ * A[i], A[i + 1] with the pair at B[i], B[i + 1], each first scaled (mean by f, M2 by f²): in place,
+ * no pair allocated (it runs once per field, row and chunk).
+ */
+function mergePair(A: Float64Array, B: Float64Array, i: number, na: number, nb: number, n: number, fa: number, fb: number): void {
+  const meanA = A[i]! * fa;
+  const m2A = A[i + 1]! * fa * fa;
+  const meanB = B[i]! * fb;
+  const m2B = B[i + 1]! * fb * fb;
+  const delta = meanB - meanA;
+  A[i] = meanA + (delta * nb) / n;
+  A[i + 1] = m2A + m2B + ((delta * delta) * na * nb) / n;
+}
 
 /** Merges `b` into `a` (same rows); `a` holds the earlier experiments. O(rows). */
 export function mergeMoments(a: Moments, b: Moments): void {
@@ -160,42 +176,32 @@ export function mergeMoments(a: Moments, b: Moments): void {
     a.count = nb;
     return;
   }
+  const n = na + nb;
   const A = a.data;
   const B = b.data;
   for (let r = 0; r < a.rows; r++) {
     const o = r * NF;
-    for (const [mi, vi] of PAIRS) {
-      [A[o + mi], A[o + vi]] = chanMerge(na, A[o + mi]!, A[o + vi]!, nb, B[o + mi]!, B[o + vi]!);
-    }
+    // unscaled fields: a factor of 1 leaves every product exact, so these are chanMerge's numbers
+    mergePair(A, B, o + F.l10Mean, na, nb, n, 1, 1);
+    mergePair(A, B, o + F.mMean, na, nb, n, 1, 1);
+    mergePair(A, B, o + F.dm2Mean, na, nb, n, 1, 1);
+    mergePair(A, B, o + F.w2Mean, na, nb, n, 1, 1);
     A[o + F.lsMin] = Math.min(A[o + F.lsMin]!, B[o + F.lsMin]!);
     A[o + F.lsMax] = Math.max(A[o + F.lsMax]!, B[o + F.lsMax]!);
     const ra = A[o + F.sdRef]!;
     const rb = B[o + F.sdRef]!;
     const ref = Math.max(ra, rb);
-    const fa = Math.exp(ra - ref);
-    const fb = Math.exp(rb - ref);
+    // exp(±0) is exactly 1: only the side whose scale is below the merged one needs an exp
+    const da = ra - ref;
+    const db = rb - ref;
+    const fa = da === 0 ? 1 : Math.exp(da);
+    const fb = db === 0 ? 1 : Math.exp(db);
     A[o + F.sdRef] = ref;
-    [A[o + F.sdMean], A[o + F.sdM2]] = chanMerge(
-      na,
-      A[o + F.sdMean]! * fa,
-      A[o + F.sdM2]! * fa * fa,
-      nb,
-      B[o + F.sdMean]! * fb,
-      B[o + F.sdM2]! * fb * fb,
-    );
-    const fa2 = fa * fa;
-    const fb2 = fb * fb;
-    [A[o + F.sqMean], A[o + F.sqM2]] = chanMerge(
-      na,
-      A[o + F.sqMean]! * fa2,
-      A[o + F.sqM2]! * fa2 * fa2,
-      nb,
-      B[o + F.sqMean]! * fb2,
-      B[o + F.sqM2]! * fb2 * fb2,
-    );
+    mergePair(A, B, o + F.sdMean, na, nb, n, fa, fb);
+    mergePair(A, B, o + F.sqMean, na, nb, n, fa * fa, fb * fb);
     A[o + F.above] = A[o + F.above]! + B[o + F.above]!;
   }
-  a.count = na + nb;
+  a.count = n;
 }
 
 /** An empty accumulator for `rows` recorded generations. */

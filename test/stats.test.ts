@@ -77,6 +77,44 @@ describe('chunk moments', () => {
     }
   });
 
+  it('the merge is Chan et al.\'s pairwise update field by field, to the bit (any split, strided reads of a joined buffer)', () => {
+    // the reference: chanMerge on each (mean, M2) pair, the sd pairs rescaled by exp(ref − merged ref)
+    const reference = (a: Float64Array, na: number, b: Float64Array, nb: number): Float64Array => {
+      const out = Float64Array.from(a);
+      for (let r = 0; r < rows; r++) {
+        const o = r * NF;
+        for (const [m, v] of [[F.l10Mean, F.l10M2], [F.mMean, F.mM2], [F.dm2Mean, F.dm2M2], [F.w2Mean, F.w2M2]] as const) {
+          [out[o + m], out[o + v]] = chanMerge(na, a[o + m]!, a[o + v]!, nb, b[o + m]!, b[o + v]!);
+        }
+        out[o + F.lsMin] = Math.min(a[o + F.lsMin]!, b[o + F.lsMin]!);
+        out[o + F.lsMax] = Math.max(a[o + F.lsMax]!, b[o + F.lsMax]!);
+        const ref = Math.max(a[o + F.sdRef]!, b[o + F.sdRef]!);
+        const fa = Math.exp(a[o + F.sdRef]! - ref);
+        const fb = Math.exp(b[o + F.sdRef]! - ref);
+        out[o + F.sdRef] = ref;
+        [out[o + F.sdMean], out[o + F.sdM2]] = chanMerge(na, a[o + F.sdMean]! * fa, a[o + F.sdM2]! * fa * fa, nb, b[o + F.sdMean]! * fb, b[o + F.sdM2]! * fb * fb);
+        const fa2 = fa * fa;
+        const fb2 = fb * fb;
+        [out[o + F.sqMean], out[o + F.sqM2]] = chanMerge(na, a[o + F.sqMean]! * fa2, a[o + F.sqM2]! * fa2 * fa2, nb, b[o + F.sqMean]! * fb2, b[o + F.sqM2]! * fb2 * fb2);
+        out[o + F.above] = a[o + F.above]! + b[o + F.above]!;
+      }
+      return out;
+    };
+    for (const size of [1, 3, 13, 40]) {
+      const acc = emptyMoments(rows);
+      let expected: Float64Array | null = null;
+      for (let s = 0; s < E; s += size) {
+        const c = Math.min(size, E - s);
+        // the chunk read in place from the whole buffer (stride E, offset s) is the chunk copied out
+        const chunk = chunkMoments(lnSd, mean, rows, c, 1e12, 1, 0.5, E, s);
+        expect(chunk.data).toEqual(chunkMoments(slice(lnSd, s, c), slice(mean, s, c), rows, c, 1e12, 1, 0.5).data);
+        expected = expected === null ? Float64Array.from(chunk.data) : reference(expected, acc.count, chunk.data, c);
+        mergeMoments(acc, chunk);
+        for (let i = 0; i < rows * NF; i++) expect(Object.is(acc.data[i], expected[i]), `field ${i % NF} at ${s}, size ${size}`).toBe(true);
+      }
+    }
+  });
+
   it('sd moments survive depths where the sd underflows a double', () => {
     const deep = new Float64Array([-2000, -2001, -1999.5, -2002]);
     const m = new Float64Array(4);

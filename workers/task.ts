@@ -47,37 +47,75 @@ function metricsRecorded(task: ChunkTask): number {
   return task.store?.derived === true ? 0 : kernelOf(task.spec.model).metricCount(task.spec);
 }
 
-/** A chunk's result from its recorded values (lnSd and mean [r·count + e], metric k at [(k·rows + r)·count + e]). */
-function chunkResult(task: ChunkTask, rows: number, scalar: boolean, lnSd: Float64Array, mean: Float64Array, metrics: Float64Array): ChunkResult {
+/**
+ * A chunk's result from its recorded values, read in place where `total` (the experiments the
+ * buffers hold) exceeds the chunk's own count: lnSd and mean [r·total + off + e], metric k at
+ * [(k·rows + r)·total + off + e]. A stored chunk's values go straight from there to the store;
+ * only a chunk whose values travel back gets buffers of its own.
+ */
+function chunkResult(
+  task: ChunkTask,
+  rows: number,
+  scalar: boolean,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  metrics: Float64Array,
+  total = task.chunk.count,
+  off = 0,
+): ChunkResult {
   const { spec, chunk } = task;
   const kernel = kernelOf(spec.model);
+  const n = chunk.count;
   // without a scalar sd summary its moments are NaN, and so every statistic read from them
   const moments = scalar
-    ? chunkMoments(lnSd, mean, rows, chunk.count, spec.mean0, spec.sd0, spec.epsilon).data
+    ? chunkMoments(lnSd, mean, rows, n, spec.mean0, spec.sd0, spec.epsilon, total, off).data
     : new Float64Array(rows * NF).fill(NaN);
-  const finalMean = mean.slice((rows - 1) * chunk.count);
+  const last = (rows - 1) * total + off;
+  const finalMean = mean.slice(last, last + n);
   const store = task.store;
+  const K = metrics.length / (rows * total);
+  /** Rows of plane `src` (plane k of K metrics, or lnSd/mean when k < 0) for this chunk, to `put(r, values)`. */
+  const eachRow = (src: Float64Array, k: number, put: (r: number, values: Float64Array) => void): void => {
+    for (let r = 0; r < rows; r++) {
+      const o = (k < 0 ? r : k * rows + r) * total + off;
+      put(r, src.subarray(o, o + n));
+    }
+  };
   if (store !== undefined) {
     // written in place by this thread: the coordinator neither receives nor copies them
     const E = store.experiments;
-    const n = chunk.count;
     store.planes.forEach((buf, p) => {
       const dst = new Float64Array(buf);
-      const src = p === 0 ? lnSd : store.derived ? mean : metrics.subarray((p - 1) * rows * n, p * rows * n);
-      for (let r = 0; r < rows; r++) dst.set(src.subarray(r * n, (r + 1) * n), r * E + chunk.start);
+      const put = (r: number, values: Float64Array): void => dst.set(values, r * E + chunk.start);
+      if (p === 0) eachRow(lnSd, -1, put);
+      else if (store.derived) eachRow(mean, -1, put);
+      else eachRow(metrics, p - 1, put);
     });
+  }
+  let ownLnSd: Float64Array = new Float64Array(0);
+  let ownMetrics: Float64Array = new Float64Array(0);
+  if (store === undefined) {
+    if (total === n) {
+      ownLnSd = lnSd;
+      ownMetrics = metrics;
+    } else {
+      ownLnSd = new Float64Array(rows * n);
+      ownMetrics = new Float64Array(K * rows * n);
+      eachRow(lnSd, -1, (r, v) => ownLnSd.set(v, r * n));
+      for (let k = 0; k < K; k++) eachRow(metrics, k, (r, v) => ownMetrics.set(v, (k * rows + r) * n));
+    }
   }
   return {
     index: chunk.index,
     start: chunk.start,
-    count: chunk.count,
+    count: n,
     rows,
     moments,
     stored: store !== undefined,
-    lnSd: store !== undefined ? new Float64Array(0) : lnSd,
+    lnSd: ownLnSd,
     finalMean,
-    metrics: store !== undefined ? new Float64Array(0) : metrics,
-    draws: chunk.count * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
+    metrics: ownMetrics,
+    draws: n * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
   };
 }
 
@@ -115,18 +153,8 @@ function runJoined(group: readonly ChunkTask[]): ChunkResult[] {
   const out: ChunkResult[] = [];
   let off = 0;
   for (const task of group) {
-    const n = task.chunk.count;
-    const [l, m, x] = [new Float64Array(rows * n), new Float64Array(rows * n), new Float64Array(K * rows * n)];
-    for (let r = 0; r < rows; r++) {
-      l.set(lnSd.subarray(r * total + off, r * total + off + n), r * n);
-      m.set(mean.subarray(r * total + off, r * total + off + n), r * n);
-      for (let k = 0; k < K; k++) {
-        const o = (k * rows + r) * total + off;
-        x.set(metrics.subarray(o, o + n), (k * rows + r) * n);
-      }
-    }
-    out.push(chunkResult(task, rows, scalar, l, m, x));
-    off += n;
+    out.push(chunkResult(task, rows, scalar, lnSd, mean, metrics, total, off));
+    off += task.chunk.count;
   }
   return out;
 }
