@@ -6,10 +6,11 @@ import type { RunOutcome } from './engine.js';
 import { runSpec } from './engine.js';
 import { familyOf } from './families/index.js';
 import { Progress, type ProgressMode } from './progress.js';
-import { provenance } from './provenance.js';
+import { prefetchProvenance, provenance } from './provenance.js';
 import { writeResultDir } from './results.js';
 import type { RunSpec } from './spec.js';
-import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats, type Timing } from './summary.js';
+import { allRows, finalsCsv, prefetchTheory, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats, type Timing } from './summary.js';
+import { recordCount } from './plan.js';
 
 /** What a finished run hands back to its command. */
 export interface Executed {
@@ -64,8 +65,19 @@ export async function executeRun(
 ): Promise<Executed> {
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
+  prefetchProvenance();
   const progress = new Progress(label, mode);
-  const outcome = await runSpec(spec, workers, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
+  const running = runSpec(spec, workers, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
+  // the theory while the pool works (allRows computes it itself if this fails or comes too late)
+  const early = setImmediate(() => {
+    try {
+      prefetchTheory(spec, recordCount(spec.generations, spec.every));
+    } catch {
+      // allRows computes it again, and reports what fails there
+    }
+  });
+  const outcome = await running;
+  clearImmediate(early);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   progress.done();
   return finishRun(outcome, workers, timingOf(spec, wall, outcome.draws), startedAt, out);

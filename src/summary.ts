@@ -250,14 +250,29 @@ export function runMetricTheory(spec: RunSpec, rows: number): FamilyTheory {
   return familyOf(spec.model).theory(spec, recordedGenerations(spec, rows));
 }
 
+/** Theory computed ahead by prefetchTheory, taken (once) by the first allRows of that spec and row count. */
+const ahead = new WeakMap<RunSpec, { rows: number; th: RegimeTheory; mth: FamilyTheory }>();
+
+/**
+ * Computes the theory of `spec` at `rows` recorded rows now, for allRows to take: called while the
+ * pool works (the calling thread is idle then), it loads the special functions (about 50–100 ms
+ * on first use) and evaluates the closed forms off the end of the run. The same numbers as
+ * computing them in allRows: both are pure functions of the spec and the row count.
+ */
+export function prefetchTheory(spec: RunSpec, rows: number): void {
+  ahead.set(spec, { rows, th: runTheory(spec, rows), mth: runMetricTheory(spec, rows) });
+}
+
 /**
  * Per-row statistics for every recorded generation, from the outcome's digest where the engine
  * computed it (on the pool), else from a digest of each row here: O(R · E) either way (selection,
  * src/select.ts), never a sort.
  */
 export function allRows(out: RunOutcome): RowStats[] {
-  const th = runTheory(out.spec, out.rows);
-  const mth = runMetricTheory(out.spec, out.rows);
+  const early = ahead.get(out.spec);
+  ahead.delete(out.spec);
+  const th = early?.rows === out.rows ? early.th : runTheory(out.spec, out.rows);
+  const mth = early?.rows === out.rows ? early.mth : runMetricTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
   const E = out.spec.experiments;
   const K = out.metrics.length;

@@ -245,6 +245,20 @@ describe('merge safety: parts record their build and runtime', () => {
     fs.writeFileSync(path.join(dst, 'part.json'), JSON.stringify(doc, null, 2));
   };
 
+  it('a run and a sweep record the commit and dirtiness git gives (asked in the background while they work)', () => {
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+    const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
+    const commit = head.status === 0 ? head.stdout.trim() : null;
+    const dirty = commit === null || status.status !== 0 ? null : status.stdout.trim().length > 0;
+    expect(collapse(['run', '-n', '20', '-t', '5', '-e', '8', '--no-plot', '-o', path.join(TMP, 'prov-run')]).code).toBe(0);
+    expect(collapse(['sweep', '-n', '20', '-t', '5', '-e', '8', '--seed', '1..2', '--no-plot', '-o', path.join(TMP, 'prov-sweep')]).code).toBe(0);
+    for (const file of [path.join(TMP, 'prov-run', 'summary.json'), path.join(TMP, 'prov-sweep', 'sweep.json')]) {
+      const prov = JSON.parse(fs.readFileSync(file, 'utf8')).provenance;
+      expect(prov.gitCommit, file).toBe(commit);
+      expect(prov.gitDirty, file).toBe(dirty);
+    }
+  });
+
   it('every part records the git commit, whether the tree was dirty, and the Node and V8 versions', () => {
     const prov = JSON.parse(fs.readFileSync(path.join(TMP, 'part-0', 'part.json'), 'utf8')).provenance;
     expect(prov.node).toBe(process.version);
