@@ -56,3 +56,21 @@ describe('checkFreeSpace', () => {
     expect(() => checkFreeSpace(path.join(TMP, 'new', 'dir'), 1024)).not.toThrow();
   });
 });
+
+describe('theory computed ahead (prefetchTheory)', () => {
+  it('gives allRows the numbers it computes itself, is taken once, and is ignored at another row count', async () => {
+    const { runSpec } = await import('../src/engine.js');
+    const { resolveRunSpec } = await import('../src/spec.js');
+    const { allRows, prefetchTheory, runTheory } = await import('../src/summary.js');
+    const spec = resolveRunSpec({ samples: '30', generations: '40', experiments: '50', every: '4' });
+    const out = await runSpec(spec, 1, undefined, undefined, 'inline');
+    const fresh = JSON.stringify(allRows(out));
+    prefetchTheory(spec, out.rows);
+    expect(JSON.stringify(allRows(out))).toBe(fresh);
+    // a prefetch at the wrong row count is not used: its theory would be of other generations
+    prefetchTheory(spec, 3);
+    const rows = allRows(out);
+    expect(JSON.stringify(rows)).toBe(fresh);
+    expect(rows.map((r) => r.theory)).toEqual(runTheory(spec, out.rows).rows);
+  });
+});
