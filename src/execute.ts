@@ -65,11 +65,12 @@ export async function executeRun(
 ): Promise<Executed> {
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
-  prefetchProvenance();
   const progress = new Progress(label, mode);
   const running = runSpec(spec, workers, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
-  // the theory while the pool works (allRows computes it itself if this fails or comes too late)
+  // git's answers and the theory while the pool starts and works (each is computed again at the
+  // end if it is not in by then)
   const early = setImmediate(() => {
+    prefetchProvenance();
     try {
       prefetchTheory(spec, recordCount(spec.generations, spec.every));
     } catch {

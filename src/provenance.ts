@@ -71,7 +71,8 @@ function gitFacts(commit: string | null, status: string | null): GitFacts {
 /**
  * Asks git in the background (both queries at once, neither holding the process open), so that
  * the time they take overlaps a run's work instead of adding to its end; provenance() reads the
- * answers, or asks again synchronously if they are not in yet. Called where a run or sweep starts.
+ * answers, or asks again synchronously if they are not in yet. Called once a run's pool has
+ * started (a sweep writes its files at once, so it asks synchronously).
  */
 export function prefetchProvenance(): void {
   if (machine !== null || prefetching) return;

@@ -11,7 +11,7 @@ import { finishRun, timingOf } from './execute.js';
 import { expandGrid, SWEEP_FLAG_NAMES, type Grid, type GridPoint } from './grid.js';
 import { balancedShards, checkBuilds, checkShardSet, warnStderr, type Shard } from './shard.js';
 import { workSeconds } from './estimate.js';
-import { prefetchProvenance, provenance, toolVersion, type Provenance } from './provenance.js';
+import { provenance, toolVersion, type Provenance } from './provenance.js';
 import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeBytes, makeDirs, probeDir, removeMade, readResultDocument, replaceDir, resultBytes, tempDirFor, SUMMARY_FILE, writeFileAtomic } from './results.js';
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
@@ -421,17 +421,15 @@ export async function runSweep(
   const pending = grid.points.filter((p) => done[p.index] === null && (shardOf === null || shardOf[p.index] === control.shard!.index));
   const timing: SweepTiming = { wallSeconds: 0, pointsRun: 0, pointsReused: grid.points.length - pending.length };
   let finished = timing.pointsReused;
-  // git is asked once per invocation, not once per rewrite, in the background from here, and
-  // read when the sweep files are first written
-  prefetchProvenance();
-  let prov: Provenance | null = null;
+  // git is asked once per invocation, not once per rewrite (here, not in the background: the
+  // sweep files are written at once, before the first point)
+  const prov = provenance(workers, startedAt, startedAt);
   let lastWrite = 0;
   let lastCost = 0;
   let dirty = false;
   const save = (after: string): string => {
     const w0 = seconds();
     timing.wallSeconds = w0;
-    prov ??= provenance(workers, startedAt, startedAt);
     const doc = toJson(sweepDocument(grid, done, timing, { ...prov, finishedAt: new Date().toISOString() }, control.shard));
     writeSweepFile(out, SWEEP_CSV, sweepCsv(grid, done), after);
     writeSweepFile(out, SWEEP_FILE, doc, after);
