@@ -16,7 +16,8 @@ import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeByte
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
 import { familyOf } from './families/index.js';
-import { allTrajectoryColumns, csvNumber, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
+import { allTrajectoryColumns, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
+import { csvNumber } from './csv.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const SWEEP_CSV = 'sweep.csv';

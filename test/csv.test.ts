@@ -1,10 +1,10 @@
 /**
- * csvRows writes tables of numbers by one JSON.stringify (src/summary.ts). Checked against an
+ * csvRows writes tables of numbers by one JSON.stringify (src/csv.ts). Checked against an
  * independent cell-by-cell formatter (Number.prototype.toString, NA / Inf / -Inf), and every cell
  * read back: a finite number's text parses to the same double (the shortest round trip).
  */
 import { describe, expect, it } from 'vitest';
-import { csvRows } from '../src/summary.js';
+import { csvRows } from '../src/csv.js';
 
 /** The reference: one cell at a time. */
 function cellByCell(rows: readonly (readonly number[])[]): string {

@@ -1,6 +1,6 @@
 /**
  * Reads the tidy CSV files collapse writes (trajectory.csv, finals.csv, sweep.csv): a header and
- * rows of unquoted cells, with NA, Inf and -Inf for non-finite numbers (csvNumber in summary.ts).
+ * rows of unquoted cells, with NA, Inf and -Inf for non-finite numbers (csvNumber in src/csv.ts).
  */
 import fs from 'node:fs';
 import { RuntimeError } from '../errors.js';
