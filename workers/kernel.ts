@@ -16,7 +16,7 @@ const TWO_M53 = 1.1102230246251565e-16;
  * deviates themselves to keep[0..n). The deviates are exactly those of `normal(st)` from
  * ziggurat.ts, in the same order.
  *
- * Generator state lives in locals for the whole call. The ziggurat's rare branches (about 1.2% of
+ * Generator state lives in locals for the whole call. The ziggurat's rare branches (about 2.8% of
  * candidates) run as a small state machine inside the same loop, each loop turn supplying one pair
  * of words: calling out to a function that draws from `st` forced the state through memory on
  * every turn and measured slower (150M against 170–185M deviates/s on the development machine).
