@@ -37,25 +37,6 @@ export interface Moments {
 }
 
 /**
- * Chan et al.'s pairwise update: the (mean, M2) of the union of two samples of sizes na and nb.
- * Exact in real arithmetic; in floating point its error does not grow with the data's offset.
- */
-export function chanMerge(
-  na: number,
-  meanA: number,
-  m2A: number,
-  nb: number,
-  meanB: number,
-  m2B: number,
-): [number, number] {
-  if (na === 0) return [meanB, m2B];
-  if (nb === 0) return [meanA, m2A];
-  const n = na + nb;
-  const delta = meanB - meanA;
-  return [meanA + (delta * nb) / n, m2A + m2B + ((delta * delta) * na * nb) / n];
-}
-
-/**
  * Shifted-data accumulator: (Σd, Σd²) of d = x − shift, shift the first value seen; writes
  * (mean, M2) at out[o] and out[o + 1] (no pair allocated: it runs once per field, row and chunk).
  */
@@ -151,9 +132,11 @@ export function chunkMoments(
 }
 
 /**
- * Chan et al.'s update (chanMerge's arithmetic, operation for operation) of the pair (mean, M2) at
- * A[i], A[i + 1] with the pair at B[i], B[i + 1], each first scaled (mean by f, M2 by f²): in place,
- * no pair allocated (it runs once per field, row and chunk).
+ * Chan et al.'s pairwise update: the (mean, M2) of the union of two samples of sizes na and nb
+ * (n = na + nb, both non-empty), exact in real arithmetic and, in floating point, with an error
+ * that does not grow with the data's offset. The pair at A[i], A[i + 1] is merged with the pair at
+ * B[i], B[i + 1], each first scaled (mean by f, M2 by f²), in place: no pair allocated (it runs
+ * once per field, row and chunk).
  */
 function mergePair(A: Float64Array, B: Float64Array, i: number, na: number, nb: number, n: number, fa: number, fb: number): void {
   const meanA = A[i]! * fa;
@@ -181,7 +164,7 @@ export function mergeMoments(a: Moments, b: Moments): void {
   const B = b.data;
   for (let r = 0; r < a.rows; r++) {
     const o = r * NF;
-    // unscaled fields: a factor of 1 leaves every product exact, so these are chanMerge's numbers
+    // unscaled fields: a factor of 1 leaves every product exact
     mergePair(A, B, o + F.l10Mean, na, nb, n, 1, 1);
     mergePair(A, B, o + F.mMean, na, nb, n, 1, 1);
     mergePair(A, B, o + F.dm2Mean, na, nb, n, 1, 1);

@@ -3,7 +3,19 @@
  * chunk moments merged over any split against the whole, scaled sd moments at depth, quantiles.
  */
 import { describe, expect, it } from 'vitest';
-import { chanMerge, chunkMoments, emptyMoments, F, mergeMoments, NF, quantile7 } from '../src/stats.js';
+import { chunkMoments, emptyMoments, F, mergeMoments, NF, quantile7 } from '../src/stats.js';
+
+/**
+ * Chan et al.'s pairwise update in its textbook form, one pair at a time: the (mean, M2) of the
+ * union of two samples of sizes na and nb. The reference mergeMoments is held to, bit for bit.
+ */
+function chanMerge(na: number, meanA: number, m2A: number, nb: number, meanB: number, m2B: number): [number, number] {
+  if (na === 0) return [meanB, m2B];
+  if (nb === 0) return [meanA, m2A];
+  const n = na + nb;
+  const delta = meanB - meanA;
+  return [meanA + (delta * nb) / n, m2A + m2B + ((delta * delta) * na * nb) / n];
+}
 
 /** Reference: two passes over data shifted by its first value (exact differences near 1e12). */
 function twoPass(x: readonly number[]): [number, number] {
@@ -21,7 +33,7 @@ function values(n: number, offset: number, scale: number, seed = 1): number[] {
   });
 }
 
-describe('chanMerge', () => {
+describe('Chan et al.\'s update (the reference below holds mergeMoments to it)', () => {
   for (const offset of [0, 1e6, 1e12]) {
     it(`equals a two-pass computation for data offset by ${offset}, within the rounding of the partial means`, () => {
       const x = values(1000, offset, 1);
