@@ -223,10 +223,43 @@ function recordedGenerations(spec: RunSpec, rows: number): number[] {
 }
 
 /**
+ * The last few theories computed, by everything in the spec but its seed (no family's theory reads
+ * it: test/results.test.ts holds each family to that) and by row count. A sweep's points that
+ * differ only in seed share one, and a run's rows and its summary.json share one, instead of
+ * evaluating the closed forms (special functions over every recorded generation) each time. Each
+ * is frozen, so that no caller can change what another will read.
+ */
+const theories = new Map<string, { th?: RegimeTheory; mth?: FamilyTheory }>();
+/** Theories kept: the points in flight together in a sweep rarely need more. */
+const THEORIES_KEPT = 8;
+
+function theoryEntry(spec: RunSpec, rows: number): { th?: RegimeTheory; mth?: FamilyTheory } {
+  const key = `${rows} ${JSON.stringify({ ...spec, seed: null })}`;
+  let entry = theories.get(key);
+  if (entry !== undefined) theories.delete(key);
+  else entry = {};
+  theories.set(key, entry);
+  if (theories.size > THEORIES_KEPT) theories.delete(theories.keys().next().value!);
+  return entry;
+}
+
+/** `value`, and every object and array within it, frozen (typed arrays, which cannot be, aside). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
+/**
  * The theory of a run's scalar sd summary at each of its recorded generations: the family's, or
  * null everywhere (with the reason) where the family has no scalar summary for this spec.
  */
 export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
+  const entry = theoryEntry(spec, rows);
+  return (entry.th ??= deepFreeze(computeRunTheory(spec, rows)));
+}
+
+function computeRunTheory(spec: RunSpec, rows: number): RegimeTheory {
   const gens = recordedGenerations(spec, rows);
   const family = familyOf(spec.model);
   if (family.hasSdSummary(spec)) return family.sdTheory(spec, gens);
@@ -248,20 +281,20 @@ export function runTheory(spec: RunSpec, rows: number): RegimeTheory {
 
 /** The theory of the family's metrics at each recorded generation. */
 export function runMetricTheory(spec: RunSpec, rows: number): FamilyTheory {
-  return familyOf(spec.model).theory(spec, recordedGenerations(spec, rows));
+  const entry = theoryEntry(spec, rows);
+  return (entry.mth ??= deepFreeze(familyOf(spec.model).theory(spec, recordedGenerations(spec, rows))));
 }
 
-/** Theory computed ahead by prefetchTheory, taken (once) by the first allRows of that spec and row count. */
-const ahead = new WeakMap<RunSpec, { rows: number; th: RegimeTheory; mth: FamilyTheory }>();
-
 /**
- * Computes the theory of `spec` at `rows` recorded rows now, for allRows to take: called while the
- * pool works (the calling thread is idle then), it loads the special functions (about 50–100 ms
- * on first use) and evaluates the closed forms off the end of the run. The same numbers as
- * computing them in allRows: both are pure functions of the spec and the row count.
+ * Computes the theory of `spec` at `rows` recorded rows now, for allRows and summary.json to take
+ * from runTheory's store: called while the pool works (the calling thread is idle then), it loads
+ * the special functions (about 50–100 ms on first use) and evaluates the closed forms off the end
+ * of the run. The same numbers as computing them later: both are pure functions of the spec (less
+ * its seed) and the row count.
  */
 export function prefetchTheory(spec: RunSpec, rows: number): void {
-  ahead.set(spec, { rows, th: runTheory(spec, rows), mth: runMetricTheory(spec, rows) });
+  runTheory(spec, rows);
+  runMetricTheory(spec, rows);
 }
 
 /**
@@ -270,10 +303,8 @@ export function prefetchTheory(spec: RunSpec, rows: number): void {
  * src/select.ts), never a sort.
  */
 export function allRows(out: RunOutcome): RowStats[] {
-  const early = ahead.get(out.spec);
-  ahead.delete(out.spec);
-  const th = early?.rows === out.rows ? early.th : runTheory(out.spec, out.rows);
-  const mth = early?.rows === out.rows ? early.mth : runMetricTheory(out.spec, out.rows);
+  const th = runTheory(out.spec, out.rows);
+  const mth = runMetricTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
   const E = out.spec.experiments;
   const K = out.metrics.length;

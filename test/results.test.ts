@@ -57,20 +57,58 @@ describe('checkFreeSpace', () => {
   });
 });
 
-describe('theory computed ahead (prefetchTheory)', () => {
-  it('gives allRows the numbers it computes itself, is taken once, and is ignored at another row count', async () => {
+describe('theory, computed once per spec less its seed (runTheory, runMetricTheory, prefetchTheory)', () => {
+  const gensOf = (rows: number, T: number, every: number): number[] =>
+    Array.from({ length: rows }, (_, r) => Math.min((r + 1) * every, T));
+
+  it('gives allRows the family\'s own numbers, at each row count its own generations', async () => {
     const { runSpec } = await import('../src/engine.js');
     const { resolveRunSpec } = await import('../src/spec.js');
-    const { allRows, prefetchTheory, runTheory } = await import('../src/summary.js');
+    const { familyOf } = await import('../src/families/index.js');
+    const { allRows, prefetchTheory, runTheory, runMetricTheory } = await import('../src/summary.js');
     const spec = resolveRunSpec({ samples: '30', generations: '40', experiments: '50', every: '4' });
     const out = await runSpec(spec, 1, undefined, undefined, 'inline');
-    const fresh = JSON.stringify(allRows(out));
+    const family = familyOf(spec.model);
     prefetchTheory(spec, out.rows);
-    expect(JSON.stringify(allRows(out))).toBe(fresh);
-    // a prefetch at the wrong row count is not used: its theory would be of other generations
-    prefetchTheory(spec, 3);
     const rows = allRows(out);
-    expect(JSON.stringify(rows)).toBe(fresh);
-    expect(rows.map((r) => r.theory)).toEqual(runTheory(spec, out.rows).rows);
+    // against the family's closed forms called directly, not through the store
+    expect(rows.map((r) => r.theory)).toEqual(family.sdTheory(spec, gensOf(10, 40, 4)).rows);
+    expect(runMetricTheory(spec, out.rows)).toEqual(family.theory(spec, gensOf(10, 40, 4)));
+    // another row count is other generations, not the stored ones
+    expect(runTheory(spec, 3).rows).toEqual(family.sdTheory(spec, gensOf(3, 40, 4)).rows);
+    expect(runTheory(spec, out.rows).rows).toHaveLength(10);
+    // another seed shares it; another sample size does not
+    expect(runTheory({ ...spec, seed: 99 }, out.rows)).toBe(runTheory(spec, out.rows));
+    expect(runTheory({ ...spec, samples: 31 }, out.rows)).not.toBe(runTheory(spec, out.rows));
+  });
+
+  it('is frozen, so that no reader can change what the next one reads', async () => {
+    const { resolveRunSpec } = await import('../src/spec.js');
+    const { runTheory, runMetricTheory } = await import('../src/summary.js');
+    const spec = resolveRunSpec({ samples: '30', generations: '8', experiments: '5' });
+    const th = runTheory(spec, 8);
+    expect(() => {
+      (th.rows[0]!.sd as { mean: number }).mean = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (runMetricTheory(spec, 8) as unknown as Record<string, unknown>)['x'] = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reads no seed, in any family (what lets points of a sweep that differ in seed share it)', async () => {
+    const { resolveRunSpec } = await import('../src/spec.js');
+    const { allFamilies } = await import('../src/families/index.js');
+    const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+    const extra: Record<string, Record<string, string>> = {
+      ngram: { corpus: path.join(ROOT, 'test', 'fixtures', 'ngram-small.txt'), order: '1', tokens: '40' },
+    };
+    for (const family of allFamilies()) {
+      const flags = { model: family.name, generations: '6', experiments: '4', ...(extra[family.name] ?? { samples: '40' }) };
+      const a = resolveRunSpec({ ...flags, seed: '1' });
+      const b = resolveRunSpec({ ...flags, seed: '123456789' });
+      const gens = gensOf(6, 6, 1);
+      expect(family.theory(b, gens), family.name).toEqual(family.theory(a, gens));
+      if (family.hasSdSummary(a)) expect(family.sdTheory(b, gens), family.name).toEqual(family.sdTheory(a, gens));
+    }
   });
 });
