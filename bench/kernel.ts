@@ -1,7 +1,7 @@
 /** Single-thread throughput of the two normal generators as the kernel calls them, one 1000-draw generation per call. */
 import { pathToFileURL } from 'node:url';
 import Benchmark from 'benchmark';
-import { drawFast, drawStdlib } from '../workers/kernel.js';
+import { drawFast, drawStdlib, warmUp } from '../workers/kernel.js';
 import { setState } from '../workers/xoshiro.js';
 import { experimentWords } from '../src/seed.js';
 import { StdlibNormal } from '../workers/stdlib-normal.js';
@@ -58,6 +58,7 @@ export function benchKernel(): KernelFigures {
   const perCall = new Map<string, number>([['wasm4', 4 * DRAWS_PER_CALL]]);
 
   const figures = new Map<string, GeneratorFigure>();
+  warmUp();
   const suite = new Benchmark.Suite('kernel');
   suite
     .add('fast', () => {

@@ -368,6 +368,12 @@ export class SpecFailure extends Error {
 
 /** What runSpecs reports while it works. */
 export interface SpecsHooks {
+  /**
+   * Once, as soon as the pool's threads are starting and before any chunk is sent: what the
+   * caller does here (its own files, git) overlaps the threads' start-up. What it throws stops
+   * everything and is thrown as it is.
+   */
+  onStarted?: () => void;
   /** After each batch: the work (workOf) done so far and the total, over all specs. */
   onWork?: (done: number, total: number) => void;
   /**
@@ -539,6 +545,7 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
   };
 
   try {
+    hooks.onStarted?.();
     for (;;) {
       while (failure === null && inFlight.size < maxInFlight) {
         const batch = nextBatch();

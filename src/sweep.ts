@@ -16,7 +16,8 @@ import { acquireLock as acquireFileLock, checkOutDir, existingAncestor, freeByte
 import { SEED_SCHEME } from './seed.js';
 import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
 import { familyOf } from './families/index.js';
-import { allTrajectoryColumns, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
+import { allTrajectoryColumns, prefetchTheory, SCHEMA_VERSION, toJson, trajectoryColumns } from './summary.js';
+import { recordCount } from './plan.js';
 import { csvNumber } from './csv.js';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -422,15 +423,15 @@ export async function runSweep(
   const pending = grid.points.filter((p) => done[p.index] === null && (shardOf === null || shardOf[p.index] === control.shard!.index));
   const timing: SweepTiming = { wallSeconds: 0, pointsRun: 0, pointsReused: grid.points.length - pending.length };
   let finished = timing.pointsReused;
-  // git is asked once per invocation, not once per rewrite (here, not in the background: the
-  // sweep files are written at once, before the first point)
-  const prov = provenance(workers, startedAt, startedAt);
+  // git is asked once per invocation, not once per rewrite, when the files are first written
+  let prov: Provenance | null = null;
   let lastWrite = 0;
   let lastCost = 0;
   let dirty = false;
   const save = (after: string): string => {
     const w0 = seconds();
     timing.wallSeconds = w0;
+    prov ??= provenance(workers, startedAt, startedAt);
     const doc = toJson(sweepDocument(grid, done, timing, { ...prov, finishedAt: new Date().toISOString() }, control.shard));
     writeSweepFile(out, SWEEP_CSV, sweepCsv(grid, done), after);
     writeSweepFile(out, SWEEP_FILE, doc, after);
@@ -443,7 +444,22 @@ export async function runSweep(
     if (dirty) save('on interrupt');
   };
   makeDirs(path.join(out, POINTS_DIR), 'out', out);
-  save('before the first point');
+  // the sweep files are written once the pool's threads are starting (before any point runs), so
+  // that git and the writes overlap their start-up; then, while the calling thread waits for the
+  // first results, the theory of the first point (the special functions load on first use)
+  let early: NodeJS.Immediate | undefined;
+  const onStarted = (): void => {
+    save('before the first point');
+    const first = pending[0]?.spec;
+    if (first === undefined) return;
+    early = setImmediate(() => {
+      try {
+        prefetchTheory(first, recordCount(first.generations, first.every));
+      } catch {
+        // computed again where the point is summarised, which reports what fails
+      }
+    });
+  };
 
   const failedPoint = (p: GridPoint, err: unknown): RuntimeError => {
     try {
@@ -474,13 +490,14 @@ export async function runSweep(
     hooks.onPoint?.(p, f, finished);
   };
   try {
-    await runSpecs(pending.map((p) => p.spec), workers, { onWork: hooks.onWork, onOutcome }, control.memoryLimit);
+    await runSpecs(pending.map((p) => p.spec), workers, { onStarted, onWork: hooks.onWork, onOutcome }, control.memoryLimit);
   } catch (err) {
     if (!(err instanceof SpecFailure)) throw err;
     // a point's own messages (its files, the sweep files) as they are; a chunk's, naming the point
     if (err.stage === 'outcome') throw err.error;
     throw failedPoint(pending[err.index]!, err.error);
   }
+  clearImmediate(early);
   const document = save('at the end');
   control.flush = undefined;
   return { done: done as FinishedPoint[], document, timing };

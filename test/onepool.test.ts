@@ -152,6 +152,33 @@ describe('runSweep writes each point when it completes', () => {
   });
 });
 
+describe('runSweep writes its own files before any point', () => {
+  it('sweep.json and sweep.csv, with no point finished, are on disk when the first batch is back', async () => {
+    const grid = expandGrid({ samples: '1000', generations: '50', experiments: '64', seed: '1,2' });
+    const out = at('first-files');
+    const firstWork: string[] = [];
+    await runSweep(grid, out, 1, {
+      onWork: () => {
+        if (firstWork.length > 0) return;
+        const doc = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8')) as { finished: number; points: unknown[]; provenance: { version?: string } };
+        firstWork.push(`${fs.existsSync(path.join(out, 'sweep.csv'))} ${doc.finished} of ${doc.points.length}, ${typeof doc.provenance.version}`);
+      },
+    });
+    expect(firstWork).toEqual(['true 0 of 2, string']);
+  });
+
+  it('where they cannot be written, stops before any point with the message naming the file, and runs nothing', async () => {
+    const grid = expandGrid({ samples: '1000', generations: '50', experiments: '64', seed: '1,2' });
+    const out = at('first-files-fail');
+    fs.mkdirSync(path.join(out, 'sweep.json'), { recursive: true }); // a directory where the file goes
+    let work = 0;
+    const err = await runSweep(grid, out, 1, { onWork: () => work++ }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/could not write .*sweep\.json before the first point: .*re-run the same command to resume/);
+    expect(work).toBe(0);
+    expect(fs.readdirSync(path.join(out, 'points'))).toEqual([]);
+  });
+});
+
 /** The files of a sweep's points, and sweep.csv, as bytes (summary.json less timing and provenance). */
 function sweepBytes(dir: string): Map<string, string> {
   const out = new Map<string, string>();

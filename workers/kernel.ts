@@ -131,15 +131,21 @@ export function drawStdlib(gen: StdlibNormal, n: number, scratch: Float64Array, 
   out[1] = varianceFn(n, 0, scratch, 1) * n;
 }
 
+let warm = false;
+
 /**
  * Runs every branch of `drawFast` (tail and wedge included) before V8 optimises it. Without type
  * feedback for the rare branches, the optimised code deoptimised on the first tail draw and was
  * then often left in slower code: 45M instead of 170M deviates/s, in about half of the runs.
+ * Called by whatever is about to draw (the task entry, on each worker and for inline runs; the
+ * benchmark), not on import: the coordinator imports the kernels' descriptions without drawing,
+ * and 640 000 draws there cost it about 15 ms at start-up. Once per thread.
  */
-function warmUp(): void {
+export function warmUp(): void {
+  if (warm) return;
+  warm = true;
   const st = new Int32Array([0x12345678, 0x9abcdef, 0x0fedcba9, 0x76543210]);
   const out = new Float64Array(2);
   const keep = new Float64Array(32);
   for (let k = 0; k < 20000; k++) drawFast(st, 32, out, k & 1 ? keep : null);
 }
-warmUp();

@@ -9,8 +9,12 @@ import type { BatchResult } from '../src/protocol.js';
 import { chunkMoments, NF } from '../src/stats.js';
 import { recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
+import { warmUp } from './kernel.js';
 // the per-generation statistics, on the same threads as the chunks (src/pool.ts BatchRunner.summarize)
 export { default as summarize } from './summary.js';
+
+// every thread that loads this entry draws (a worker, or the calling thread of an inline run)
+warmUp();
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];
