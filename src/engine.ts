@@ -70,7 +70,7 @@ function deriveOf(spec: RunSpec): MetricsFromScalar | null {
 class OutcomeBuilder {
   private next = 0;
   private draws = 0;
-  private readonly waiting = new Map<number, Moments>();
+  private readonly waiting = new Map<number, { m: Moments; chunks: number }>();
   private readonly moments: Moments;
   private readonly lnSd: Float64Array[] = [];
   private readonly finalMean: Float64Array;
@@ -135,11 +135,12 @@ class OutcomeBuilder {
       });
     }
     this.draws += res.draws;
-    this.waiting.set(res.index, { count: res.count, rows, data: res.moments });
+    if ((res.chunks ?? 1) > 1 && res.index !== 0) throw new Error(`internal: chunks ${res.index}.. arrived merged`);
+    this.waiting.set(res.index, { m: { count: res.count, rows, data: res.moments }, chunks: res.chunks ?? 1 });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
-      mergeMoments(this.moments, w);
+      mergeMoments(this.moments, w.m);
       this.waiting.delete(this.next);
-      this.next++;
+      this.next += w.chunks;
     }
   }
 
@@ -314,7 +315,12 @@ export async function runChunkResults(
 export function outcomeFromChunks(spec: RunSpec, results: readonly ChunkResult[]): RunOutcome {
   const built = new OutcomeBuilder(spec);
   for (const r of results) built.add(r);
-  return built.finish(results.length);
+  return built.finish(chunkCount(results));
+}
+
+/** Chunks the results stand for (a result may stand for several: ChunkResult.chunks). */
+function chunkCount(results: readonly ChunkResult[]): number {
+  return results.reduce((a, r) => a + (r.chunks ?? 1), 0);
 }
 
 /**
@@ -330,7 +336,7 @@ export async function outcomeFromChunksOnPool(
 ): Promise<RunOutcome> {
   const built = new OutcomeBuilder(spec);
   for (const r of results) built.add(r);
-  const out = built.finish(results.length);
+  const out = built.finish(chunkCount(results));
   const pooled = placement === 'pool' || (placement === 'auto' && workOf(spec) >= INLINE_WORK);
   if (!pooled || out.rows === 0) return out;
   const runner = new BatchRunner(Math.max(1, workers));
@@ -447,17 +453,30 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
     return true;
   };
 
-  /** The next batch: consecutive chunks, possibly of several specs, up to `target` work. */
+  /**
+   * Whether spec `i` goes into one batch whole: at most twice the target's work. Its chunks then
+   * run in one kernel call and their moments merge on the worker (the coordinator receives one
+   * result for the spec, not one per chunk: for a sweep of small points, most of what it would
+   * receive and merge).
+   */
+  const whole = (i: number): boolean => workOf(specs[i]!) <= 2 * target;
+
+  /**
+   * The next batch: consecutive chunks, possibly of several specs, up to `target` work; a spec
+   * that goes whole (above) is not cut, and starts a batch of its own unless it fits in what is
+   * left of this one.
+   */
   const nextBatch = (): { tasks: ChunkTask[]; owner: number[] } | null => {
     const tasks: ChunkTask[] = [];
     const owner: number[] = [];
     let work = 0;
-    while (s < specs.length && work < target) {
+    while (s < specs.length) {
       if (c >= plans[s]!.length) {
         s++;
         c = 0;
         continue;
       }
+      if (c === 0 ? tasks.length > 0 && (work >= target || (whole(s) && work + workOf(specs[s]!) > target)) : work >= target && !whole(s)) break;
       if (!opens(s)) break;
       const chunk = plans[s]![c++]!;
       tasks.push(threads === 0 ? { spec: kernels[s]!, chunk } : { spec: kernels[s]!, chunk, store: open.get(s)!.built.store });
@@ -509,7 +528,8 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
       const o = open.get(i)!;
       o.built.add(results[k]!);
       done += workOf(specs[i]!, results[k]!.count);
-      if (--o.left === 0) {
+      o.left -= results[k]!.chunks ?? 1;
+      if (o.left === 0) {
         try {
           complete(i, o);
         } catch (err) {

@@ -55,6 +55,13 @@ export interface ChunkResult {
   metrics: Float64Array;
   /** Standard normal deviates drawn (resample), or generation steps (stats). */
   draws: number;
+  /**
+   * Consecutive chunks this result stands for, from chunk `index` on (1 when absent). More than
+   * one only where `index` is 0: the chunks' moments are then already merged, in chunk order from
+   * an empty accumulator, exactly as the coordinator would merge them (workers/task.ts runJoined),
+   * and finalMean holds all their experiments.
+   */
+  chunks?: number;
 }
 
 /** What a batch of chunk tasks returns: each chunk's result in task order, up to the first failure. */

@@ -9,6 +9,7 @@ import runChunk, { runBatch } from '../workers/task.js';
 import type { ChunkResult, ChunkTask, RecordStore } from '../src/protocol.js';
 import { resolveRunSpec } from '../src/spec.js';
 import { recordCount } from '../src/plan.js';
+import { outcomeFromChunks } from '../src/engine.js';
 
 function bytes(x: Float64Array): string {
   return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
@@ -54,10 +55,26 @@ describe('a batch of chunks gives each chunk what it gives alone', () => {
       it(`${JSON.stringify(raw)}, store ${store}`, () => {
         const alone = tasksOf(raw, SIZES, store);
         const together = tasksOf(raw, SIZES, store);
-        const a = alone.tasks.map((t) => comparable(runChunk(t)));
+        const own = alone.tasks.map((t) => runChunk(t));
+        const a = own.map(comparable);
         const b = runBatch(together.tasks);
         expect(b.failure).toBeNull();
-        expect(b.results.map(comparable)).toEqual(a);
+        if (store === 'none' || raw['dim'] !== undefined) expect(b.results.map(comparable)).toEqual(a);
+        else {
+          // chunks 0, 1, … of a spec with a store come back as one result, their moments merged
+          // on the worker: what the coordinator's merge of each chunk alone gives, byte for byte
+          expect(b.results).toHaveLength(1);
+          expect(b.results[0]).toMatchObject({ index: 0, start: 0, count: Number(E), chunks: SIZES.length, stored: true });
+          const spec = resolveRunSpec(raw);
+          const want = outcomeFromChunks(spec, own);
+          const got = outcomeFromChunks(spec, b.results);
+          expect(bytes(got.moments.data)).toBe(bytes(want.moments.data));
+          expect(bytes(got.finalMean)).toBe(bytes(want.finalMean));
+          expect(got.draws).toBe(want.draws);
+          // chunks from 3 on (not a prefix) come back one by one, each as alone
+          const later = tasksOf(raw, SIZES, store).tasks.slice(3);
+          expect(runBatch(later).results.map(comparable)).toEqual(a.slice(3));
+        }
         if (alone.store !== undefined) {
           expect(together.store!.planes.map((p) => bytes(new Float64Array(p)))).toEqual(alone.store.planes.map((p) => bytes(new Float64Array(p))));
         }

@@ -6,7 +6,7 @@
 import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
 import type { BatchResult } from '../src/protocol.js';
-import { chunkMoments, NF } from '../src/stats.js';
+import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
 import { warmUp } from './kernel.js';
@@ -160,7 +160,28 @@ function runJoined(group: readonly ChunkTask[]): ChunkResult[] {
     out.push(chunkResult(task, rows, scalar, lnSd, mean, metrics, total, off));
     off += task.chunk.count;
   }
-  return out;
+  return first.chunk.index === 0 && first.store !== undefined ? [mergedPrefix(out, rows)] : out;
+}
+
+/**
+ * The results of chunks 0, 1, … of a spec (their values already in the store) as one: their
+ * moments merged here in chunk order from an empty accumulator, as the coordinator's
+ * OutcomeBuilder would merge them, by the same function, so the same bytes
+ * (test/task-batch.test.ts), and their final means joined. The coordinator then receives and
+ * merges one result instead of one per chunk.
+ */
+function mergedPrefix(results: readonly ChunkResult[], rows: number): ChunkResult {
+  const acc = emptyMoments(rows);
+  let count = 0;
+  let draws = 0;
+  for (const r of results) {
+    mergeMoments(acc, { count: r.count, rows, data: r.moments });
+    count += r.count;
+    draws += r.draws;
+  }
+  const finalMean = new Float64Array(count);
+  for (const r of results) finalMean.set(r.finalMean, r.start - results[0]!.start);
+  return { ...results[0]!, count, moments: acc.data, finalMean, draws, chunks: results.length };
 }
 
 /**
