@@ -523,8 +523,9 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
   };
 
   const receive = (owner: readonly number[], results: readonly ChunkResult[]): void => {
-    for (let k = 0; k < results.length && failure === null; k++) {
-      const i = owner[k]!;
+    // a result may stand for several tasks (ChunkResult.chunks): owner is by task
+    for (let k = 0, t = 0; k < results.length && failure === null; t += results[k]!.chunks ?? 1, k++) {
+      const i = owner[t]!;
       const o = open.get(i)!;
       o.built.add(results[k]!);
       done += workOf(specs[i]!, results[k]!.count);

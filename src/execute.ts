@@ -19,6 +19,9 @@ export interface Executed {
   summary: string;
   final: RowStats;
   timing: Timing;
+  /** trajectory.csv's header and last line, as written. */
+  trajectoryHead: string;
+  trajectoryTail: string;
 }
 
 /** Timing figures of a run of `spec` that took `wall` seconds and drew `draws` deviates. */
@@ -46,13 +49,22 @@ export function finishRun(
   const prov = { ...provenance(workers, startedAt, new Date()), ...provenanceExtra };
   const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, prov);
   const summary = toJson(doc);
+  const trajectory = trajectoryCsv(rows);
   writeResultDir(out, {
     ...(familyOf(spec.model).artifacts?.(spec) ?? {}),
-    'trajectory.csv': trajectoryCsv(rows),
+    'trajectory.csv': trajectory,
     'finals.csv': finalsCsv(outcome),
     'summary.json': summary,
   });
-  return { doc, summary, final, timing };
+  const body = trajectory.replace(/\n$/, '');
+  return {
+    doc,
+    summary,
+    final,
+    timing,
+    trajectoryHead: trajectory.slice(0, trajectory.indexOf('\n') >>> 0),
+    trajectoryTail: body.slice(body.lastIndexOf('\n') + 1),
+  };
 }
 
 /** Runs `spec` on `workers` threads into `out`, with progress labelled `label` in the form `mode` (--progress). */

@@ -211,22 +211,31 @@ export function finishedPoint(out: string, p: GridPoint): FinishedPoint | null {
     if (specHash(specFromCanonical(params, dir)) !== p.hash) return null;
     if (!fs.existsSync(path.join(dir, 'finals.csv'))) return null;
     const { head, tail } = headAndTail(path.join(dir, 'trajectory.csv'));
-    const columns = trajectoryColumns(p.spec.model);
-    if (head !== columns.join(',')) return null;
-    const cells = tail.split(',');
-    if (cells.length !== columns.length || cells[0] !== String(p.spec.generations)) return null;
-    const wall = ((doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'];
-    const byName = new Map(columns.map((c, i) => [c, cells[i]!]));
-    const reasons = (((doc['z'] ?? {}) as Record<string, unknown>)['reasons'] ?? {}) as Record<string, unknown>;
-    const metricZReasons: Record<string, string> = {};
-    for (const def of familyOf(p.spec.model).metrics) {
-      const why = reasons[def.name];
-      if (typeof why === 'string') metricZReasons[def.name] = why;
-    }
-    return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null, metricZReasons };
+    return pointRecord(p, doc, head, tail);
   } catch {
     return null;
   }
+}
+
+/**
+ * A finished point's record from its summary document and trajectory.csv's header and last line:
+ * null where the header is not this family's or the last line is not the final generation. Read
+ * back from disk by finishedPoint; taken from what it has just written by the sweep itself.
+ */
+function pointRecord(p: GridPoint, doc: Record<string, unknown>, head: string, tail: string): FinishedPoint | null {
+  const columns = trajectoryColumns(p.spec.model);
+  if (head !== columns.join(',')) return null;
+  const cells = tail.split(',');
+  if (cells.length !== columns.length || cells[0] !== String(p.spec.generations)) return null;
+  const wall = ((doc['timing'] ?? {}) as Record<string, unknown>)['wallSeconds'];
+  const byName = new Map(columns.map((c, i) => [c, cells[i]!]));
+  const reasons = (((doc['z'] ?? {}) as Record<string, unknown>)['reasons'] ?? {}) as Record<string, unknown>;
+  const metricZReasons: Record<string, string> = {};
+  for (const def of familyOf(p.spec.model).metrics) {
+    const why = reasons[def.name];
+    if (typeof why === 'string') metricZReasons[def.name] = why;
+  }
+  return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null, metricZReasons };
 }
 
 /**
@@ -475,13 +484,15 @@ export async function runSweep(
   const onOutcome = (k: number, outcome: RunOutcome, started: Date, wall: number): void => {
     const p = pending[k]!;
     const dir = path.join(out, pointPath(p));
+    let f: FinishedPoint | null;
     try {
-      finishRun(outcome, workers, timingOf(p.spec, wall, outcome.draws), started, dir);
+      // its record from what was written (the text finishedPoint would read back)
+      const ran = finishRun(outcome, workers, timingOf(p.spec, wall, outcome.draws), started, dir);
+      f = pointRecord(p, JSON.parse(ran.summary) as Record<string, unknown>, ran.trajectoryHead, ran.trajectoryTail);
     } catch (err) {
       throw failedPoint(p, err);
     }
-    const f = finishedPoint(out, p);
-    if (f === null) throw new RuntimeError(`point ${p.index} (${pointLabel(grid, p)}): its result in ${dir} does not read back; re-run the same command`);
+    if (f === null) throw new RuntimeError(`point ${p.index} (${pointLabel(grid, p)}): its result in ${dir} is not a finished point's; re-run the same command`);
     done[p.index] = f;
     timing.pointsRun++;
     finished++;

@@ -14,7 +14,7 @@ import { runSpec, runSpecs, specsThreads, type RunOutcome } from '../src/engine.
 import { expandGrid } from '../src/grid.js';
 import { planChunks } from '../src/plan.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
-import { pointPath, runSweep } from '../src/sweep.js';
+import { finishedPoint, pointPath, runSweep, sweepCsv } from '../src/sweep.js';
 import { comparableSummary } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -149,6 +149,24 @@ describe('runSweep writes each point when it completes', () => {
     ]);
     // points 0 and 1 are 5% of the work: their files were written with most of the sweep still to run
     expect(early.slice(0, 2)).toEqual([true, true]);
+  });
+});
+
+describe('runSweep records each point from what it wrote', () => {
+  it('the same records finishedPoint reads back from the point directories, in every family tried', async () => {
+    for (const [name, flags] of [
+      ['gauss', { samples: '200', generations: '30', experiments: '40', seed: '1,2', every: '7' }],
+      ['cat', { model: 'categorical', samples: '100', generations: '12', experiments: '20', categories: '5', seed: '3' }],
+      ['reg', { model: 'linreg', samples: '30', generations: '6', experiments: '8', seed: '4,5' }],
+    ] as const) {
+      const grid = expandGrid(flags);
+      const out = at(`records-${name}`);
+      const { done } = await runSweep(grid, out, 1);
+      const back = grid.points.map((p) => finishedPoint(out, p));
+      expect(back.every((f) => f !== null), name).toBe(true);
+      expect(done, name).toEqual(back);
+      expect(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8'), name).toBe(sweepCsv(grid, back));
+    }
   });
 });
 
