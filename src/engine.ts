@@ -12,6 +12,7 @@ import { digestWidth } from './digest.js';
 import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
 import { emptyMoments, mergeMoments, NF, type Moments } from './stats.js';
+import { finalsRows } from './csv.js';
 
 /** Everything a run produced, independent of how it was split. */
 export interface RunOutcome {
@@ -31,6 +32,12 @@ export interface RunOutcome {
    * where the engine computed it on the pool; summaries compute it themselves where absent.
    */
   digest?: Float64Array;
+  /**
+   * finals.csv's rows (no header), formatted chunk by chunk as the chunks arrived, while the pool
+   * worked; finalsCsv formats them itself where absent. The same text either way (csv.ts
+   * finalsRows over consecutive ranges of experiments).
+   */
+  finalsBody?: string;
 }
 
 /**
@@ -77,10 +84,14 @@ class OutcomeBuilder {
   private readonly metrics: Float64Array[][] = [];
   /** The recorded values, one shared plane per quantity; lnSd and metrics are views of its rows. */
   readonly store: RecordStore;
+  /** finals.csv's rows of each result that has arrived, by its first chunk's index. */
+  private readonly finalsParts = new Map<number, string>();
+  /** The final row's metrics (derived ones formed chunk by chunk for finalsParts), by experiment. */
+  private readonly finalMetrics: Float64Array[];
 
   constructor(
     private readonly spec: RunSpec,
-    derive: MetricsFromScalar | null = null,
+    private readonly derive: MetricsFromScalar | null = null,
   ) {
     const rows = recordCount(spec.generations, spec.every);
     const E = spec.experiments;
@@ -119,6 +130,28 @@ class OutcomeBuilder {
     }
     this.finalMean = new Float64Array(E);
     this.moments = emptyMoments(rows);
+    this.finalMetrics = derive === null ? [] : Array.from({ length: K }, () => new Float64Array(E));
+  }
+
+  /**
+   * finals.csv's rows of experiments [start, start + count), whose final values have all arrived:
+   * formatted now, while the pool works and this thread would wait, instead of all at the end.
+   * Derived metrics (elementwise in the experiments: MetricsFromScalar) are formed for these
+   * experiments only.
+   */
+  private formatFinals(index: number, start: number, count: number): void {
+    const last = this.moments.rows - 1;
+    const ls = this.lnSd[last]!;
+    let finals: Float64Array[];
+    if (this.derive === null) finals = this.metrics.map((perRow) => perRow[last]!);
+    else {
+      const K = this.finalMetrics.length;
+      const buf = new Float64Array(K * count);
+      this.derive(ls.subarray(start, start + count), this.finalMean.subarray(start, start + count), buf, count);
+      for (let k = 0; k < K; k++) this.finalMetrics[k]!.set(buf.subarray(k * count, (k + 1) * count), start);
+      finals = this.finalMetrics;
+    }
+    this.finalsParts.set(index, finalsRows(ls, this.finalMean, finals, start, start + count));
   }
 
   add(res: ChunkResult): void {
@@ -135,6 +168,7 @@ class OutcomeBuilder {
       });
     }
     this.draws += res.draws;
+    if (rows > 0) this.formatFinals(res.index, res.start, res.count);
     if ((res.chunks ?? 1) > 1 && res.index !== 0) throw new Error(`internal: chunks ${res.index}.. arrived merged`);
     this.waiting.set(res.index, { m: { count: res.count, rows, data: res.moments }, chunks: res.chunks ?? 1 });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
@@ -148,7 +182,9 @@ class OutcomeBuilder {
   finish(chunks: number): RunOutcome {
     if (this.next !== chunks) throw new Error(`internal: merged ${this.next} of ${chunks} chunks`);
     const { spec, moments, lnSd, finalMean, metrics, draws } = this;
-    return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws };
+    const parts = [...this.finalsParts.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    this.finalsParts.clear();
+    return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws, finalsBody: parts.join('') };
   }
 }
 

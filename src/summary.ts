@@ -810,7 +810,10 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
 /** finals.csv: one row per experiment at the final generation, the scalar summary then every metric. */
 export function finalsCsv(out: RunOutcome): string {
   const defs = familyOf(out.spec.model).metrics;
+  const head = `experiment,mean,sd,log10_sd,${defs.map((d) => d.column).join(',')}\n`;
+  // formatted while the chunks arrived (engine.ts), without forming the final row's metrics again
+  if (out.finalsBody !== undefined) return head + out.finalsBody;
   const ls = out.lnSd[out.rows - 1]!;
   const finals = out.metrics.map((perRow) => perRow[out.rows - 1]!);
-  return `experiment,mean,sd,log10_sd,${defs.map((d) => d.column).join(',')}\n` + finalsRows(ls, out.finalMean, finals, 0, ls.length);
+  return head + finalsRows(ls, out.finalMean, finals, 0, ls.length);
 }

@@ -90,3 +90,34 @@ describe('a batch of chunks gives each chunk what it gives alone', () => {
     expect(b.results.map(comparable)).toEqual(mixed.map((t) => comparable(runChunk(t))));
   });
 });
+
+describe('finals.csv formatted chunk by chunk as the chunks arrive (engine.ts OutcomeBuilder)', () => {
+  it('is the text of the whole final row formatted at once, in any order of arrival, derived metrics or stored', async () => {
+    const { runSpec, runChunkResults } = await import('../src/engine.js');
+    const { finalsCsv } = await import('../src/summary.js');
+    const { planChunks } = await import('../src/plan.js');
+    const cases: Record<string, string>[] = [
+      { samples: '40', generations: '9', experiments: '300', every: '4' }, // 1-D Gaussian: metrics derived on the pool
+      { samples: '40', generations: '6', experiments: '70', model: 'categorical', categories: '6' }, // metrics stored
+      { samples: '30', generations: '5', experiments: '50', dim: '2' },
+    ];
+    for (const raw of cases) {
+      const spec = resolveRunSpec(raw);
+      for (const placement of ['pool', 'inline'] as const) {
+        const out = await runSpec(spec, 2, undefined, planChunks(spec), placement);
+        expect(out.finalsBody, JSON.stringify(raw)).toBeDefined();
+        // the reference: the whole final row at once (its metrics formed from the whole row)
+        const whole = finalsCsv({ ...out, finalsBody: undefined });
+        expect(finalsCsv(out), `${JSON.stringify(raw)} ${placement}`).toBe(whole);
+        expect(whole.split('\n')).toHaveLength(spec.experiments + 2);
+      }
+      // results arriving backwards and shuffled (a merge of shards hands them over in any order)
+      const results = await runChunkResults(spec, 2, planChunks(spec), undefined, 'inline');
+      const shuffled = [...results].reverse();
+      shuffled.push(shuffled.shift()!);
+      const merged = outcomeFromChunks(spec, shuffled);
+      expect(finalsCsv(merged)).toBe(finalsCsv({ ...merged, finalsBody: undefined }));
+      expect(finalsCsv(merged)).toBe(finalsCsv({ ...(await runSpec(spec, 2, undefined, planChunks(spec), 'inline')), finalsBody: undefined }));
+    }
+  });
+});
