@@ -2,7 +2,7 @@
  * The coordinator: plans a run's chunks, runs them on the pool, and merges their statistics in
  * chunk order into a RunOutcome. Knows nothing of files or the command line.
  */
-import { chunkSize, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
+import { chunkSize, JOIN_VALUES, planChunks, recordCount, workPerExperiment, type Chunk } from './plan.js';
 import { familyOf } from './families/index.js';
 import { runTasksInline, TaskError } from './pool.js';
 import { BatchRunner } from './pool.js';
@@ -54,7 +54,9 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const K = family.metrics.length;
   const derived = workOf(spec) >= INLINE_WORK && deriveOf(spec) !== null;
   const store = E * rows * 8 * (derived ? 2 : 1 + K) + E * 8 * 3;
-  const inFlight = workers * (chunk * rows * 8 * (3 + K) + rows * NF * 8 * 2);
+  // a worker's buffers: one chunk's, or a joined call's of up to JOIN_VALUES a plane (runBatch)
+  const held = Math.max(chunk * rows, kernelOf(spec.model).joinable(kernelSpecOf(spec)) ? Math.min(E * rows, JOIN_VALUES) : 0);
+  const inFlight = workers * (held * 8 * (3 + K) + rows * NF * 8 * 2);
   const summary = (workers * (derived ? 1 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);

@@ -69,6 +69,13 @@ export function planChunks(spec: ChunkSpec): Chunk[] {
   return chunks;
 }
 
+/**
+ * Recorded values a plane that one joined kernel call holds at most (16 MiB a plane; three planes
+ * at most): consecutive chunks of a batch run in one call (workers/task.ts runBatch) only up to
+ * this, which bounds a worker's buffers whatever the batch's size (engine.ts estimateBytes).
+ */
+export const JOIN_VALUES = 2 ** 21;
+
 /** Number of recorded generations: every `every`-th, and always the last. */
 export function recordCount(generations: number, every: number): number {
   return Math.ceil(generations / every);

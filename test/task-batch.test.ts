@@ -121,3 +121,25 @@ describe('finals.csv formatted chunk by chunk as the chunks arrive (engine.ts Ou
     }
   });
 });
+
+describe('a joined kernel call holds at most JOIN_VALUES recorded values a plane', () => {
+  it('splits a batch past it into calls that still give the coordinator each chunk’s own bytes', async () => {
+    const { JOIN_VALUES } = await import('../src/plan.js');
+    // 3 chunks of 1000 experiments × 1000 recorded generations: 2·10^6 values fit, 3·10^6 do not
+    expect(2e6).toBeLessThanOrEqual(JOIN_VALUES);
+    expect(3e6).toBeGreaterThan(JOIN_VALUES);
+    const raw = { samples: '50', generations: '1000', experiments: '3000', method: 'stats' };
+    const alone = tasksOf(raw, [1000, 1000, 1000], 'derived');
+    const own = alone.tasks.map((t) => runChunk(t));
+    const together = tasksOf(raw, [1000, 1000, 1000], 'derived');
+    const b = runBatch(together.tasks);
+    expect(b.failure).toBeNull();
+    expect(b.results.map((r) => [r.index, r.chunks ?? 1])).toEqual([
+      [0, 2],
+      [2, 1],
+    ]);
+    const spec = resolveRunSpec(raw);
+    expect(bytes(outcomeFromChunks(spec, b.results).moments.data)).toBe(bytes(outcomeFromChunks(spec, own).moments.data));
+    expect(together.store!.planes.map((p) => bytes(new Float64Array(p)))).toEqual(alone.store!.planes.map((p) => bytes(new Float64Array(p))));
+  });
+});

@@ -7,7 +7,7 @@ import './jit.js';
 import type { ChunkResult, ChunkTask } from '../src/protocol.js';
 import type { BatchResult } from '../src/protocol.js';
 import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
-import { recordCount, samplesPerExperiment } from '../src/plan.js';
+import { JOIN_VALUES, recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
 import { warmUp } from './kernel.js';
 // the per-generation statistics, on the same threads as the chunks (src/pool.ts BatchRunner.summarize)
@@ -198,7 +198,10 @@ export function runBatch(tasks: readonly ChunkTask[]): BatchResult {
     const first = tasks[i]!;
     const key = JSON.stringify(first.spec);
     let j = i + 1;
-    while (j < tasks.length && joins(first, key, tasks[j - 1]!, tasks[j]!)) j++;
+    // at most JOIN_VALUES recorded values a plane in one call (beyond one chunk's own)
+    const rows = recordCount(first.spec.generations, first.spec.every);
+    let values = first.chunk.count * rows;
+    while (j < tasks.length && joins(first, key, tasks[j - 1]!, tasks[j]!) && (values += tasks[j]!.chunk.count * rows) <= JOIN_VALUES) j++;
     try {
       if (j - i > 1) results.push(...runJoined(tasks.slice(i, j)));
       else results.push(runChunk(first));
