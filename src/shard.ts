@@ -17,7 +17,7 @@ import { planChunks, recordCount } from './plan.js';
 import type { ChunkResult } from './protocol.js';
 import { RuntimeError, UsageError, invalidFlag } from './errors.js';
 import { readResultDocument, writeResultDir } from './results.js';
-import { canonicalSpec, specDifference, specHash, type RunSpec } from './spec.js';
+import { canonicalSpec, specDifference, specFromCanonical, specHash, type RunSpec } from './spec.js';
 import { NF } from './stats.js';
 import { familyNames, familyOf } from './families/index.js';
 import { toolVersion, type Provenance } from './provenance.js';
@@ -187,6 +187,21 @@ export interface Part {
 }
 
 /** Reads a part directory (or its part.json); checks its schema and its data's size. */
+/**
+ * The spec of the part at `p`, from its part.json alone (its data not read), or null where that
+ * does not read: readPart then says why. For decisions taken before the parts are read (the
+ * huge-page relaunch of collapse merge).
+ */
+export function partSpec(p: string): RunSpec | null {
+  const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
+  try {
+    const doc = readResultDocument(path.join(dir, PART_FILE), 'collapse.part', PART_SCHEMA_VERSION);
+    return specFromCanonical(doc['spec'] as Record<string, unknown>, dir);
+  } catch {
+    return null;
+  }
+}
+
 export function readPart(p: string): Part {
   const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
   const file = path.join(dir, PART_FILE);
@@ -210,14 +225,21 @@ export function readPart(p: string): Part {
   if (buf.byteLength !== doubles * 8) {
     throw new RuntimeError(`${dir}/${PART_DATA} has ${buf.byteLength} bytes, expected ${doubles * 8}: the part is damaged`);
   }
-  const all = new Float64Array(doubles);
-  new Uint8Array(all.buffer).set(buf);
+  // the file's bytes read as doubles in place where they are aligned (a large file's buffer is its
+  // own), else copied once; each chunk's arrays are views of them, not copies (nothing downstream
+  // writes them): a merge of large parts touched three times their size in fresh memory before
+  let all: Float64Array;
+  if (buf.byteOffset % 8 === 0) all = new Float64Array(buf.buffer, buf.byteOffset, doubles);
+  else {
+    all = new Float64Array(doubles);
+    new Uint8Array(all.buffer).set(buf);
+  }
   let off = 0;
   const results: ChunkResult[] = chunks.map((c) => {
-    const moments = all.slice(off, (off += rows * NF));
-    const lnSd = all.slice(off, (off += rows * c.count));
-    const finalMean = all.slice(off, (off += c.count));
-    const metrics = all.slice(off, (off += K * rows * c.count));
+    const moments = all.subarray(off, (off += rows * NF));
+    const lnSd = all.subarray(off, (off += rows * c.count));
+    const finalMean = all.subarray(off, (off += c.count));
+    const metrics = all.subarray(off, (off += K * rows * c.count));
     return { index: c.index, start: c.start, count: c.count, rows, moments, lnSd, finalMean, metrics, draws: c.draws };
   });
   return {

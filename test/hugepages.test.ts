@@ -67,6 +67,18 @@ describe.skipIf(!APPLIES)('a relaunched run', () => {
     expect(fs.readFileSync(path.join(TMP, 'sw-on', 'sweep.csv')).equals(fs.readFileSync(path.join(TMP, 'sw-off', 'sweep.csv')))).toBe(true);
   });
 
+  it('relaunches a merge of a large run’s parts, with the bytes of one that is not', () => {
+    for (const i of [0, 1]) expect(collapse([...BIG, '--shard', `${i}/2`, '-o', `part-${i}`], { COLLAPSE_HUGEPAGES: '0' }).code).toBe(0);
+    expect(collapse(['merge', 'part-0', 'part-1', '--no-plot', '-o', 'm-on']).code).toBe(0);
+    expect(collapse(['merge', 'part-0', 'part-1', '--no-plot', '-o', 'm-off'], { COLLAPSE_HUGEPAGES: '0' }).code).toBe(0);
+    const prov = (d: string) => JSON.parse(fs.readFileSync(path.join(TMP, d, 'summary.json'), 'utf8')).provenance.hugePages;
+    expect(prov('m-on')).toBe(true);
+    expect(prov('m-off')).toBe(false);
+    for (const f of ['trajectory.csv', 'finals.csv']) {
+      expect(fs.readFileSync(path.join(TMP, 'm-on', f)).equals(fs.readFileSync(path.join(TMP, 'm-off', f))), f).toBe(true);
+    }
+  });
+
   it('passes on the exit status and the one line of a refusal found after the relaunch', () => {
     fs.writeFileSync(path.join(TMP, 'a-file'), 'x');
     const r = collapse([...BIG, '-o', 'a-file/out']);

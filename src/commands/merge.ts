@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergeSweepParts, SWEEP_FILE } from '../sweep.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { outcomeFromChunksOnPool } from '../engine.js';
+import { estimateBytes, outcomeFromChunksOnPool } from '../engine.js';
+import { relaunchForHugePages } from '../hugepages.js';
 import { defaultWorkers } from '../pool.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir, SUMMARY_FILE } from '../results.js';
-import { checkParts, readPart, warnStderr, type Part } from '../shard.js';
+import { checkParts, partSpec, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
 import { drawFigures, humanTable, withClaim } from './run.js';
@@ -40,6 +41,10 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
     if (argv.plot !== false) await drawFigures(argv.out);
     return;
   }
+  // a merge holds the run's recorded values as the run did: above the threshold it starts again on
+  // huge pages, as run does, before it reads the parts' data or writes anything
+  const first = partSpec(paths[0]!);
+  if (first !== null) await relaunchForHugePages(estimateBytes(first, defaultWorkers()));
   const startedAt = new Date();
   const parts = paths.map(readPart);
   const spec = specFromCanonical(parts[0]!.spec, parts[0]!.path);
