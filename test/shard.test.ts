@@ -71,6 +71,18 @@ describe('merge of shards', () => {
     sameResult(ref, out);
   });
 
+  it('refuses, before reading any data, a merge larger than the memory limit: exit 2, one line, nothing written', () => {
+    const parts = Array.from({ length: 8 }, (_, i) => path.join(TMP, `tiny-part-${i}`));
+    const out = path.join(TMP, 'tiny-no-room');
+    const r = collapse(['merge', ...parts, '-o', out], { COLLAPSE_MEMORY_LIMIT: '1000' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/collapse merge needs about .* [KM]iB \(the parts' data, .* [KM]iB, and the run's recorded values\), more than the limit of 1 KiB .*COLLAPSE_MEMORY_LIMIT/);
+    expect(fs.existsSync(out)).toBe(false);
+    // within the limit it merges
+    expect(collapse(['merge', ...parts, '-o', out], { COLLAPSE_MEMORY_LIMIT: String(2 ** 30) }).code).toBe(0);
+  });
+
   it('refuses a missing part, naming it', () => {
     const r = collapse(['merge', path.join(TMP, 'n5-part-0'), path.join(TMP, 'n5-part-2'), path.join(TMP, 'n5-part-3'), path.join(TMP, 'n5-part-4'), '-o', path.join(TMP, 'm-missing')]);
     expect(r.code).toBe(2);

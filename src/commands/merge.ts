@@ -12,10 +12,10 @@ import { defaultWorkers } from '../pool.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir, SUMMARY_FILE } from '../results.js';
-import { checkParts, partSpec, readPart, warnStderr, type Part } from '../shard.js';
+import { checkParts, PART_DATA, PART_FILE, partSpec, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
-import { drawFigures, humanTable, withClaim } from './run.js';
+import { drawFigures, gib, humanTable, memoryLimit, withClaim } from './run.js';
 import { example } from './help.js';
 
 interface MergeArgs {
@@ -44,7 +44,7 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
   // a merge holds the run's recorded values as the run did: above the threshold it starts again on
   // huge pages, as run does, before it reads the parts' data or writes anything
   const first = partSpec(paths[0]!);
-  if (first !== null) await relaunchForHugePages(estimateBytes(first, defaultWorkers()));
+  if (first !== null) await relaunchForHugePages(checkMergeMemory(first, paths));
   const startedAt = new Date();
   const parts = paths.map(readPart);
   const spec = specFromCanonical(parts[0]!.spec, parts[0]!.path);
@@ -57,6 +57,32 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
     for (const m of warnings) warnStderr(m);
     return mergeInto(out, spec, parts, results, startedAt, argv);
   });
+}
+
+/**
+ * Refuses, before any part's data is read, a merge that would not fit in memory: the parts' data
+ * (held while they merge) and the run's own estimate (its store of recorded values, its
+ * statistics). Returns the bytes it needs.
+ */
+export function checkMergeMemory(spec: RunSpec, paths: readonly string[]): number {
+  let data = 0;
+  for (const p of paths) {
+    const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
+    try {
+      data += fs.statSync(path.join(dir, PART_DATA)).size;
+    } catch {
+      // a part that is not there is reported by readPart
+    }
+  }
+  const need = data + estimateBytes(spec, defaultWorkers());
+  const limit = memoryLimit();
+  if (need > limit) {
+    throw new UsageError(
+      `collapse merge needs about ${gib(need)} (the parts' data, ${gib(data)}, and the run's recorded values), more than the limit of ` +
+        `${gib(limit)} (half of this machine's memory, or COLLAPSE_MEMORY_LIMIT); merge on a machine with more memory or raise COLLAPSE_MEMORY_LIMIT`,
+    );
+  }
+  return need;
 }
 
 /** The merge once its --out is claimed: rebuild the outcome in chunk order, write it, report. */

@@ -109,7 +109,9 @@ export function memoryLimit(): number {
   return Math.floor(os.totalmem() / 2);
 }
 
-function gib(bytes: number): string {
+/** Bytes as GiB or MiB with one decimal, or whole KiB below a MiB (never 0.0 MiB). */
+export function gib(bytes: number): string {
+  if (bytes < 2 ** 20) return `${Math.ceil(bytes / 2 ** 10)} KiB`;
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
