@@ -4,7 +4,7 @@
  * No I/O and no pool here; everything it needs arrives in the task.
  */
 import './jit.js';
-import type { ChunkResult, ChunkTask } from '../src/protocol.js';
+import type { ChunkResult, ChunkTask, RecordStore } from '../src/protocol.js';
 import type { BatchResult } from '../src/protocol.js';
 import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { JOIN_VALUES, recordCount, samplesPerExperiment } from '../src/plan.js';
@@ -85,17 +85,8 @@ function chunkResult(
       put(r, src.subarray(o, o + n));
     }
   };
-  if (store !== undefined) {
-    // written in place by this thread: the coordinator neither receives nor copies them
-    const E = store.experiments;
-    store.planes.forEach((buf, p) => {
-      const dst = new Float64Array(buf);
-      const put = (r: number, values: Float64Array): void => dst.set(values, r * E + chunk.start);
-      if (p === 0) eachRow(lnSd, -1, put);
-      else if (store.derived) eachRow(mean, -1, put);
-      else eachRow(metrics, p - 1, put);
-    });
-  }
+  // written in place by this thread: the coordinator neither receives nor copies them
+  if (store !== undefined) writeStore(store, chunk.start, n, rows, lnSd, mean, metrics, total, off);
   let ownLnSd: Float64Array = new Float64Array(0);
   let ownMetrics: Float64Array = new Float64Array(0);
   if (store === undefined) {
@@ -121,6 +112,34 @@ function chunkResult(
     metrics: ownMetrics,
     draws: n * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
   };
+}
+
+/**
+ * Writes experiments [start, start + n) of every recorded row into `store`, from buffers laid out
+ * as chunkResult reads them (`total` experiments a row, these from `off`): one copy a row and plane.
+ */
+function writeStore(
+  store: RecordStore,
+  start: number,
+  n: number,
+  rows: number,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  metrics: Float64Array,
+  total: number,
+  off: number,
+): void {
+  const E = store.experiments;
+  store.planes.forEach((buf, p) => {
+    const dst = new Float64Array(buf);
+    // plane 0 the ln sd; then the mean (derived store) or metric p − 1
+    const src = p === 0 ? lnSd : store.derived ? mean : metrics;
+    const k = p === 0 || store.derived ? 0 : p - 1;
+    for (let r = 0; r < rows; r++) {
+      const o = (k * rows + r) * total + off;
+      dst.set(src.subarray(o, o + n), r * E + start);
+    }
+  });
 }
 
 /**
@@ -154,34 +173,61 @@ function runJoined(group: readonly ChunkTask[]): ChunkResult[] {
   const mean = new Float64Array(rows * total);
   const metrics = new Float64Array(K * rows * total);
   const scalar = kernelOf(spec.model).run(spec, first.chunk.start, total, rows, { lnSd, mean, metrics });
+  if (first.chunk.index === 0 && first.store !== undefined) return [mergedPrefix(group, rows, scalar, lnSd, mean, metrics, total)];
   const out: ChunkResult[] = [];
   let off = 0;
   for (const task of group) {
     out.push(chunkResult(task, rows, scalar, lnSd, mean, metrics, total, off));
     off += task.chunk.count;
   }
-  return first.chunk.index === 0 && first.store !== undefined ? [mergedPrefix(out, rows)] : out;
+  return out;
 }
 
 /**
- * The results of chunks 0, 1, … of a spec (their values already in the store) as one: their
- * moments merged here in chunk order from an empty accumulator, as the coordinator's
- * OutcomeBuilder would merge them, by the same function, so the same bytes
- * (test/task-batch.test.ts), and their final means joined. The coordinator then receives and
- * merges one result instead of one per chunk.
+ * The results of chunks 0, 1, … of a spec, run in one kernel call, as one: their values written
+ * into the store a row at a time for all of them, their moments taken chunk by chunk (each over
+ * its own experiments, as chunkResult takes them) and merged here in chunk order from an empty
+ * accumulator, as the coordinator's OutcomeBuilder would merge them, by the same functions, so the
+ * same bytes (test/task-batch.test.ts), and their final means together. The coordinator then
+ * receives and merges one result instead of one per chunk.
  */
-function mergedPrefix(results: readonly ChunkResult[], rows: number): ChunkResult {
+function mergedPrefix(
+  group: readonly ChunkTask[],
+  rows: number,
+  scalar: boolean,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  metrics: Float64Array,
+  total: number,
+): ChunkResult {
+  const first = group[0]!;
+  const spec = first.spec;
+  writeStore(first.store!, first.chunk.start, total, rows, lnSd, mean, metrics, total, 0);
   const acc = emptyMoments(rows);
-  let count = 0;
-  let draws = 0;
-  for (const r of results) {
-    mergeMoments(acc, { count: r.count, rows, data: r.moments });
-    count += r.count;
-    draws += r.draws;
+  let off = 0;
+  for (const task of group) {
+    const n = task.chunk.count;
+    // without a scalar sd summary its moments are NaN, and so every statistic read from them
+    const data = scalar
+      ? chunkMoments(lnSd, mean, rows, n, spec.mean0, spec.sd0, spec.epsilon, total, off).data
+      : new Float64Array(rows * NF).fill(NaN);
+    mergeMoments(acc, { count: n, rows, data });
+    off += n;
   }
-  const finalMean = new Float64Array(count);
-  for (const r of results) finalMean.set(r.finalMean, r.start - results[0]!.start);
-  return { ...results[0]!, count, moments: acc.data, finalMean, draws, chunks: results.length };
+  const last = (rows - 1) * total;
+  return {
+    index: 0,
+    start: first.chunk.start,
+    count: total,
+    rows,
+    moments: acc.data,
+    stored: true,
+    lnSd: new Float64Array(0),
+    finalMean: mean.slice(last, last + total),
+    metrics: new Float64Array(0),
+    draws: total * samplesPerExperiment(spec) * kernelOf(spec.model).valuesPerSample(spec),
+    chunks: group.length,
+  };
 }
 
 /**
