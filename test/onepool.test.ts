@@ -257,7 +257,7 @@ describe('collapse sweep on one pool, end to end', () => {
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const points = at('big-int', 'points');
-    const finished = () => (fs.existsSync(points) ? fs.readdirSync(points).filter((h) => fs.existsSync(path.join(points, h, 'summary.json'))).length : 0);
+    const finished = () => (fs.existsSync(points) ? fs.readdirSync(points).filter((h) => !h.startsWith('.') && fs.existsSync(path.join(points, h, 'summary.json'))).length : 0);
     while (finished() === 0) {
       if (child.exitCode !== null) throw new Error('the sweep ended before its first point was seen');
       await new Promise((r) => setTimeout(r, 5));

@@ -225,7 +225,8 @@ describe('interrupted sweeps resume to the same bytes', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
     const points = at(dir, 'points');
     for (;;) {
-      const done = fs.existsSync(points) && fs.readdirSync(points).some((h) => fs.existsSync(path.join(points, h, 'summary.json')));
+      // a finished point's directory, not the hidden temporary one it is written in before its rename
+      const done = fs.existsSync(points) && fs.readdirSync(points).some((h) => !h.startsWith('.') && fs.existsSync(path.join(points, h, 'summary.json')));
       if (done) break;
       if (child.exitCode !== null) throw new Error('the sweep ended before its first point was seen');
       await new Promise((r) => setTimeout(r, 5));
@@ -240,7 +241,7 @@ describe('interrupted sweeps resume to the same bytes', () => {
     const end = await interrupt('killed', 'SIGKILL');
     expect(end.signal).toBe('SIGKILL');
     // sweep.json may lag the point directories by one point: the directories are what count.
-    const finished = fs.readdirSync(at('killed', 'points')).filter((h) => fs.existsSync(at('killed', 'points', h, 'summary.json')));
+    const finished = fs.readdirSync(at('killed', 'points')).filter((h) => !h.startsWith('.') && fs.existsSync(at('killed', 'points', h, 'summary.json')));
     expect(finished.length).toBeGreaterThanOrEqual(1);
     expect(finished.length).toBeLessThan(4);
     const r = collapse(['sweep', ...GRID, '-o', 'killed']);
