@@ -229,17 +229,28 @@ function recordedGenerations(spec: RunSpec, rows: number): number[] {
  * evaluating the closed forms (special functions over every recorded generation) each time. Each
  * is frozen, so that no caller can change what another will read.
  */
-const theories = new Map<string, { th?: RegimeTheory; mth?: FamilyTheory }>();
+const theories = new Map<string, { rows: number; th?: RegimeTheory; mth?: FamilyTheory }>();
 /** Theories kept: the points in flight together in a sweep rarely need more. */
 const THEORIES_KEPT = 8;
+/**
+ * Recorded rows kept over all of them (a row's theory is some hundreds of bytes): beyond it the
+ * oldest go, the newest always stays, so that a sweep of long, distinct points holds one at a time.
+ */
+const THEORY_ROWS_KEPT = 2 ** 14;
 
 function theoryEntry(spec: RunSpec, rows: number): { th?: RegimeTheory; mth?: FamilyTheory } {
   const key = `${rows} ${JSON.stringify({ ...spec, seed: null })}`;
   let entry = theories.get(key);
   if (entry !== undefined) theories.delete(key);
-  else entry = {};
+  else entry = { rows };
   theories.set(key, entry);
-  if (theories.size > THEORIES_KEPT) theories.delete(theories.keys().next().value!);
+  let held = 0;
+  for (const e of theories.values()) held += e.rows;
+  for (const [k, e] of theories) {
+    if (theories.size <= 1 || (theories.size <= THEORIES_KEPT && held <= THEORY_ROWS_KEPT)) break;
+    theories.delete(k);
+    held -= e.rows;
+  }
   return entry;
 }
 

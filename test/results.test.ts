@@ -82,6 +82,23 @@ describe('theory, computed once per spec less its seed (runTheory, runMetricTheo
     expect(runTheory({ ...spec, samples: 31 }, out.rows)).not.toBe(runTheory(spec, out.rows));
   });
 
+  it('keeps the last few, but not more recorded rows than its bound: a sweep of long, distinct points holds one at a time', async () => {
+    const { resolveRunSpec } = await import('../src/spec.js');
+    const { runTheory } = await import('../src/summary.js');
+    const short = [30, 31, 32].map((n) => resolveRunSpec({ samples: String(n), generations: '20', experiments: '5' }));
+    const first = short.map((s) => runTheory(s, 20));
+    short.forEach((s, i) => expect(runTheory(s, 20)).toBe(first[i]));
+    // two specs of 9000 recorded rows each are more than 2^14 rows together: the older goes
+    const [a, b] = [40, 41].map((n) => resolveRunSpec({ samples: String(n), generations: '9000', every: '1', experiments: '5' }));
+    const ta = runTheory(a!, 9000);
+    expect(runTheory(a!, 9000)).toBe(ta);
+    const tb = runTheory(b!, 9000);
+    expect(runTheory(b!, 9000)).toBe(tb);
+    const again = runTheory(a!, 9000);
+    expect(again).not.toBe(ta);
+    expect(again).toEqual(ta);
+  });
+
   it('is frozen, so that no reader can change what the next one reads', async () => {
     const { resolveRunSpec } = await import('../src/spec.js');
     const { runTheory, runMetricTheory } = await import('../src/summary.js');
