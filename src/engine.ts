@@ -184,6 +184,10 @@ class OutcomeBuilder {
   finish(chunks: number): RunOutcome {
     if (this.next !== chunks) throw new Error(`internal: merged ${this.next} of ${chunks} chunks`);
     const { spec, moments, lnSd, finalMean, metrics, draws } = this;
+    // the final row's derived metrics, formed chunk by chunk for finals.csv, are that row's: not
+    // formed again where something reads it (the derivation is elementwise, so the same values)
+    const last = moments.rows - 1;
+    this.finalMetrics.forEach((value, k) => Object.defineProperty(metrics[k], last, { value, writable: true, enumerable: true, configurable: true }));
     const parts = [...this.finalsParts.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     this.finalsParts.clear();
     return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws, finalsBody: parts.join('') };

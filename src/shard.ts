@@ -186,14 +186,18 @@ export interface Part {
   results: ChunkResult[];
 }
 
-/** Reads a part directory (or its part.json); checks its schema and its data's size. */
+/** The part directory that `p` names: the directory itself, or the one holding the part.json it names. */
+function partDir(p: string): string {
+  return path.basename(p) === PART_FILE ? path.dirname(p) : p;
+}
+
 /**
  * The spec of the part at `p`, from its part.json alone (its data not read), or null where that
  * does not read: readPart then says why. For decisions taken before the parts are read (the
  * huge-page relaunch of collapse merge).
  */
 export function partSpec(p: string): RunSpec | null {
-  const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
+  const dir = partDir(p);
   try {
     const doc = readResultDocument(path.join(dir, PART_FILE), 'collapse.part', PART_SCHEMA_VERSION);
     return specFromCanonical(doc['spec'] as Record<string, unknown>, dir);
@@ -202,8 +206,22 @@ export function partSpec(p: string): RunSpec | null {
   }
 }
 
+/** Bytes of the parts' data files, from their sizes (none read); a part without one counts 0 (readPart reports it). */
+export function partDataBytes(paths: readonly string[]): number {
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += fs.statSync(path.join(partDir(p), PART_DATA)).size;
+    } catch {
+      // not there: readPart says so
+    }
+  }
+  return bytes;
+}
+
+/** Reads a part directory (or its part.json); checks its schema and its data's size. */
 export function readPart(p: string): Part {
-  const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
+  const dir = partDir(p);
   const file = path.join(dir, PART_FILE);
   // a missing input is a usage error (exit 2), as for every command; a damaged one fails the work (exit 1)
   if (!fs.existsSync(dir)) throw new UsageError(`PARTS must be part directories written by collapse run --shard, got ${JSON.stringify(p)} (no such directory)`);

@@ -68,12 +68,8 @@ function chunkResult(
   off = 0,
 ): ChunkResult {
   const { spec, chunk } = task;
-  const kernel = kernelOf(spec.model);
   const n = chunk.count;
-  // without a scalar sd summary its moments are NaN, and so every statistic read from them
-  const moments = scalar
-    ? chunkMoments(lnSd, mean, rows, n, spec.mean0, spec.sd0, spec.epsilon, total, off).data
-    : new Float64Array(rows * NF).fill(NaN);
+  const moments = momentsOf(spec, rows, scalar, lnSd, mean, n, total, off);
   const last = (rows - 1) * total + off;
   const finalMean = mean.slice(last, last + n);
   const store = task.store;
@@ -110,8 +106,30 @@ function chunkResult(
     lnSd: ownLnSd,
     finalMean,
     metrics: ownMetrics,
-    draws: n * samplesPerExperiment(spec) * kernel.valuesPerSample(spec),
+    draws: drawsOf(spec, n),
   };
+}
+
+/**
+ * The moments of `n` experiments' recorded values, read in place (`total` a row, these from
+ * `off`); without a scalar sd summary NaN, and so every statistic read from them.
+ */
+function momentsOf(
+  spec: ChunkTask['spec'],
+  rows: number,
+  scalar: boolean,
+  lnSd: Float64Array,
+  mean: Float64Array,
+  n: number,
+  total: number,
+  off: number,
+): Float64Array {
+  return scalar ? chunkMoments(lnSd, mean, rows, n, spec.mean0, spec.sd0, spec.epsilon, total, off).data : new Float64Array(rows * NF).fill(NaN);
+}
+
+/** Deviates drawn (or generation steps) by `n` experiments of `spec`. */
+function drawsOf(spec: ChunkTask['spec'], n: number): number {
+  return n * samplesPerExperiment(spec) * kernelOf(spec.model).valuesPerSample(spec);
 }
 
 /**
@@ -207,11 +225,7 @@ function mergedPrefix(
   let off = 0;
   for (const task of group) {
     const n = task.chunk.count;
-    // without a scalar sd summary its moments are NaN, and so every statistic read from them
-    const data = scalar
-      ? chunkMoments(lnSd, mean, rows, n, spec.mean0, spec.sd0, spec.epsilon, total, off).data
-      : new Float64Array(rows * NF).fill(NaN);
-    mergeMoments(acc, { count: n, rows, data });
+    mergeMoments(acc, { count: n, rows, data: momentsOf(spec, rows, scalar, lnSd, mean, n, total, off) });
     off += n;
   }
   const last = (rows - 1) * total;
@@ -225,7 +239,7 @@ function mergedPrefix(
     lnSd: new Float64Array(0),
     finalMean: mean.slice(last, last + total),
     metrics: new Float64Array(0),
-    draws: total * samplesPerExperiment(spec) * kernelOf(spec.model).valuesPerSample(spec),
+    draws: drawsOf(spec, total),
     chunks: group.length,
   };
 }

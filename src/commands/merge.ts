@@ -12,7 +12,7 @@ import { defaultWorkers } from '../pool.js';
 import { UsageError } from '../errors.js';
 import { finishRun, timingOf } from '../execute.js';
 import { checkOutDir, SUMMARY_FILE } from '../results.js';
-import { checkParts, PART_DATA, PART_FILE, partSpec, readPart, warnStderr, type Part } from '../shard.js';
+import { checkParts, partDataBytes, partSpec, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
 import { drawFigures, gib, humanTable, memoryLimit, withClaim } from './run.js';
@@ -65,15 +65,7 @@ export async function mergeCommand(argv: ArgumentsCamelCase<MergeArgs>): Promise
  * statistics). Returns the bytes it needs.
  */
 export function checkMergeMemory(spec: RunSpec, paths: readonly string[]): number {
-  let data = 0;
-  for (const p of paths) {
-    const dir = path.basename(p) === PART_FILE ? path.dirname(p) : p;
-    try {
-      data += fs.statSync(path.join(dir, PART_DATA)).size;
-    } catch {
-      // a part that is not there is reported by readPart
-    }
-  }
+  const data = partDataBytes(paths);
   const need = data + estimateBytes(spec, defaultWorkers());
   const limit = memoryLimit();
   if (need > limit) {
