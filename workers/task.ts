@@ -165,14 +165,14 @@ function writeStore(
  * `prev`: a kernel that allows it (FamilyKernel.joinable), the same spec and store, the next
  * experiments.
  */
-function joins(first: ChunkTask, firstKey: string, prev: ChunkTask, next: ChunkTask): boolean {
+function joins(first: ChunkTask, firstKey: () => string, prev: ChunkTask, next: ChunkTask): boolean {
   return (
     FAULT_CHUNK === undefined &&
     kernelOf(next.spec.model).joinable(next.spec) &&
     next.chunk.start === prev.chunk.start + prev.chunk.count &&
     next.store?.planes[0] === first.store?.planes[0] &&
     next.store?.derived === first.store?.derived &&
-    JSON.stringify(next.spec) === firstKey
+    (next.spec === first.spec || JSON.stringify(next.spec) === firstKey())
   );
 }
 
@@ -256,7 +256,10 @@ export function runBatch(tasks: readonly ChunkTask[]): BatchResult {
   const results: ChunkResult[] = [];
   for (let i = 0; i < tasks.length; ) {
     const first = tasks[i]!;
-    const key = JSON.stringify(first.spec);
+    // the spec as text, for a next chunk whose spec is not the same object (a batch's chunks of
+    // one spec share it: a message keeps shared references): formed once, if at all
+    let text: string | undefined;
+    const key = (): string => (text ??= JSON.stringify(first.spec));
     let j = i + 1;
     // at most JOIN_VALUES recorded values a plane in one call (beyond one chunk's own)
     const rows = recordCount(first.spec.generations, first.spec.every);
