@@ -8,6 +8,8 @@ import { runTasksInline, TaskError } from './pool.js';
 import { BatchRunner } from './pool.js';
 import type { ChunkResult, ChunkTask, RecordStore, SummaryTask } from './protocol.js';
 import { chunkFailed, RuntimeError } from './errors.js';
+import { CSV_CELL, finalsCells } from './results.js';
+import { TRAJECTORY_BLOCK } from './summary.js';
 import { digestWidth } from './digest.js';
 import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -33,18 +35,26 @@ export interface RunOutcome {
    */
   digest?: Float64Array;
   /**
-   * finals.csv's rows (no header), formatted chunk by chunk as the chunks arrived, while the pool
-   * worked; finalsCsv formats them itself where absent. The same text either way (csv.ts
-   * finalsRows over consecutive ranges of experiments).
+   * finals.csv's rows (no header) as ASCII bytes in chunk order, formatted chunk by chunk as the
+   * chunks arrived, while the pool worked; finalsParts formats them itself where absent. The same
+   * text either way (csv.ts finalsRows over consecutive ranges of experiments).
    */
-  finalsBody?: string;
+  finalsBody?: readonly Uint8Array[];
 }
+
+/**
+ * Heap bytes one recorded row's statistics and text take while trajectory.csv is formed (measured
+ * about 20 KB at d = 1 with its four metrics; a margin over it).
+ */
+const ROW_HEAP_BYTES = 32 * 1024;
 
 /**
  * Bytes a run holds at its peak, for the up-front memory check: the recorded values (stored once,
  * shared with the workers), and the larger of the two phases' working memory: chunks in flight
  * (each worker's buffers, and a copy of a shard's results in the coordinator), then the
- * per-generation statistics (a scratch row per worker, two in the coordinator, the digest).
+ * per-generation statistics (a scratch row per worker, two in the coordinator, the digest); then
+ * the result files' text that is held before it is written (finals.csv whole, trajectory.csv a
+ * block of rows at a time).
  */
 export function estimateBytes(spec: RunSpec, workers: number): number {
   const rows = recordCount(spec.generations, spec.every);
@@ -60,7 +70,10 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const summary = (workers * (derived ? 1 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);
-  return store + Math.max(inFlight, summary) + merged + pools;
+  // finals.csv's text, held as bytes until written; and trajectory.csv's block of rows in the heap
+  const finals = E * finalsCells(spec) * CSV_CELL;
+  const trajectory = Math.min(rows, TRAJECTORY_BLOCK) * ROW_HEAP_BYTES;
+  return store + Math.max(inFlight, summary) + merged + pools + finals + trajectory;
 }
 
 /** The family kernel's metrics-from-(ln sd, mean) function for this spec, or null. */
@@ -87,7 +100,7 @@ class OutcomeBuilder {
   /** The recorded values, one shared plane per quantity; lnSd and metrics are views of its rows. */
   readonly store: RecordStore;
   /** finals.csv's rows of each result that has arrived, by its first chunk's index. */
-  private readonly finalsParts = new Map<number, string>();
+  private readonly finalsParts = new Map<number, Uint8Array>();
   /** The final row's metrics (derived ones formed chunk by chunk for finalsParts), by experiment. */
   private readonly finalMetrics: Float64Array[];
 
@@ -153,7 +166,8 @@ class OutcomeBuilder {
       for (let k = 0; k < K; k++) this.finalMetrics[k]!.set(buf.subarray(k * count, (k + 1) * count), start);
       finals = this.finalMetrics;
     }
-    this.finalsParts.set(index, finalsRows(ls, this.finalMean, finals, start, start + count));
+    // as bytes (the text is ASCII), which a large run's memory check counts and the JS heap does not hold
+    this.finalsParts.set(index, Buffer.from(finalsRows(ls, this.finalMean, finals, start, start + count), 'latin1'));
   }
 
   add(res: ChunkResult): void {
@@ -190,7 +204,7 @@ class OutcomeBuilder {
     this.finalMetrics.forEach((value, k) => Object.defineProperty(metrics[k], last, { value, writable: true, enumerable: true, configurable: true }));
     const parts = [...this.finalsParts.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     this.finalsParts.clear();
-    return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws, finalsBody: parts.join('') };
+    return { spec, rows: moments.rows, moments, lnSd, finalMean, metrics, draws, finalsBody: parts };
   }
 }
 

@@ -9,7 +9,7 @@ import { Progress, type ProgressMode } from './progress.js';
 import { prefetchProvenance, provenance } from './provenance.js';
 import { writeResultDir } from './results.js';
 import type { RunSpec } from './spec.js';
-import { allRows, finalsCsv, prefetchTheory, runTheory, summaryDocument, toJson, trajectoryCsv, type RowStats, type Timing } from './summary.js';
+import { allRows, finalsParts, prefetchTheory, rowsOf, runTheory, summaryDocument, toJson, trajectoryColumns, trajectoryLines, trajectoryParts, TRAJECTORY_BLOCK, type RowStats, type Timing } from './summary.js';
 import { recordCount } from './plan.js';
 
 /** What a finished run hands back to its command. */
@@ -44,26 +44,32 @@ export function finishRun(
   provenanceExtra: Record<string, unknown> = {},
 ): Executed {
   const spec = outcome.spec;
-  const rows = allRows(outcome);
+  const model = familyOf(spec.model).name;
+  // a run of few recorded rows forms them at once; a long one block by block as trajectory.csv is
+  // written (trajectoryParts), its final row formed here on its own (the same numbers: a row's
+  // statistics depend on that row only)
+  const few = outcome.rows <= TRAJECTORY_BLOCK;
+  const rows = few ? allRows(outcome) : rowsOf(outcome, outcome.rows - 1, outcome.rows);
   const final = rows[rows.length - 1]!;
   const prov = { ...provenance(workers, startedAt, new Date()), ...provenanceExtra };
   const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, prov);
   const summary = toJson(doc);
-  const trajectory = trajectoryCsv(rows);
+  const head = trajectoryColumns(model).join(',');
+  const lines = few ? trajectoryLines(model, rows) : null;
   writeResultDir(out, {
     ...(familyOf(spec.model).artifacts?.(spec) ?? {}),
-    'trajectory.csv': trajectory,
-    'finals.csv': finalsCsv(outcome),
+    'trajectory.csv': lines !== null ? head + '\n' + lines : trajectoryParts(outcome),
+    'finals.csv': finalsParts(outcome),
     'summary.json': summary,
   });
-  const body = trajectory.replace(/\n$/, '');
+  const tail = (lines ?? trajectoryLines(model, [final])).replace(/\n$/, '');
   return {
     doc,
     summary,
     final,
     timing,
-    trajectoryHead: trajectory.slice(0, trajectory.indexOf('\n') >>> 0),
-    trajectoryTail: body.slice(body.lastIndexOf('\n') + 1),
+    trajectoryHead: head,
+    trajectoryTail: tail.slice(tail.lastIndexOf('\n') + 1),
   };
 }
 

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RuntimeError, UsageError } from './errors.js';
-import { SCHEMA_VERSION } from './summary.js';
+import { SCHEMA_VERSION, trajectoryColumns } from './summary.js';
+import { familyOf } from './families/index.js';
+import { recordCount } from './plan.js';
+import type { RunSpec } from './spec.js';
 
 /** Marker file of a finished result directory. */
 export const SUMMARY_FILE = 'summary.json';
@@ -221,7 +224,7 @@ export function tempDirFor(out: string): string {
  * A previous result at `out` is moved aside first and removed after. An interrupted write leaves
  * only a hidden .tmp- directory, never a directory that looks complete.
  */
-export function writeResultDir(out: string, files: Record<string, string | Uint8Array>, marker: string = SUMMARY_FILE): void {
+export function writeResultDir(out: string, files: Record<string, FileContent>, marker: string = SUMMARY_FILE): void {
   const abs = path.resolve(out);
   const tmp = tempDirFor(out);
   let made: string[] = [];
@@ -231,12 +234,48 @@ export function writeResultDir(out: string, files: Record<string, string | Uint8
     fs.mkdirSync(tmp);
     // the marker (summary.json) last: its presence marks a finished result.
     const names = Object.keys(files).sort((a, b) => Number(a === marker) - Number(b === marker));
-    for (const name of names) fs.writeFileSync(path.join(tmp, name), files[name]!);
+    for (const name of names) writeContent(path.join(tmp, name), files[name]!);
     replaceDir(tmp, abs);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     removeMade(made);
     throw new RuntimeError(`could not write results to ${abs}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A result file's content: its text or bytes whole, or in parts (formed as they are read, and
+ * written as they come) for a file too large to hold as one string or in the JS heap.
+ */
+export type FileContent = string | Uint8Array | Iterable<string | Uint8Array>;
+
+/** Bytes gathered before a write, where a file's content comes in parts. */
+const WRITE_BLOCK = 1 << 20;
+
+/** Writes `content` to `file` (created or truncated): whole in one write, or part by part. */
+export function writeContent(file: string, content: FileContent): void {
+  if (typeof content === 'string' || content instanceof Uint8Array) {
+    fs.writeFileSync(file, content);
+    return;
+  }
+  const fd = fs.openSync(file, 'w');
+  try {
+    let held: (string | Uint8Array)[] = [];
+    let size = 0;
+    const flush = (): void => {
+      const bytes = held.length === 1 && typeof held[0] !== 'string' ? held[0]! : Buffer.concat(held.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+      for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+      held = [];
+      size = 0;
+    };
+    for (const part of content) {
+      held.push(part);
+      size += part.length;
+      if (size >= WRITE_BLOCK) flush();
+    }
+    if (held.length > 0) flush();
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -294,10 +333,23 @@ export function readResultDocument(file: string, kind: string, version: number =
   return d;
 }
 
-/** Bytes a run's result files take at most: finals.csv (80 per experiment), trajectory.csv, summary. */
-export function resultBytes(spec: { experiments: number; generations: number; every: number }): number {
-  const rows = Math.ceil(spec.generations / spec.every);
-  return spec.experiments * 80 + (rows + 1) * 41 * 24 + 8192;
+/** Characters a CSV cell takes at most: the longest shortest round-trip number (-1.2345678901234567e-308) and its comma. */
+export const CSV_CELL = 25;
+
+/**
+ * Bytes a run's result files take at most: finals.csv (the experiment, the scalar summary and
+ * each metric: CSV_CELL each), trajectory.csv (each of its columns at every recorded row and the
+ * header) and the summary.
+ */
+export function resultBytes(spec: RunSpec): number {
+  const family = familyOf(spec.model);
+  const rows = recordCount(spec.generations, spec.every);
+  return spec.experiments * finalsCells(spec) * CSV_CELL + (rows + 1) * trajectoryColumns(family.name).length * CSV_CELL + 8192;
+}
+
+/** Cells of a row of finals.csv: experiment, mean, sd, log10 sd, then each metric. */
+export function finalsCells(spec: RunSpec): number {
+  return 4 + familyOf(spec.model).metrics.length;
 }
 
 /** The nearest existing ancestor of `p` (p itself if it exists). */

@@ -314,6 +314,11 @@ export function prefetchTheory(spec: RunSpec, rows: number): void {
  * src/select.ts), never a sort.
  */
 export function allRows(out: RunOutcome): RowStats[] {
+  return rowsOf(out, 0, out.rows);
+}
+
+/** allRows' rows [r0, r1) only: what trajectoryParts holds at once, and the final row alone. */
+export function rowsOf(out: RunOutcome, r0: number, r1: number): RowStats[] {
   const th = runTheory(out.spec, out.rows);
   const mth = runMetricTheory(out.spec, out.rows);
   const rows: RowStats[] = [];
@@ -325,7 +330,7 @@ export function allRows(out: RunOutcome): RowStats[] {
   const tmp = new Float64Array(E);
   const scratch = new Float64Array(E);
   const own = out.digest === undefined ? new Float64Array(W) : null;
-  for (let r = 0; r < out.rows; r++) {
+  for (let r = r0; r < r1; r++) {
     let dg: Float64Array;
     let o: number;
     if (own !== null) {
@@ -733,6 +738,26 @@ function metricCellReaders(model: string): Map<string, CellReader> {
 /** trajectory.csv: one row per recorded generation. */
 export function trajectoryCsv(rows: readonly RowStats[]): string {
   const model = rows[0]?.metrics.model ?? allFamilies()[0]!.name;
+  return trajectoryColumns(model).join(',') + '\n' + trajectoryLines(model, rows);
+}
+
+/** Recorded rows per block of trajectoryParts: their statistics and text are all it holds at once. */
+export const TRAJECTORY_BLOCK = 1024;
+
+/**
+ * trajectory.csv of `out` in parts (its header, then the lines of TRAJECTORY_BLOCK rows at a
+ * time), formed as they are read: the same text as trajectoryCsv(allRows(out)), without holding
+ * every row's statistics or the whole text, which at 10^5 recorded rows and more outgrows the
+ * heap (about 20 KB a row) and a string's longest length (2^29 characters; about 2 KB a row).
+ */
+export function* trajectoryParts(out: RunOutcome, block = TRAJECTORY_BLOCK): Generator<string> {
+  const model = familyOf(out.spec.model).name;
+  yield trajectoryColumns(model).join(',') + '\n';
+  for (let r0 = 0; r0 < out.rows; r0 += block) yield trajectoryLines(model, rowsOf(out, r0, Math.min(out.rows, r0 + block)));
+}
+
+/** The lines of trajectory.csv (no header) for `rows` of a run of `model`. */
+export function trajectoryLines(model: string, rows: readonly RowStats[]): string {
   const columns = trajectoryColumns(model);
   const readers = metricCellReaders(model);
   // the scalar block's columns a metric also fills, and the metric columns after the block
@@ -815,16 +840,32 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
     for (const read of extra) v.push(read(m));
     values.push(v);
   }
-  return columns.join(',') + '\n' + csvRows(values);
+  return csvRows(values);
 }
 
 /** finals.csv: one row per experiment at the final generation, the scalar summary then every metric. */
 export function finalsCsv(out: RunOutcome): string {
+  return [...finalsParts(out)].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('latin1'))).join('');
+}
+
+/** Experiments per part where finalsParts formats finals.csv itself. */
+const FINALS_BLOCK = 1 << 16;
+
+/**
+ * finals.csv in parts: its header, then the rows the engine formatted while the chunks arrived
+ * (RunOutcome.finalsBody: ASCII bytes, off the JS heap), or else blocks of rows formed as they are
+ * read. Never one string: at about 100–200 bytes an experiment, 4·10^6 experiments and more would
+ * pass a string's longest length (2^29 characters).
+ */
+export function* finalsParts(out: RunOutcome, block = FINALS_BLOCK): Generator<string | Uint8Array> {
   const defs = familyOf(out.spec.model).metrics;
-  const head = `experiment,mean,sd,log10_sd,${defs.map((d) => d.column).join(',')}\n`;
+  yield `experiment,mean,sd,log10_sd,${defs.map((d) => d.column).join(',')}\n`;
   // formatted while the chunks arrived (engine.ts), without forming the final row's metrics again
-  if (out.finalsBody !== undefined) return head + out.finalsBody;
+  if (out.finalsBody !== undefined) {
+    yield* out.finalsBody;
+    return;
+  }
   const ls = out.lnSd[out.rows - 1]!;
   const finals = out.metrics.map((perRow) => perRow[out.rows - 1]!);
-  return head + finalsRows(ls, out.finalMean, finals, 0, ls.length);
+  for (let e0 = 0; e0 < ls.length; e0 += block) yield finalsRows(ls, out.finalMean, finals, e0, Math.min(ls.length, e0 + block));
 }

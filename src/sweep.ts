@@ -238,10 +238,7 @@ function pointRecord(p: GridPoint, doc: Record<string, unknown>, head: string, t
   return { cells: RUN_COLUMNS.slice(1).map((c) => byName.get(c) ?? 'NA'), wallSeconds: typeof wall === 'number' ? wall : null, metricZReasons };
 }
 
-/**
- * Bytes a point's files take, with margin: finals.csv about 4 numbers of ≤ 24 characters per
- * experiment, trajectory.csv 41 cells per recorded generation, and the summary.
- */
+/** Bytes a point's files take at most (resultBytes: finals.csv, trajectory.csv and the summary). */
 export function pointBytes(spec: RunSpec): number {
   return resultBytes(spec);
 }

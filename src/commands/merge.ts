@@ -15,7 +15,7 @@ import { checkOutDir, SUMMARY_FILE } from '../results.js';
 import { checkParts, partDataBytes, partSpec, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
-import { drawFigures, gib, humanTable, memoryLimit, withClaim } from './run.js';
+import { checkHeap, drawFigures, gib, humanTable, memoryLimit, withClaim } from './run.js';
 import { example } from './help.js';
 
 interface MergeArgs {
@@ -68,6 +68,7 @@ export function checkMergeMemory(spec: RunSpec, paths: readonly string[]): numbe
   const data = partDataBytes(paths);
   const need = data + estimateBytes(spec, defaultWorkers());
   const limit = memoryLimit();
+  if (need <= limit) checkHeap(spec);
   if (need > limit) {
     throw new UsageError(
       `collapse merge needs about ${gib(need)} (the parts' data, ${gib(data)}, and the run's recorded values), more than the limit of ` +

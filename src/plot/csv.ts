@@ -3,6 +3,7 @@
  * rows of unquoted cells, with NA, Inf and -Inf for non-finite numbers (csvNumber in src/csv.ts).
  */
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { RuntimeError } from '../errors.js';
 
 /** A CSV table: the header and, per row, its cells as text. */
@@ -56,15 +57,71 @@ function splitLine(line: string): string[] {
   return out;
 }
 
-/** Reads and parses a CSV file; a missing or unreadable file is a RuntimeError naming it. */
-export function readCsv(file: string): Table {
-  let text: string;
+/**
+ * Reads and parses a CSV file as parseCsv parses its text, read `chunkBytes` at a time so that a
+ * file larger than a string can hold (trajectory.csv at 3·10^5 recorded rows, finals.csv at 4·10^6
+ * experiments) is never one string. With `only`, keeps just those columns (in that order, those
+ * the header has), so that the table holds what a figure reads, not every cell of a large file.
+ * A missing or unreadable file is a RuntimeError naming it.
+ */
+export function readCsv(file: string, only?: readonly string[], chunkBytes = 1 << 22): Table {
+  const cannot = (err: unknown): RuntimeError => new RuntimeError(`cannot read ${file}: ${(err as Error).message}`);
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
   } catch (err) {
-    throw new RuntimeError(`cannot read ${file}: ${(err as Error).message}`);
+    throw cannot(err);
   }
-  return parseCsv(text, file);
+  let columns: string[] | null = null;
+  let keep: number[] | null = null;
+  let width = 0;
+  const rows: string[][] = [];
+  let lineNo = 0;
+  let blanks = 0; // empty lines not yet taken: rows if a line follows, dropped at the end
+  const take = (line: string): void => {
+    lineNo++;
+    if (columns === null) {
+      const header = splitLine(line);
+      width = header.length;
+      keep = only === undefined ? null : only.map((c) => header.indexOf(c)).filter((i) => i >= 0);
+      columns = keep === null ? header : keep.map((i) => header[i]!);
+      return;
+    }
+    const cells = splitLine(line);
+    if (cells.length !== width) throw new RuntimeError(`${file} line ${lineNo} has ${cells.length} cells, the header has ${width}`);
+    rows.push(keep === null ? cells : keep.map((i) => cells[i]!));
+  };
+  // a line ended by \n, less a \r before it (parseCsv splits on \r?\n); the file's last, unended, as it is
+  const line = (text: string, ended: boolean): void => {
+    const l = ended && text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (l === '') {
+      blanks++;
+      return;
+    }
+    for (; blanks > 0; blanks--) take('');
+    take(l);
+  };
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        throw cannot(err);
+      }
+      const lines = (rest + (n === 0 ? decoder.end() : decoder.write(buf.subarray(0, n)))).split('\n');
+      rest = n === 0 ? '' : lines.pop()!;
+      lines.forEach((l, i) => line(l, n > 0 || i < lines.length - 1));
+      if (n === 0) break;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (columns === null) throw new RuntimeError(`${file} is empty: expected a header line`);
+  return { file, columns, rows };
 }
 
 /** A cell as a number: NA (or empty) is null, Inf and -Inf are infinities; anything else that is not a number is an error. */

@@ -103,6 +103,14 @@ function bandLegend(domain: readonly string[], theoryName: string, bandColor: st
   };
 }
 
+/** The columns of trajectory.csv the sd figure reads. */
+const SD_FIGURE_COLUMNS = [
+  'generation',
+  ...['sd_p05', 'sd_p50', 'sd_p95', 'sd_mean', 'theory_sd_mean'],
+  ...['log10_sd_sd', 'theory_log10_sd_sd', 'log10_sd_mean', 'theory_log10_sd_mean'],
+  ...['log10_sd_p05', 'log10_sd_p50', 'log10_sd_p95'],
+];
+
 /**
  * The sd-trajectory figure. Generation 0 (the original distribution, sd = σ₀ in every
  * experiment) is added in front of the recorded rows so that every curve starts at σ₀. When any
@@ -113,7 +121,7 @@ function bandLegend(domain: readonly string[], theoryName: string, bandColor: st
  * Draws every row up to MAX_ROWS, then every k-th row and the last.
  */
 export function sdTrajectoryFigure(dir: string, info: RunInfo, width: number): Figure {
-  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  const t = readCsv(path.join(dir, 'trajectory.csv'), SD_FIGURE_COLUMNS);
   const gen = numberColumn(t, 'generation');
   const lin = {
     p05: numberColumn(t, 'sd_p05'),
@@ -301,7 +309,7 @@ export function histogram(values: readonly number[], bins = 40): Bin[] {
 
 /** The final-log10sd figure: a histogram of the final log10 sd with a rule at theory E[log10 s_T]. */
 export function finalLog10SdFigure(dir: string, info: RunInfo, width: number): Figure {
-  const t = readCsv(path.join(dir, 'finals.csv'));
+  const t = readCsv(path.join(dir, 'finals.csv'), ['log10_sd']);
   const values = numberColumn(t, 'log10_sd').filter((v): v is number => v !== null);
   const allBins = histogram(values);
   // empty bins only widen the axis; as bars they would draw a hairline along it
@@ -363,7 +371,8 @@ export function finalLog10SdFigure(dir: string, info: RunInfo, width: number): F
  * 1e-300, else linear. Draws every row up to MAX_ROWS, then every k-th row and the last.
  */
 export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number, def: MetricDef): Figure {
-  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  const stats = ['p05', 'p50', 'p95', 'mean'].map((stat) => `${def.column}_${stat}`);
+  const t = readCsv(path.join(dir, 'trajectory.csv'), ['generation', ...stats, `theory_${def.column}_mean`]);
   const gen = numberColumn(t, 'generation');
   const col = (stat: string) => numberColumn(t, `${def.column}_${stat}`);
   const p05 = col('p05');
@@ -621,11 +630,11 @@ export function runFigures(dir: string, width: number): Figure[] {
   const info = readRunInfo(dir);
   const model = typeof info.params['model'] === 'string' ? (info.params['model'] as string) : allFamilies()[0]!.name;
   const metrics = familyNames().includes(model) ? familyOf(model).metrics : [];
-  const sd = numberColumn(readCsv(path.join(dir, 'trajectory.csv')), 'sd_mean');
+  const sd = numberColumn(readCsv(path.join(dir, 'trajectory.csv'), ['sd_mean']), 'sd_mean');
   const scalar = sd.some((v) => v !== null && !Number.isNaN(v));
   if (scalar) return [sdTrajectoryFigure(dir, info, width), finalLog10SdFigure(dir, info, width)];
   const figures: Figure[] = [];
-  const t = readCsv(path.join(dir, 'trajectory.csv'));
+  const t = readCsv(path.join(dir, 'trajectory.csv'), metrics.map((def) => `${def.column}_p50`));
   // a metric with no finite value (a singular fit's −Inf log det) has nothing to draw
   const drawable = (c: string) => t.columns.includes(c) && numberColumn(t, c).some((v) => v !== null && Number.isFinite(v));
   for (const def of metrics) if (drawable(`${def.column}_p50`)) figures.push(metricTrajectoryFigure(dir, info, width, def));
