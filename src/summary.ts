@@ -493,16 +493,41 @@ export function metricRow(
       at = 0;
     }
     const { stats: st, bad, m3, m4 } = readMetricDigest(own ?? dg!, at);
-    const t = th.rows[m.name]?.[r] ?? null;
+    let t = th.rows[m.name]?.[r] ?? null;
+    row.undefinedCount[m.name] = bad;
+    const under = m.strictlyPositive === true ? underflowed(st, t) : null;
+    if (under !== null) {
+      for (const k of METRIC_STATS) if (st[k] === 0) st[k] = NAN;
+      if (t?.mean === 0) t = { ...t, mean: NAN, sd: t.sd === 0 ? NAN : t.sd };
+      row.stats[m.name] = st;
+      row.theory[m.name] = t;
+      row.z[m.name] = NAN;
+      row.zCells[m.name] = 'underflow';
+      row.zReasons[m.name] = under;
+      return;
+    }
     row.stats[m.name] = st;
     row.theory[m.name] = t;
-    row.undefinedCount[m.name] = bad;
     const v = metricZ([m3, m4], st, t, E);
     row.z[m.name] = v.z;
     if (v.cell !== null) row.zCells[m.name] = v.cell;
     if (v.reason !== null) row.zReasons[m.name] = v.reason;
   });
   return row;
+}
+
+/**
+ * Why a strictly positive metric's statistics or exact mean hold a 0 (a double that underflowed),
+ * or null where none does: those are NA then, and its z is left out (no value of 0 is a result).
+ */
+function underflowed(st: Record<MetricStat, number>, t: MetricTheory | null): string | null {
+  const zeros = METRIC_STATS.filter((k) => st[k] === 0);
+  if (zeros.length === 0 && t?.mean !== 0) return null;
+  const what = [
+    ...(zeros.length > 0 ? [`its simulated ${zeros.join(', ')}`] : []),
+    ...(t?.mean === 0 ? ['its exact mean'] : []),
+  ].join(' and ');
+  return `the metric is above 0 by construction, but ${what} fell below the smallest double (5e-324) and read 0: shown as NA, not as a 0 that reads as a value`;
 }
 
 /** Timing of a run. */

@@ -235,7 +235,9 @@ export function humanTable(spec: RunSpec, workers: number, f: RowStats, wall: nu
     const sd = t?.sd ?? st.sd;
     const zm = f.metrics.z[def.name]!;
     const zCell = Number.isNaN(zm) ? (f.metrics.zCells[def.name] ?? '') : fmt(zm, 3);
-    rows.push([`${def.label}: mean`, fmt(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : fmt(t.mean), zCell]);
+    // a strictly positive metric's NA is a value that underflowed (summary.ts metricRow): said so
+    const shown = (x: number) => (def.strictlyPositive === true && Number.isNaN(x) ? 'underflow' : fmt(x));
+    rows.push([`${def.label}: mean`, shown(st.mean), Number.isNaN(sd) ? '' : fmt(sd / Math.sqrt(E), 3), t === null ? 'n/a' : shown(t.mean), zCell]);
     // a published bound on this mean, beside it (no z: a bound has no standard error)
     for (const b of familyOf(spec.model).bounds ?? []) {
       if (b.metric !== def.name) continue;

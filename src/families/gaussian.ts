@@ -25,7 +25,7 @@ const LABELS: Record<(typeof GAUSSIAN_METRICS)[number], [column: string, label: 
 const SCALAR_Z: Partial<Record<(typeof GAUSSIAN_METRICS)[number], MetricDef['scalarZ']>> = { traceRatio: 'sdSqMean', w2sq: 'w2sqMean' };
 const METRICS: readonly MetricDef[] = GAUSSIAN_METRICS.map((name) => {
   const z = SCALAR_Z[name];
-  return { name, column: LABELS[name][0], label: LABELS[name][1], tex: LABELS[name][2], positive: name !== 'log10DetRatio', ...(z !== undefined ? { scalarZ: z } : {}) };
+  return { name, column: LABELS[name][0], label: LABELS[name][1], tex: LABELS[name][2], positive: name !== 'log10DetRatio', ...(name === 'traceRatio' ? { strictlyPositive: true } : {}), ...(z !== undefined ? { scalarZ: z } : {}) };
 });
 
 function dim(spec: Pick<RunSpec, 'modelParams'>): number {

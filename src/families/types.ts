@@ -35,6 +35,12 @@ export interface MetricDef {
    */
   positive: boolean;
   /**
+   * Greater than 0 whenever defined (tr Σ̂ / tr Σ0): a statistic of 0 can only be a double that
+   * underflowed (below 5e-324, where a run collapses deep enough), so it is reported as NA with
+   * the reason, and the human table says `underflow`, never as a 0 that reads as a value.
+   */
+  strictlyPositive?: boolean;
+  /**
    * Where the family has its scalar sd summary (d = 1 for the Gaussian), the scalar z that tests
    * the same mean (a metric that is a fixed multiple of the scalar statistic): this metric's z is
    * then left out exactly where that one is, with its reason, so the two never disagree.
