@@ -354,6 +354,13 @@ describe('a long request says so up front', () => {
     expect(longNotice('this run', 59, 2)).toBeNull();
   });
 
+  it('counts the coordinator\'s time per recorded generation: 10^6 of them are long even when their draws are not', () => {
+    // 1.6·10^7 generation steps take under a second; the rows' statistics and text, about 85 s
+    const many = resolveRunSpec({ samples: '10', generations: '1000000', every: '1', experiments: '16', method: 'stats' });
+    expect(estimateSeconds(many, 2, 2)).toBeGreaterThan(60);
+    expect(estimateSeconds({ ...many, every: 1000 }, 2, 2)).toBeLessThan(5);
+  });
+
   it('collapse slurm says when the largest shard would outlast --time (every Slurm time form read)', () => {
     const forms: [string, number][] = [['30', 1800], ['30:15', 1815], ['2:00:00', 7200], ['1-0', 86400], ['1-2:30', 95400], ['1-2:30:05', 95405]];
     for (const [t, s] of forms) expect(slurmSeconds(t), t).toBe(s);
