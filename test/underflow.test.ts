@@ -3,12 +3,19 @@
  * statistics or exact mean fall below the smallest double is NA with its reason, and the human
  * table says `underflow`; where nothing underflowed its numbers stand.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../src/plot/csv.js';
 import { runSpec } from '../src/engine.js';
 import { resolveRunSpec } from '../src/spec.js';
 import { allRows, runTheory, trajectoryCsv } from '../src/summary.js';
 import { humanTable } from '../src/commands/run.js';
 import { METRIC_STATS } from '../src/digest.js';
+
+const CLI = path.join(path.resolve(import.meta.dirname, '..'), 'dist', 'src', 'cli.js');
 
 describe('a strictly positive metric that underflowed', () => {
   it('d = 1, T = 30000: tr Σ̂/tr Σ0 = s²/σ0², whose exact log10 mean is far below the smallest double, is NA, never 0', async () => {
@@ -45,4 +52,33 @@ describe('a strictly positive metric that underflowed', () => {
     expect(final.metrics.theory['traceRatio']!.mean).toBeGreaterThan(0);
     expect(final.metrics.zCells['traceRatio']).not.toBe('underflow');
   });
+});
+
+describe('the metric figure of a metric that underflowed', () => {
+  it('runs its axis to the last generation and says from when it is NA; a shallow run\'s figure has neither', () => {
+    const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-underflow-'));
+    try {
+      const run = (out: string, t: string) =>
+        spawnSync(process.execPath, [CLI, 'run', '--dim', '2', '-n', '10', '-t', t, '--every', '100', '-e', '50', '--method', 'stats', '-o', out], { cwd: TMP, encoding: 'utf8', timeout: 120_000 });
+      expect(run('deep', '8000').status).toBe(0);
+      const traj = parseCsv(fs.readFileSync(path.join(TMP, 'deep', 'trajectory.csv'), 'utf8'));
+      const col = (c: string) => traj.rows.map((r) => r[traj.columns.indexOf(c)]!);
+      // the first row where neither the simulated median nor mean nor theory is a number
+      const na = (i: number) => ['trace_ratio_p50', 'trace_ratio_mean', 'theory_trace_ratio_mean'].every((c) => col(c)[i] === 'NA');
+      const first = traj.rows.findIndex((_, i) => na(i) && traj.rows.slice(i).every((__, j) => na(i + j)));
+      expect(first).toBeGreaterThan(0);
+      const spec = JSON.parse(fs.readFileSync(path.join(TMP, 'deep', 'figures', 'metric-trace_ratio.vl.json'), 'utf8')) as {
+        title: { subtitle: string | string[] };
+        layer: { encoding: { x: { scale: { domain?: number[] } } } }[];
+      };
+      expect([spec.title.subtitle].flat().join(' ')).toContain(`NA from t = ${col('generation')[first]}: below the smallest double (underflow)`);
+      expect(spec.layer[0]!.encoding.x.scale.domain).toEqual([100, 8000]);
+      expect(run('shallow', '300').status).toBe(0);
+      const shallow = fs.readFileSync(path.join(TMP, 'shallow', 'figures', 'metric-trace_ratio.vl.json'), 'utf8');
+      expect(shallow).not.toContain('NA from');
+      expect(shallow).not.toContain('"domain":[100');
+    } finally {
+      fs.rmSync(TMP, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

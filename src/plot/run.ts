@@ -404,7 +404,18 @@ export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number
   const yAxis = log
     ? { scale: { type: 'log' as const, domain: logDomain(ys), nice: false }, axis: logAxis(logTicks(ys)) }
     : { scale: { domain: [yLo - yPad, yHi + yPad], nice: false }, axis: { values: linearTicks(yLo, yHi, 6) } };
-  const x = { field: 't', type: 'quantitative' as const, title: 'generation t', scale: { nice: false }, axis: { tickCount: 6, tickMinStep: 1, format: '~d' } };
+  // rows with nothing finite to draw at the end (a strictly positive metric that underflowed, NA
+  // from there on): the axis still runs to the last generation, and the subtitle says why it is empty
+  const drawn = gen.map((g, i) => g !== null && (ok(p50[i]) || ok(mean[i]) || (hasTheory && ok(theory[i]))));
+  const lastDrawn = drawn.lastIndexOf(true);
+  const gens = gen.filter((g): g is number => g !== null);
+  const emptyFrom = lastDrawn < gen.length - 1 ? gen[lastDrawn + 1] ?? null : null;
+  const emptyNote =
+    emptyFrom === null
+      ? []
+      : [def.strictlyPositive === true ? `NA from t = ${emptyFrom}: below the smallest double (underflow)` : `NA from t = ${emptyFrom}`];
+  const xScale = emptyFrom === null ? { nice: false } : { nice: false, domain: [gens[0]!, gens[gens.length - 1]!] };
+  const x = { field: 't', type: 'quantitative' as const, title: 'generation t', scale: xScale, axis: { tickCount: 6, tickMinStep: 1, format: '~d' } };
   const domain = [SERIES.band, SERIES.median, names.mean, ...(hasTheory ? [names.theory] : [])];
   const colors = ['#56B4E9', '#0072B2', '#D55E00', '#000000'];
   const spec = {
@@ -414,6 +425,7 @@ export function metricTrajectoryFigure(dir: string, info: RunInfo, width: number
       [
         ...settingsParts(info.params),
         ...(hasTheory ? [] : ['no closed form for its expectation']),
+        ...emptyNote,
       ],
       width,
     ),
