@@ -166,8 +166,9 @@ class OutcomeBuilder {
       for (let k = 0; k < K; k++) this.finalMetrics[k]!.set(buf.subarray(k * count, (k + 1) * count), start);
       finals = this.finalMetrics;
     }
-    // as bytes (the text is ASCII), which a large run's memory check counts and the JS heap does not hold
-    this.finalsParts.set(index, Buffer.from(finalsRows(ls, this.finalMean, finals, start, start + count), 'latin1'));
+    // as bytes, which a large run's memory check counts and the JS heap does not hold; the text is
+    // ASCII, so its UTF-8 is its Latin-1, and Node encodes UTF-8 twice as fast (48 vs 100 ms for 14 MB)
+    this.finalsParts.set(index, Buffer.from(finalsRows(ls, this.finalMean, finals, start, start + count), 'utf8'));
   }
 
   add(res: ChunkResult): void {

@@ -870,7 +870,7 @@ export function trajectoryLines(model: string, rows: readonly RowStats[]): strin
 
 /** finals.csv: one row per experiment at the final generation, the scalar summary then every metric. */
 export function finalsCsv(out: RunOutcome): string {
-  return [...finalsParts(out)].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('latin1'))).join('');
+  return [...finalsParts(out)].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
 }
 
 /** Experiments per part where finalsParts formats finals.csv itself. */
