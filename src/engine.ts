@@ -9,7 +9,7 @@ import { BatchRunner } from './pool.js';
 import type { ChunkResult, ChunkTask, RecordStore, SummaryTask } from './protocol.js';
 import { chunkFailed, RuntimeError } from './errors.js';
 import { CSV_CELL, finalsCells } from './results.js';
-import { TRAJECTORY_BLOCK } from './summary.js';
+import { TRAJECTORY_BLOCK, TRAJECTORY_BLOCK_BYTES } from './summary.js';
 import { digestWidth } from './digest.js';
 import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -43,12 +43,6 @@ export interface RunOutcome {
 }
 
 /**
- * Heap bytes one recorded row's statistics and text take while trajectory.csv is formed (measured
- * about 20 KB at d = 1 with its four metrics; a margin over it).
- */
-const ROW_HEAP_BYTES = 32 * 1024;
-
-/**
  * Bytes a run holds at its peak, for the up-front memory check: the recorded values (stored once,
  * shared with the workers), and the larger of the two phases' working memory: chunks in flight
  * (each worker's buffers, and a copy of a shard's results in the coordinator), then the
@@ -72,7 +66,7 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const pools = workers * family.workerBytes(spec);
   // finals.csv's text, held as bytes until written; and trajectory.csv's block of rows in the heap
   const finals = E * finalsCells(spec) * CSV_CELL;
-  const trajectory = Math.min(rows, TRAJECTORY_BLOCK) * ROW_HEAP_BYTES;
+  const trajectory = (TRAJECTORY_BLOCK_BYTES * Math.min(rows, TRAJECTORY_BLOCK)) / TRAJECTORY_BLOCK;
   return store + Math.max(inFlight, summary) + merged + pools + finals + trajectory;
 }
 

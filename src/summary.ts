@@ -770,6 +770,12 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
 export const TRAJECTORY_BLOCK = 1024;
 
 /**
+ * Heap bytes a block of trajectoryParts takes: each row's statistics and text, measured about
+ * 20 KB a row at d = 1 with its four metrics (24 KB allowed).
+ */
+export const TRAJECTORY_BLOCK_BYTES = TRAJECTORY_BLOCK * 24 * 1024;
+
+/**
  * trajectory.csv of `out` in parts (its header, then the lines of TRAJECTORY_BLOCK rows at a
  * time), formed as they are read: the same text as trajectoryCsv(allRows(out)), without holding
  * every row's statistics or the whole text, which at 10^5 recorded rows and more outgrows the

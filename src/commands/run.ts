@@ -18,7 +18,7 @@ import { shown, UsageError } from '../errors.js';
 import { defaultWorkers } from '../pool.js';
 import { acquireLock, checkFreeSpace, checkOutDir, makeDirs, readResultDocument, removeMade, resultBytes, SUMMARY_FILE } from '../results.js';
 import { canonicalSpec, DEFAULTS, parseIntegerFlag, resolveRunSpec, specDifference, specHash, type RawRunFlags, type RunSpec } from '../spec.js';
-import { TRAJECTORY_BLOCK, TRAJECTORY_COLUMNS, type RowStats } from '../summary.js';
+import { TRAJECTORY_BLOCK_BYTES, TRAJECTORY_COLUMNS, type RowStats } from '../summary.js';
 import type { ZKey } from '../zscore.js';
 import { executeRun } from '../execute.js';
 import { chunkSize, recordCount } from '../plan.js';
@@ -126,7 +126,7 @@ function rowHeapBytes(spec: RunSpec): number {
 }
 
 /** Heap bytes a run's summaries hold besides its recorded rows: trajectory.csv's block of rows, and the rest of the program. */
-const HEAP_BASE = TRAJECTORY_BLOCK * 24 * 1024 + 96 * 2 ** 20;
+const HEAP_BASE = TRAJECTORY_BLOCK_BYTES + 96 * 2 ** 20;
 
 /**
  * Refuses, before any work, a spec whose recorded generations' statistics would outgrow this
