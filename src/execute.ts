@@ -42,6 +42,7 @@ export function finishRun(
   startedAt: Date,
   out: string,
   provenanceExtra: Record<string, unknown> = {},
+  onRows?: (done: number, total: number) => void,
 ): Executed {
   const spec = outcome.spec;
   const model = familyOf(spec.model).name;
@@ -58,7 +59,7 @@ export function finishRun(
   const lines = few ? trajectoryLines(model, rows) : null;
   writeResultDir(out, {
     ...(familyOf(spec.model).artifacts?.(spec) ?? {}),
-    'trajectory.csv': lines !== null ? head + '\n' + lines : trajectoryParts(outcome),
+    'trajectory.csv': lines !== null ? head + '\n' + lines : counted(trajectoryParts(outcome), outcome.rows, onRows),
     'finals.csv': finalsParts(outcome),
     'summary.json': summary,
   });
@@ -71,6 +72,19 @@ export function finishRun(
     trajectoryHead: head,
     trajectoryTail: tail.slice(tail.lastIndexOf('\n') + 1),
   };
+}
+
+/**
+ * trajectoryParts' parts, calling `onRows(rows written, rows)` after each block of rows (the
+ * header first, then TRAJECTORY_BLOCK rows a part, the last part the rest).
+ */
+function* counted(parts: Iterable<string>, rows: number, onRows?: (done: number, total: number) => void): Generator<string> {
+  let done = -TRAJECTORY_BLOCK; // the header is the first part
+  for (const part of parts) {
+    yield part;
+    done = Math.min(rows, done + TRAJECTORY_BLOCK);
+    if (done > 0) onRows?.(done, rows);
+  }
 }
 
 /** Runs `spec` on `workers` threads into `out`, with progress labelled `label` in the form `mode` (--progress). */
@@ -99,5 +113,9 @@ export async function executeRun(
   clearImmediate(early);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   progress.done();
-  return finishRun(outcome, workers, timingOf(spec, wall, outcome.draws), startedAt, out);
+  // summarising and writing a long trajectory takes minutes at 10^6 recorded rows: its own progress
+  const rows = new Progress(`${label}: trajectory.csv`, mode);
+  const ran = finishRun(outcome, workers, timingOf(spec, wall, outcome.draws), startedAt, out, {}, (d, t) => rows.update(d, t, `${d}/${t} rows`));
+  rows.done(`${outcome.rows} rows`);
+  return ran;
 }

@@ -157,3 +157,27 @@ describe('a run whose files outgrow a small heap', () => {
     expect(ok.code, ok.stderr).toBe(0);
   }, 180_000);
 });
+
+describe('a long trajectory shows its own progress while it is written', () => {
+  it('--progress lines: a line per block of rows, then a closing line; a short one prints none', () => {
+    const run = (t: string, out: string) =>
+      spawnSync(process.execPath, [CLI, 'run', '-n', '10', '-t', t, '--every', '1', '-e', '16', '--method', 'stats', '--no-plot', '--progress', 'lines', '-o', out], {
+        cwd: TMP,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, COLLAPSE_PROGRESS_INTERVAL: '0' },
+      });
+    const long = run('2500', 'progress-long');
+    expect(long.status, long.stderr).toBe(0);
+    const lines = long.stderr.split('\n').filter((l) => l.includes('trajectory.csv'));
+    expect(lines.map((l) => /trajectory\.csv: (\d+\/\d+ rows|\d+ rows), (\d+)%/.exec(l)?.slice(1, 3).join(' '))).toEqual([
+      '1024/2500 rows 41',
+      '2048/2500 rows 82',
+      '2500/2500 rows 100',
+      '2500 rows 100',
+    ]);
+    const short = run('1000', 'progress-short');
+    expect(short.status).toBe(0);
+    expect(short.stderr).not.toContain('trajectory.csv');
+  }, 120_000);
+});
