@@ -15,6 +15,7 @@ import { checkOutDir, SUMMARY_FILE } from '../results.js';
 import { checkParts, partDataBytes, partSpec, readPart, warnStderr, type Part } from '../shard.js';
 import { specFromCanonical, specHash, type RunSpec } from '../spec.js';
 import type { ChunkResult } from '../protocol.js';
+import { Progress } from '../progress.js';
 import { checkHeap, drawFigures, gib, humanTable, memoryLimit, withClaim } from './run.js';
 import { example } from './help.js';
 
@@ -94,12 +95,23 @@ async function mergeInto(
   const busy = parts.reduce((a, p) => a + p.timing.wallSeconds, 0);
   // the slowest shard: the wall time of the whole job when all shards run at once
   const timing = { ...timingOf(spec, wall, outcome.draws), shardSecondsTotal: busy };
-  const r = finishRun(outcome, threads, timing, startedAt, out, {
-    parts: parts
-      .slice()
-      .sort((a, b) => a.shard.index - b.shard.index)
-      .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
-  });
+  // a long trajectory's writing, as a run shows it (a bar on a terminal, lines in a Slurm merge job)
+  const rows = new Progress('collapse merge: trajectory.csv');
+  const r = finishRun(
+    outcome,
+    threads,
+    timing,
+    startedAt,
+    out,
+    {
+      parts: parts
+        .slice()
+        .sort((a, b) => a.shard.index - b.shard.index)
+        .map((p) => ({ shard: p.shard, path: p.path, wallSeconds: p.timing.wallSeconds, provenance: p.provenance })),
+    },
+    (d, t) => rows.update(d, t, `${d}/${t} rows`),
+  );
+  rows.done(`${outcome.rows} rows`);
   if (argv.json === true) process.stdout.write(r.summary);
   else {
     const rate = spec.method === 'stats' ? r.timing.generationStepsPerSecond : r.timing.normalsPerSecond;
