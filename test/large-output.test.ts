@@ -26,20 +26,23 @@ const text = (parts: Iterable<string | Uint8Array>): string =>
   [...parts].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('latin1'))).join('');
 
 describe('readCsv reads a file in chunks as parseCsv parses its text', () => {
-  const cases: [string, string][] = [
-    ['plain', 'a,b,c\n1,2,3\n4,5,6\n'],
-    ['CRLF, no final newline', 'a,b\r\n1,2\r\n3,4'],
-    ['blank lines at the end are dropped', 'a,b\n1,2\n\n\n'],
-    ['quoted cells with commas and doubled quotes', 'a,b\n"x,y","say ""hi"""\n1,2\n'],
-    ['UTF-8 over chunk edges', 'σ,名前\n𝜎 sd,é\nα,β\n'],
-    ['a lone carriage return at the end stays', 'a\nx\r'],
-    ['one column with an empty line inside', 'a\n1\n\n2\n'],
+  // each text with the table it holds, written out by hand (lines end in \r?\n; empty lines at
+  // the end are no rows; quoted cells keep their commas and doubled quotes)
+  const cases: [string, string, string[], string[][]][] = [
+    ['plain', 'a,b,c\n1,2,3\n4,5,6\n', ['a', 'b', 'c'], [['1', '2', '3'], ['4', '5', '6']]],
+    ['CRLF, no final newline', 'a,b\r\n1,2\r\n3,4', ['a', 'b'], [['1', '2'], ['3', '4']]],
+    ['blank lines at the end are dropped', 'a,b\n1,2\n\n\n', ['a', 'b'], [['1', '2']]],
+    ['quoted cells with commas and doubled quotes', 'a,b\n"x,y","say ""hi"""\n1,2\n', ['a', 'b'], [['x,y', 'say "hi"'], ['1', '2']]],
+    ['UTF-8 over chunk edges', 'σ,名前\n𝜎 sd,é\nα,β\n', ['σ', '名前'], [['𝜎 sd', 'é'], ['α', 'β']]],
+    ['a lone carriage return at the end stays', 'a\nx\r', ['a'], [['x\r']]],
+    ['one column with an empty line inside', 'a\n1\n\n2\n', ['a'], [['1'], [''], ['2']]],
   ];
-  for (const [name, body] of cases) {
+  for (const [name, body, columns, rows] of cases) {
     it(name, () => {
       const file = path.join(TMP, `${name.replace(/\W+/g, '-')}.csv`);
       fs.writeFileSync(file, body);
-      const want = parseCsv(body, file);
+      const want = { file, columns, rows };
+      expect(parseCsv(body, file)).toEqual(want);
       for (const chunk of [1, 2, 3, 5, 7, 64, 1 << 22]) expect(readCsv(file, undefined, chunk), `chunk ${chunk}`).toEqual(want);
     });
   }

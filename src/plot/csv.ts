@@ -19,19 +19,53 @@ export interface Table {
  * spreadsheet. Every row must have the header's number of cells.
  */
 export function parseCsv(text: string, file = '(csv)'): Table {
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0) throw new RuntimeError(`${file} is empty: expected a header line`);
-  const columns = splitLine(lines[0]!);
+  const t = tableBuilder(file);
+  const lines = text.split('\n');
+  lines.forEach((l, i) => t.line(l, i < lines.length - 1));
+  return t.table();
+}
+
+/**
+ * A table built line by line, for parseCsv (lines of a text) and readCsv (lines of a file read in
+ * chunks) alike: `line(text, ended)` takes a line ended by \n (less a \r before it: lines end in
+ * \r?\n) or the last, unended, as it is; empty lines count as rows only where a line follows.
+ * With `only`, keeps just those columns (in that order, those the header has).
+ */
+function tableBuilder(file: string, only?: readonly string[]): { line: (text: string, ended: boolean) => void; table: () => Table } {
+  let columns: string[] | null = null;
+  let keep: number[] | null = null;
+  let width = 0;
   const rows: string[][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const cells = splitLine(lines[i]!);
-    if (cells.length !== columns.length) {
-      throw new RuntimeError(`${file} line ${i + 1} has ${cells.length} cells, the header has ${columns.length}`);
+  let lineNo = 0;
+  let blanks = 0; // empty lines not yet taken: rows if a line follows, dropped at the end
+  const take = (line: string): void => {
+    lineNo++;
+    if (columns === null) {
+      const header = splitLine(line);
+      width = header.length;
+      keep = only === undefined ? null : only.map((c) => header.indexOf(c)).filter((i) => i >= 0);
+      columns = keep === null ? header : keep.map((i) => header[i]!);
+      return;
     }
-    rows.push(cells);
-  }
-  return { file, columns, rows };
+    const cells = splitLine(line);
+    if (cells.length !== width) throw new RuntimeError(`${file} line ${lineNo} has ${cells.length} cells, the header has ${width}`);
+    rows.push(keep === null ? cells : keep.map((i) => cells[i]!));
+  };
+  return {
+    line: (text, ended) => {
+      const l = ended && text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (l === '') {
+        blanks++;
+        return;
+      }
+      for (; blanks > 0; blanks--) take('');
+      take(l);
+    },
+    table: () => {
+      if (columns === null) throw new RuntimeError(`${file} is empty: expected a header line`);
+      return { file, columns, rows };
+    },
+  };
 }
 
 function splitLine(line: string): string[] {
@@ -72,35 +106,7 @@ export function readCsv(file: string, only?: readonly string[], chunkBytes = 1 <
   } catch (err) {
     throw cannot(err);
   }
-  let columns: string[] | null = null;
-  let keep: number[] | null = null;
-  let width = 0;
-  const rows: string[][] = [];
-  let lineNo = 0;
-  let blanks = 0; // empty lines not yet taken: rows if a line follows, dropped at the end
-  const take = (line: string): void => {
-    lineNo++;
-    if (columns === null) {
-      const header = splitLine(line);
-      width = header.length;
-      keep = only === undefined ? null : only.map((c) => header.indexOf(c)).filter((i) => i >= 0);
-      columns = keep === null ? header : keep.map((i) => header[i]!);
-      return;
-    }
-    const cells = splitLine(line);
-    if (cells.length !== width) throw new RuntimeError(`${file} line ${lineNo} has ${cells.length} cells, the header has ${width}`);
-    rows.push(keep === null ? cells : keep.map((i) => cells[i]!));
-  };
-  // a line ended by \n, less a \r before it (parseCsv splits on \r?\n); the file's last, unended, as it is
-  const line = (text: string, ended: boolean): void => {
-    const l = ended && text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (l === '') {
-      blanks++;
-      return;
-    }
-    for (; blanks > 0; blanks--) take('');
-    take(l);
-  };
+  const t = tableBuilder(file, only);
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     const decoder = new StringDecoder('utf8');
@@ -114,14 +120,13 @@ export function readCsv(file: string, only?: readonly string[], chunkBytes = 1 <
       }
       const lines = (rest + (n === 0 ? decoder.end() : decoder.write(buf.subarray(0, n)))).split('\n');
       rest = n === 0 ? '' : lines.pop()!;
-      lines.forEach((l, i) => line(l, n > 0 || i < lines.length - 1));
+      lines.forEach((l, i) => t.line(l, n > 0 || i < lines.length - 1));
       if (n === 0) break;
     }
   } finally {
     fs.closeSync(fd);
   }
-  if (columns === null) throw new RuntimeError(`${file} is empty: expected a header line`);
-  return { file, columns, rows };
+  return t.table();
 }
 
 /** A cell as a number: NA (or empty) is null, Inf and -Inf are infinities; anything else that is not a number is an error. */
