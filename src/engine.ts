@@ -9,7 +9,7 @@ import { BatchRunner } from './pool.js';
 import type { ChunkResult, ChunkTask, RecordStore, SummaryTask } from './protocol.js';
 import { chunkFailed, RuntimeError } from './errors.js';
 import { CSV_CELL, finalsCells } from './results.js';
-import { TRAJECTORY_BLOCK, TRAJECTORY_BLOCK_BYTES } from './summary.js';
+import { TRAJECTORY_BLOCK, TRAJECTORY_ROW_BYTES } from './summary.js';
 import { digestWidth } from './digest.js';
 import { kernelOf, type MetricsFromScalar } from '../workers/families/index.js';
 import { specCommand, type RunSpec } from './spec.js';
@@ -66,7 +66,7 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const pools = workers * family.workerBytes(spec);
   // finals.csv's text, held as bytes until written; and trajectory.csv's block of rows in the heap
   const finals = E * finalsCells(spec) * CSV_CELL;
-  const trajectory = (TRAJECTORY_BLOCK_BYTES * Math.min(rows, TRAJECTORY_BLOCK)) / TRAJECTORY_BLOCK;
+  const trajectory = Math.min(rows, TRAJECTORY_BLOCK) * TRAJECTORY_ROW_BYTES;
   return store + Math.max(inFlight, summary) + merged + pools + finals + trajectory;
 }
 

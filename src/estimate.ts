@@ -48,8 +48,9 @@ export function workSeconds(spec: RunSpec): number {
  */
 export function estimateSeconds(spec: RunSpec, workers: number, cpus = os.availableParallelism()): number {
   const threads = Math.max(1, Math.min(workers, cpus, planChunks(spec).length));
-  const record = (spec.experiments * recordCount(spec.generations, spec.every)) / RECORD_RATE;
-  return (workSeconds(spec) - record - FIXED_SECONDS) / threads + record + recordCount(spec.generations, spec.every) * ROW_SECONDS + FIXED_SECONDS;
+  const rows = recordCount(spec.generations, spec.every);
+  const record = (spec.experiments * rows) / RECORD_RATE;
+  return (workSeconds(spec) - record - FIXED_SECONDS) / threads + record + rows * ROW_SECONDS + FIXED_SECONDS;
 }
 
 /** A request estimated to take longer than this says so before it starts. */

@@ -9,7 +9,7 @@ import { Progress, type ProgressMode } from './progress.js';
 import { prefetchProvenance, provenance } from './provenance.js';
 import { writeResultDir } from './results.js';
 import type { RunSpec } from './spec.js';
-import { allRows, finalsParts, prefetchTheory, rowsOf, runTheory, summaryDocument, toJson, trajectoryColumns, trajectoryLines, trajectoryParts, TRAJECTORY_BLOCK, type RowStats, type Timing } from './summary.js';
+import { finalsParts, prefetchTheory, rowsOf, runTheory, summaryDocument, toJson, trajectoryHeader, trajectoryLines, trajectoryParts, TRAJECTORY_BLOCK, type RowStats, type Timing } from './summary.js';
 import { recordCount } from './plan.js';
 
 /** What a finished run hands back to its command. */
@@ -45,45 +45,41 @@ export function finishRun(
   onRows?: (done: number, total: number) => void,
 ): Executed {
   const spec = outcome.spec;
-  const model = familyOf(spec.model).name;
-  // a run of few recorded rows forms them at once; a long one block by block as trajectory.csv is
-  // written (trajectoryParts), its final row formed here on its own (the same numbers: a row's
-  // statistics depend on that row only)
-  const few = outcome.rows <= TRAJECTORY_BLOCK;
-  const rows = few ? allRows(outcome) : rowsOf(outcome, outcome.rows - 1, outcome.rows);
-  const final = rows[rows.length - 1]!;
+  const family = familyOf(spec.model);
+  // trajectory.csv is formed block by block as it is written (trajectoryParts), never all its rows
+  // at once; the final row, for summary.json, on its own (the same numbers: a row's statistics
+  // depend on that row only)
+  const final = rowsOf(outcome, outcome.rows - 1, outcome.rows)[0]!;
   const prov = { ...provenance(workers, startedAt, new Date()), ...provenanceExtra };
   const doc = summaryDocument(spec, workers, final, runTheory(spec, outcome.rows), timing, prov);
   const summary = toJson(doc);
-  const head = trajectoryColumns(model).join(',');
-  const lines = few ? trajectoryLines(model, rows) : null;
   writeResultDir(out, {
-    ...(familyOf(spec.model).artifacts?.(spec) ?? {}),
-    'trajectory.csv': lines !== null ? head + '\n' + lines : counted(trajectoryParts(outcome), outcome.rows, onRows),
+    ...(family.artifacts?.(spec) ?? {}),
+    'trajectory.csv': counted(trajectoryParts(outcome), outcome.rows, onRows),
     'finals.csv': finalsParts(outcome),
     'summary.json': summary,
   });
-  const tail = (lines ?? trajectoryLines(model, [final])).replace(/\n$/, '');
   return {
     doc,
     summary,
     final,
     timing,
-    trajectoryHead: head,
-    trajectoryTail: tail.slice(tail.lastIndexOf('\n') + 1),
+    trajectoryHead: trajectoryHeader(family.name),
+    trajectoryTail: trajectoryLines(family.name, [final]).replace(/\n$/, ''),
   };
 }
 
 /**
  * trajectoryParts' parts, calling `onRows(rows written, rows)` after each block of rows (the
- * header first, then TRAJECTORY_BLOCK rows a part, the last part the rest).
+ * header first, then TRAJECTORY_BLOCK rows a part, the last part the rest) where there is more
+ * than one block: a trajectory of one block is written without progress.
  */
 function* counted(parts: Iterable<string>, rows: number, onRows?: (done: number, total: number) => void): Generator<string> {
   let done = -TRAJECTORY_BLOCK; // the header is the first part
   for (const part of parts) {
     yield part;
     done = Math.min(rows, done + TRAJECTORY_BLOCK);
-    if (done > 0) onRows?.(done, rows);
+    if (done > 0 && rows > TRAJECTORY_BLOCK) onRows?.(done, rows);
   }
 }
 

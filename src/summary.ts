@@ -494,21 +494,16 @@ export function metricRow(
     }
     const { stats: st, bad, m3, m4 } = readMetricDigest(own ?? dg!, at);
     let t = th.rows[m.name]?.[r] ?? null;
-    row.undefinedCount[m.name] = bad;
+    // a strictly positive metric's 0 is an underflow: NA, and no z
     const under = m.strictlyPositive === true ? underflowed(st, t) : null;
     if (under !== null) {
       for (const k of METRIC_STATS) if (st[k] === 0) st[k] = NAN;
       if (t?.mean === 0) t = { ...t, mean: NAN, sd: t.sd === 0 ? NAN : t.sd };
-      row.stats[m.name] = st;
-      row.theory[m.name] = t;
-      row.z[m.name] = NAN;
-      row.zCells[m.name] = 'underflow';
-      row.zReasons[m.name] = under;
-      return;
     }
     row.stats[m.name] = st;
     row.theory[m.name] = t;
-    const v = metricZ([m3, m4], st, t, E);
+    row.undefinedCount[m.name] = bad;
+    const v = under !== null ? { z: NAN, cell: 'underflow', reason: under } : metricZ([m3, m4], st, t, E);
     row.z[m.name] = v.z;
     if (v.cell !== null) row.zCells[m.name] = v.cell;
     if (v.reason !== null) row.zReasons[m.name] = v.reason;
@@ -763,17 +758,25 @@ function metricCellReaders(model: string): Map<string, CellReader> {
 /** trajectory.csv: one row per recorded generation. */
 export function trajectoryCsv(rows: readonly RowStats[]): string {
   const model = rows[0]?.metrics.model ?? allFamilies()[0]!.name;
-  return trajectoryColumns(model).join(',') + '\n' + trajectoryLines(model, rows);
+  return trajectoryHeader(model) + '\n' + trajectoryLines(model, rows);
+}
+
+/** trajectory.csv's header line (without its newline) for a run of `model`. */
+export function trajectoryHeader(model: string): string {
+  return trajectoryColumns(model).join(',');
 }
 
 /** Recorded rows per block of trajectoryParts: their statistics and text are all it holds at once. */
 export const TRAJECTORY_BLOCK = 1024;
 
 /**
- * Heap bytes a block of trajectoryParts takes: each row's statistics and text, measured about
+ * Heap bytes a row of a block of trajectoryParts takes: its statistics and text, measured about
  * 20 KB a row at d = 1 with its four metrics (24 KB allowed).
  */
-export const TRAJECTORY_BLOCK_BYTES = TRAJECTORY_BLOCK * 24 * 1024;
+export const TRAJECTORY_ROW_BYTES = 24 * 1024;
+
+/** Heap bytes a whole block of trajectoryParts takes. */
+export const TRAJECTORY_BLOCK_BYTES = TRAJECTORY_BLOCK * TRAJECTORY_ROW_BYTES;
 
 /**
  * trajectory.csv of `out` in parts (its header, then the lines of TRAJECTORY_BLOCK rows at a
@@ -783,7 +786,7 @@ export const TRAJECTORY_BLOCK_BYTES = TRAJECTORY_BLOCK * 24 * 1024;
  */
 export function* trajectoryParts(out: RunOutcome, block = TRAJECTORY_BLOCK): Generator<string> {
   const model = familyOf(out.spec.model).name;
-  yield trajectoryColumns(model).join(',') + '\n';
+  yield trajectoryHeader(model) + '\n';
   for (let r0 = 0; r0 < out.rows; r0 += block) yield trajectoryLines(model, rowsOf(out, r0, Math.min(out.rows, r0 + block)));
 }
 

@@ -114,15 +114,21 @@ describe('trajectory.csv and finals.csv in parts', () => {
   });
 });
 
-/** collapse under a JavaScript heap of `heapMiB` (V8's old space), with a hard time limit. */
-function collapseInHeap(heapMiB: number, args: string[]) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMiB}`, CLI, ...args], {
+/** collapse with `node` flags and extra environment, with a hard time limit. */
+function collapseWith(nodeFlags: string[], args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [...nodeFlags, CLI, ...args], {
     cwd: TMP,
     encoding: 'utf8',
     timeout: 120_000,
     killSignal: 'SIGKILL',
+    env: { ...process.env, ...env },
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** collapse under a JavaScript heap of `heapMiB` (V8's old space). */
+function collapseInHeap(heapMiB: number, args: string[]) {
+  return collapseWith([`--max-old-space-size=${heapMiB}`], args);
 }
 
 describe('a run whose files outgrow a small heap', () => {
@@ -164,14 +170,11 @@ describe('a run whose files outgrow a small heap', () => {
 describe('a long trajectory shows its own progress while it is written', () => {
   it('--progress lines: a line per block of rows, then a closing line; a short one prints none', () => {
     const run = (t: string, out: string) =>
-      spawnSync(process.execPath, [CLI, 'run', '-n', '10', '-t', t, '--every', '1', '-e', '16', '--method', 'stats', '--no-plot', '--progress', 'lines', '-o', out], {
-        cwd: TMP,
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: { ...process.env, COLLAPSE_PROGRESS_INTERVAL: '0' },
+      collapseWith([], ['run', '-n', '10', '-t', t, '--every', '1', '-e', '16', '--method', 'stats', '--no-plot', '--progress', 'lines', '-o', out], {
+        COLLAPSE_PROGRESS_INTERVAL: '0',
       });
     const long = run('2500', 'progress-long');
-    expect(long.status, long.stderr).toBe(0);
+    expect(long.code, long.stderr).toBe(0);
     const lines = long.stderr.split('\n').filter((l) => l.includes('trajectory.csv'));
     expect(lines.map((l) => /trajectory\.csv: (\d+\/\d+ rows|\d+ rows), (\d+)%/.exec(l)?.slice(1, 3).join(' '))).toEqual([
       '1024/2500 rows 41',
@@ -180,7 +183,7 @@ describe('a long trajectory shows its own progress while it is written', () => {
       '2500 rows 100',
     ]);
     const short = run('1000', 'progress-short');
-    expect(short.status).toBe(0);
+    expect(short.code).toBe(0);
     expect(short.stderr).not.toContain('trajectory.csv');
   }, 120_000);
 });

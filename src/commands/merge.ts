@@ -69,13 +69,14 @@ export function checkMergeMemory(spec: RunSpec, paths: readonly string[]): numbe
   const data = partDataBytes(paths);
   const need = data + estimateBytes(spec, defaultWorkers());
   const limit = memoryLimit();
-  if (need <= limit) checkHeap(spec);
   if (need > limit) {
     throw new UsageError(
       `collapse merge needs about ${gib(need)} (the parts' data, ${gib(data)}, and the run's recorded values), more than the limit of ` +
         `${gib(limit)} (half of this machine's memory, or COLLAPSE_MEMORY_LIMIT); merge on a machine with more memory or raise COLLAPSE_MEMORY_LIMIT`,
     );
   }
+  // then the JavaScript heap, as checkMemory does for a run
+  checkHeap(spec);
   return need;
 }
 
