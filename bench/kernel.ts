@@ -6,6 +6,7 @@ import { setState } from '../workers/xoshiro.js';
 import { experimentWords } from '../src/seed.js';
 import { StdlibNormal } from '../workers/stdlib-normal.js';
 import { loadWasmKernel } from '../workers/wasm-kernel.js';
+import { seedX256 } from '../workers/x256.js';
 
 /** Draws per benchmarked call: the article's n, so call overhead weighs as it does in a run. */
 export const DRAWS_PER_CALL = 1000;
@@ -27,6 +28,8 @@ export interface KernelFigures {
   /** The wasm kernel on one stream, and on four streams per call (SIMD lanes); null when not built. */
   wasm: GeneratorFigure | null;
   wasm4: GeneratorFigure | null;
+  /** The `x256` generator (xoshiro256+, 256-region ziggurat) in the wasm kernel, one stream; null when not built. */
+  x256: GeneratorFigure | null;
   /** fast ÷ stdlib draws per second. */
   ratio: number;
   /** Sum of every ss the calls produced, reported so that no call can be discarded as dead code. */
@@ -55,6 +58,8 @@ export function benchKernel(): KernelFigures {
     for (let j = 0; j < 4; j++) st4[4 * j + k] = w[j]! | 0;
   }
   const out4 = new Float64Array(8);
+  const stX = new Int32Array(8);
+  seedX256(stX, experimentWords(1, 0));
   const perCall = new Map<string, number>([['wasm4', 4 * DRAWS_PER_CALL]]);
 
   const figures = new Map<string, GeneratorFigure>();
@@ -78,6 +83,10 @@ export function benchKernel(): KernelFigures {
       .add('wasm4', () => {
         wasm.draw4(st4, DRAWS_PER_CALL, out4);
         sink += out4[4]!;
+      })
+      .add('x256', () => {
+        wasm.draw256(stX, DRAWS_PER_CALL, out);
+        sink += out[1]!;
       });
   }
   suite
@@ -103,6 +112,7 @@ export function benchKernel(): KernelFigures {
     stdlib,
     wasm: figures.get('wasm') ?? null,
     wasm4: figures.get('wasm4') ?? null,
+    x256: figures.get('x256') ?? null,
     ratio: fast.drawsPerSecond / stdlib.drawsPerSecond,
     sink,
   };
@@ -117,6 +127,7 @@ export function formatKernel(k: KernelFigures): string {
     line('stdlib', k.stdlib),
     k.wasm === null ? '  wasm    not built (npm run build)' : line('wasm', k.wasm),
     ...(k.wasm4 === null ? [] : [line('wasm4', k.wasm4)]),
+    ...(k.x256 === null ? [] : [line('x256', k.x256)]),
     `  ratio   ${k.ratio.toFixed(2)}x fast/stdlib   (sink ${k.sink.toExponential(6)})`,
   ].join('\n');
 }

@@ -7,8 +7,8 @@ import { conflictingFlags, invalidFlag, UsageError } from './errors.js';
 import { allFamilies, familyNames, familyOf } from './families/index.js';
 
 /** Generators: `fast` (xoshiro128** + ziggurat, hand-written) or `stdlib` (reference path). */
-export type RngName = 'fast' | 'stdlib';
-export const RNG_NAMES: readonly RngName[] = ['fast', 'stdlib'];
+export type RngName = 'fast' | 'x256' | 'stdlib';
+export const RNG_NAMES: readonly RngName[] = ['fast', 'x256', 'stdlib'];
 
 /**
  * Data regimes: what each generation's fit is trained on.

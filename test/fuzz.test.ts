@@ -229,7 +229,7 @@ function specRules(simulates: boolean): Record<string, fc.Arbitrary<Val>> {
     sd0: realRule(0, Infinity, true),
     seed: intRule(0),
     every: intRule(1),
-    rng: choiceRule(['fast', 'stdlib']),
+    rng: choiceRule(['fast', 'x256', 'stdlib']),
     regime: choiceRule(['replace', 'accumulate', 'fresh', 'accumulate-subsample', 'augment']),
     fresh: realRule(0, 1),
     // λ ≥ 0 with n + round(λn) ≤ 2^53 − 1; valid values stay small so that a run stays tiny

@@ -11,7 +11,7 @@ import { K53, normal, zigguratSlow, ZIGGURAT_R, ZIGGURAT_RESIDUAL, ZIGGURAT_V, F
 import { drawFast, drawStdlib } from '../workers/kernel.js';
 import { StdlibNormal, mtInitByArray } from '../workers/stdlib-normal.js';
 import { experimentWords, mix64 } from '../src/seed.js';
-import { chiSquareZ, normalCdf, Z_BOUND } from './helpers.js';
+import { chiSquareZ, erfc, ksOneSample, normalCdf, Z_BOUND } from './helpers.js';
 
 function stateOf(w: readonly number[]): Int32Array {
   const st = new Int32Array(4);
@@ -198,38 +198,6 @@ describe('fast normal generator', () => {
     expect(chiSquareZ(stat, bins - 1)).toBeGreaterThan(-Z_BOUND); // too good a fit is a defect too
   });
 });
-
-/**
- * erfc by the Chebyshev fit of Numerical Recipes (erfcc, 2nd ed. §6.2): relative error below
- * 1.2e-7 everywhere, so it serves for tail probabilities where 1 − Φ would lose every digit.
- * Independent of ziggurat.ts (which integrates the tail by a continued fraction).
- */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const ans =
-    t *
-    Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? ans : 2 - ans;
-}
-
-/** One-sample Kolmogorov–Smirnov p-value (asymptotic law with Stephens' correction). */
-function ksOneSample(x: Float64Array, cdf: (v: number) => number): number {
-  const s = Float64Array.from(x).sort();
-  const n = s.length;
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const f = cdf(s[i]!);
-    d = Math.max(d, (i + 1) / n - f, f - i / n);
-  }
-  const lambda = (Math.sqrt(n) + 0.12 + 0.11 / Math.sqrt(n)) * d;
-  let p = 0;
-  for (let k = 1; k <= 100; k++) p += 2 * (-1) ** (k - 1) * Math.exp(-2 * k * k * lambda * lambda);
-  return Math.min(1, Math.max(0, p));
-}
 
 describe('ziggurat far tail', () => {
   // P(|z| > t) = erfc(t/√2), from mpmath at 30 digits

@@ -142,7 +142,7 @@ describe('expandGrid', () => {
     [{ regime: 'augment', samples: '10', synthetic: '1e15' }, /--synthetic must be a number ≥ 0 with n \+ round\(λn\) ≤ 2\^53 − 1 \(n = 10\), got "1e15"/],
     [{ regime: 'augment', synthetic: 'Infinity' }, /--synthetic must be .*got "Infinity"/],
     [{ method: 'resample,stats', regime: 'accumulate-subsample' }, /--method stats/],
-    [{ rng: 'fast,mt' }, /--rng must be one of fast, stdlib, got "mt"/],
+    [{ rng: 'fast,mt' }, /--rng must be one of fast, x256, stdlib, got "mt"/],
     [{ replicates: '0' }, /--replicates must be an integer from 1/],
     [{ seed: '1,2', replicates: '2' }, /same run twice: point 1 .*seed=2.* and point 2 .*seed=2.*space the --seed values/],
     [{ samples: '2..10001', generations: '1..11' }, /more than 100000/],

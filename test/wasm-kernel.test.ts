@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { setState } from '../workers/xoshiro.js';
 import { F, K53, SQUEEZE, SQUEEZE_STRIDE, W53, ZIGGURAT_R } from '../workers/ziggurat.js';
+import { X256_F, X256_K, X256_SQUEEZE, X256_W } from '../workers/x256.js';
 import { drawFast } from '../workers/kernel.js';
 import { loadWasmKernel, wasmKernels, type WasmKernels } from '../workers/wasm-kernel.js';
 import { runChains } from '../workers/chains.js';
@@ -128,58 +129,66 @@ describe('wasm kernel', () => {
   });
 });
 
-describe('the wedge squeeze of the wasm kernel', () => {
-  /** Region i's lower and upper bound at |x| = ax, as workers/wasm/kernel.ts evaluates them (null: no bound there). */
-  function bounds(i: number, ax: number): [number, number] | null {
-    const o = i * SQUEEZE_STRIDE;
-    const kind = SQUEEZE[o]!;
-    if (kind === 0) return null;
-    const chord = SQUEEZE[o + 1]! + SQUEEZE[o + 2]! * ax;
-    const left = SQUEEZE[o + 3]! + SQUEEZE[o + 4]! * ax;
-    const right = SQUEEZE[o + 5]! + SQUEEZE[o + 6]! * ax;
-    return kind === 1 ? [Math.max(left, right), chord] : [chord, Math.min(left, right)];
-  }
+/** The two ziggurats whose wedge tests the wasm kernel squeezes: their tables and abscissa range. */
+const ZIGGURATS = [
+  { name: 'fast, 128 regions', regions: 128, squeeze: SQUEEZE, k: K53, w: W53, f: F, top: 2 ** 53 },
+  { name: 'x256, 256 regions', regions: 256, squeeze: X256_SQUEEZE, k: X256_K, w: X256_W, f: X256_F, top: 2 ** 52 },
+];
 
-  it('bounds the density in every wedge, to 1e-15, at its corners and inside', () => {
-    let regions = 0;
-    for (let i = 1; i < 128; i++) {
-      if (bounds(i, 0) === null) continue;
-      regions++;
-      // the abscissae a wedge test sees: j from K53[i] (the wedge's inner edge) up to 2^53
-      for (let k = 0; k <= 1000; k++) {
-        const j = Math.min(2 ** 53 - 1, K53[i]! + Math.floor((k / 1000) * (2 ** 53 - K53[i]!)));
-        const ax = j * W53[i]!;
-        const f = Math.exp(-0.5 * ax * ax);
-        const [lo, hi] = bounds(i, ax)!;
-        expect(lo).toBeLessThanOrEqual(f + 1e-15);
-        expect(hi).toBeGreaterThanOrEqual(f - 1e-15);
-      }
+for (const z of ZIGGURATS) {
+  describe(`the wedge squeeze of the wasm kernel (${z.name})`, () => {
+    /** Region i's lower and upper bound at |x| = ax, as workers/wasm/kernel.ts evaluates them (null: no bound there). */
+    function bounds(i: number, ax: number): [number, number] | null {
+      const o = i * SQUEEZE_STRIDE;
+      const kind = z.squeeze[o]!;
+      if (kind === 0) return null;
+      const chord = z.squeeze[o + 1]! + z.squeeze[o + 2]! * ax;
+      const left = z.squeeze[o + 3]! + z.squeeze[o + 4]! * ax;
+      const right = z.squeeze[o + 5]! + z.squeeze[o + 6]! * ax;
+      return kind === 1 ? [Math.max(left, right), chord] : [chord, Math.min(left, right)];
     }
-    // all but the region holding the inflection at |x| = 1
-    expect(regions).toBe(126);
-  });
 
-  it('decides as Math.exp does wherever it decides, and decides most wedge tests', () => {
-    let s = 20261202;
-    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    let decided = 0;
-    const N = 400_000;
-    for (let n = 0; n < N; n++) {
-      const i = 1 + Math.floor(u() * 127);
-      const j = K53[i]! + Math.floor(u() * (2 ** 53 - K53[i]!));
-      const x = j * W53[i + (u() < 0.5 ? 128 : 0)]!;
-      const y = F[i]! + (1 - u()) * (F[i - 1]! - F[i]!);
-      const b = bounds(i, Math.abs(x));
-      if (b === null) continue;
-      const accept = y < Math.exp(-0.5 * x * x);
-      if (y < b[0] - 1e-12) {
-        decided++;
-        expect(accept).toBe(true);
-      } else if (y > b[1] + 1e-12) {
-        decided++;
-        expect(accept).toBe(false);
+    it('bounds the density in every wedge, to 1e-15, at its corners and inside', () => {
+      let regions = 0;
+      for (let i = 1; i < z.regions; i++) {
+        if (bounds(i, 0) === null) continue;
+        regions++;
+        // the abscissae a wedge test sees: j from the region's threshold (the wedge's inner edge) up to the top
+        for (let k = 0; k <= 1000; k++) {
+          const j = Math.min(z.top - 1, z.k[i]! + Math.floor((k / 1000) * (z.top - z.k[i]!)));
+          const ax = j * z.w[i]!;
+          const f = Math.exp(-0.5 * ax * ax);
+          const [lo, hi] = bounds(i, ax)!;
+          expect(lo).toBeLessThanOrEqual(f + 1e-15);
+          expect(hi).toBeGreaterThanOrEqual(f - 1e-15);
+        }
       }
-    }
-    expect(decided / N).toBeGreaterThan(0.95);
+      // all but the region holding the inflection at |x| = 1
+      expect(regions).toBe(z.regions - 2);
+    });
+
+    it('decides as Math.exp does wherever it decides, and decides most wedge tests', () => {
+      let s = 20261202;
+      const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+      let decided = 0;
+      const N = 400_000;
+      for (let n = 0; n < N; n++) {
+        const i = 1 + Math.floor(u() * (z.regions - 1));
+        const j = z.k[i]! + Math.floor(u() * (z.top - z.k[i]!));
+        const x = j * z.w[i + (u() < 0.5 ? z.regions : 0)]!;
+        const y = z.f[i]! + (1 - u()) * (z.f[i - 1]! - z.f[i]!);
+        const b = bounds(i, Math.abs(x));
+        if (b === null) continue;
+        const accept = y < Math.exp(-0.5 * x * x);
+        if (y < b[0] - 1e-12) {
+          decided++;
+          expect(accept).toBe(true);
+        } else if (y > b[1] + 1e-12) {
+          decided++;
+          expect(accept).toBe(false);
+        }
+      }
+      expect(decided / N).toBeGreaterThan(0.95);
+    });
   });
-});
+}

@@ -12,7 +12,7 @@
 import type { RngName, RunSpec } from '../src/spec.js';
 import { experimentWords } from '../src/seed.js';
 import { subsamplePoolLength } from '../src/plan.js';
-import { FastSource, resampleGroup, statsGroup, StdlibSource, type Source } from './sources.js';
+import { FastSource, resampleGroup, sourceFor, statsGroup, type Source } from './sources.js';
 import { fillOpenUnits } from './xoshiro.js';
 import { drawFast } from './kernel.js';
 import { wasmKernels, type Draw4Fn } from './wasm-kernel.js';
@@ -31,15 +31,8 @@ interface Recorder {
 
 const out = new Float64Array(3);
 const outB = new Float64Array(3);
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
 let pool = new Float64Array(0);
 let subNormals = new Float64Array(0);
-
-function sourceFor(rng: RngName): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 /** Number of fresh draws per generation in the fresh regime: round(λn), halves rounded up. */
 export function freshCount(fresh: number, samples: number): number {

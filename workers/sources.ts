@@ -1,5 +1,5 @@
 /**
- * Random sources for the chains: one per generator (`fast`, `stdlib`), each giving standard
+ * Random sources for the chains: one per generator (`fast`, `x256`, `stdlib`), each giving standard
  * normals, uniforms, and a group of k normals reduced to (mean, sum of squared deviations), either
  * drawn one by one (`resample`) or sampled from its exact distribution (`stats`).
  */
@@ -7,7 +7,9 @@ import { drawFast, drawStdlib } from './kernel.js';
 import { StdlibNormal } from './stdlib-normal.js';
 import { nextOpenUnit, setState } from './xoshiro.js';
 import { normal as zigNormal } from './ziggurat.js';
-import { wasmKernels } from './wasm-kernel.js';
+import { wasmKernels, type DrawFn } from './wasm-kernel.js';
+import { drawX256, normal256, openUnit256, seedX256 } from './x256.js';
+import type { RngName } from '../src/spec.js';
 
 /** What a chain draws from. `group` writes the mean of k standard normals to out[0] and their ss to out[1]. */
 export interface Source {
@@ -53,6 +55,41 @@ export class FastSource implements Source {
       this.wasm.draw(this.st, m, this.fillOut, buf.subarray(off, off + m));
     }
   }
+}
+
+/** xoshiro256+ + the 256-region ziggurat (workers/x256.ts); groups in wasm when it is built. */
+export class X256Source implements Source {
+  readonly st = new Int32Array(8);
+  private readonly wasm = wasmKernels();
+  private readonly draw: DrawFn = this.wasm?.draw256 ?? drawX256;
+  private readonly fillOut = new Float64Array(2);
+  seed(w: readonly number[]): void {
+    seedX256(this.st, w);
+  }
+  normal(): number {
+    return normal256(this.st);
+  }
+  uniform(): number {
+    return openUnit256(this.st);
+  }
+  group(k: number, out: Float64Array): void {
+    this.draw(this.st, k, out);
+  }
+  /** buf[0 .. k) = the next k deviates, in pieces of at most the wasm kernel's keep buffer. */
+  fill(buf: Float64Array, k: number): void {
+    const piece = this.wasm?.keepMax ?? k;
+    for (let off = 0; off < k; off += piece) {
+      const m = Math.min(piece, k - off);
+      this.draw(this.st, m, this.fillOut, buf.subarray(off, off + m));
+    }
+  }
+}
+
+const sources: Partial<Record<RngName, Source>> = {};
+
+/** This thread's source for generator `rng`, made once (a chain seeds it per experiment). */
+export function sourceFor(rng: RngName): Source {
+  return (sources[rng] ??= rng === 'stdlib' ? new StdlibSource() : rng === 'x256' ? new X256Source() : new FastSource());
 }
 
 /** @stdlib/random-base-normal on MT19937; groups through @stdlib/stats-base-variance. */

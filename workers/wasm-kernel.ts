@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F, K24, K53, W53, ZIGGURAT_R, SQUEEZE } from './ziggurat.js';
+import { X256_F, X256_K, X256_R, X256_SQUEEZE, X256_W } from './x256.js';
 
 /** drawFast's signature: n deviates from `st` reduced to out[0] = mean, out[1] = ss; optionally kept. */
 export type DrawFn = (st: Int32Array, n: number, out: Float64Array, keep?: Float64Array | null) => void;
@@ -36,6 +37,13 @@ interface Exports {
   group4(n: number): void;
   STATE4_AT: WasmGlobal;
   OUT4_AT: WasmGlobal;
+  group256(n: number, keep: number): void;
+  W256_AT: WasmGlobal;
+  K256_AT: WasmGlobal;
+  F256_AT: WasmGlobal;
+  STATE256_AT: WasmGlobal;
+  R256_AT: WasmGlobal;
+  SQUEEZE256_AT: WasmGlobal;
 }
 
 /**
@@ -48,7 +56,9 @@ export type Draw4Fn = (st4: Int32Array, n: number, out: Float64Array) => void;
 export interface WasmKernels {
   draw: DrawFn;
   draw4: Draw4Fn;
-  /** The most deviates `draw` keeps in one call. */
+  /** drawX256 of workers/x256.ts (the `x256` generator; `st` an Int32Array(8)), the same deviates. */
+  draw256: DrawFn;
+  /** The most deviates `draw` and `draw256` keep in one call. */
   keepMax: number;
 }
 
@@ -86,20 +96,30 @@ export function instantiate(bytes: Uint8Array): WasmKernels {
     st4.set(state4);
     out.set(moments4);
   };
-  const draw: DrawFn = (st, n, out, keep = null) => {
-    state.set(st);
-    if (keep === null) {
-      group(n, 0);
-    } else {
-      if (n > keepMax) throw new RangeError(`wasm kernel: keep holds at most ${keepMax} deviates, asked for ${n}`);
-      group(n, 1);
-      keep.set(kept.subarray(0, n));
-    }
-    st.set(state);
-    out[0] = moments[0]!;
-    out[1] = moments[1]!;
-  };
-  return { draw, draw4, keepMax };
+  new Float64Array(buf, at(x.W256_AT), X256_W.length).set(X256_W);
+  new BigInt64Array(buf, at(x.K256_AT), X256_K.length).set(Array.from(X256_K, (k) => BigInt(k)));
+  new Float64Array(buf, at(x.F256_AT), X256_F.length).set(X256_F);
+  new Float64Array(buf, at(x.R256_AT), 1)[0] = X256_R;
+  new Float64Array(buf, at(x.SQUEEZE256_AT), X256_SQUEEZE.length).set(X256_SQUEEZE);
+  /** A DrawFn over one of the module's scalar kernels and its state words. */
+  const scalar =
+    (kernel: (n: number, keep: number) => void, words: Int32Array): DrawFn =>
+    (st, n, out, keep = null) => {
+      words.set(st);
+      if (keep === null) {
+        kernel(n, 0);
+      } else {
+        if (n > keepMax) throw new RangeError(`wasm kernel: keep holds at most ${keepMax} deviates, asked for ${n}`);
+        kernel(n, 1);
+        keep.set(kept.subarray(0, n));
+      }
+      st.set(words);
+      out[0] = moments[0]!;
+      out[1] = moments[1]!;
+    };
+  const draw = scalar(group, state);
+  const draw256 = scalar(x.group256, new Int32Array(buf, at(x.STATE256_AT), 8));
+  return { draw, draw4, draw256, keepMax };
 }
 
 /** The kernels from build/wasm/kernel.wasm, or null when it is not built. */

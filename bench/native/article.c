@@ -8,8 +8,14 @@
  *                 from the JS module into zig128.h by bench/native.ts), the chain of
  *                 workers/chains.ts in (m, ln s). Same deviates; finals agree with the engine's to
  *                 rounding of exp/log (glibc against V8's fdlibm port).
- *   --gen x256    xoshiro256+ and a 256-region ziggurat on one 64-bit word per deviate (numpy's
- *                 layout: 8 bits region, 1 sign, 52 abscissa): the cheapest common native loop.
+ *   --gen x256    xoshiro256+ and a 256-region ziggurat on one 64-bit word per deviate (bits
+ *                 3..10 region, 11 sign, 12..63 abscissa): the cheapest common native loop, and
+ *                 the engine's `--rng x256` generator (workers/x256.ts) with its tables (zig256 in
+ *                 the same header) and seeds: the same deviates but for exp/log rounding.
+ *
+ * --dump K prints the first K deviates of experiment 0 (under --seed) of the chosen generator, one
+ * per line in C's hexadecimal float format, and exits: test/x256.test.ts holds the engine's
+ * generators to them.
  *
  * Experiments are split in contiguous halves (or --threads parts) over pthreads. Prints one JSON
  * line. Build: cc -O3 -march=native -ffp-contract=off -pthread -I<dir of zig128.h> article.c -lm
@@ -23,7 +29,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "zig128.h" /* ZIG128_R, ZIG128_K24[256], ZIG128_W53[256], ZIG128_K53[128], ZIG128_F[128] */
+#include "zig128.h" /* ZIG128_R, ZIG128_K24[256], ZIG128_W53[256], ZIG128_K53[128], ZIG128_F[128],
+                      ZIG256_R, ZIG256_K[256], ZIG256_W[512], ZIG256_F[256] */
 
 static int N = 1000, T = 1000, E = 1000, THREADS = 2;
 static uint64_t SEED = 1;
@@ -108,48 +115,13 @@ static inline uint64_t next64(x256 *g) {
 }
 static inline double unit53(x256 *g) { return (double)(next64(g) >> 11) * 1.1102230246251565e-16; }
 
-static double Z256_R, Z256_W[256], Z256_F[256], Z256_WS[512];
-static int64_t Z256_K[256];
+/* The tables of workers/x256.ts, from zig128.h: the same doubles as the engine's. */
+#define Z256_R ZIG256_R
+#define Z256_K ZIG256_K
+#define Z256_F ZIG256_F
+#define Z256_WS ZIG256_W
 
-static double dens(double x) { return exp(-0.5 * x * x); }
-static double tail_area(double r) {
-  double t = r;
-  for (int k = 300; k >= 1; k--) t = r + k / t;
-  return dens(r) / t;
-}
-/* Residual area of the top region for tail start r (as layers() in workers/ziggurat.ts). */
-static double z256_layers(double r, double *x) {
-  double v = r * dens(r) + tail_area(r);
-  x[255] = r;
-  for (int i = 254; i >= 1; i--) {
-    double f = v / x[i + 1] + dens(x[i + 1]);
-    x[i] = f >= 1 ? NAN : sqrt(-2 * log(f));
-  }
-  return isnan(x[1]) ? INFINITY : x[1] * (1 - dens(x[1])) - v;
-}
-static void z256_init(void) {
-  double x[256], lo = 3.5, hi = 3.8;
-  for (int it = 0; it < 200; it++) {
-    double mid = 0.5 * (lo + hi);
-    if (mid == lo || mid == hi) break;
-    double res = z256_layers(mid, x);
-    if (res == INFINITY || res < 0) lo = mid; else hi = mid;
-  }
-  z256_layers(hi, x);
-  double r = hi, v = r * dens(r) + tail_area(r), q = v / dens(r);
-  Z256_R = r;
-  for (int i = 0; i < 256; i++) {
-    double width = i == 0 ? q : x[i];
-    double ratio = i == 0 ? r / q : i == 1 ? 0 : x[i - 1] / x[i];
-    Z256_K[i] = (int64_t)floor(ratio * 4503599627370496.0); /* 2^52 */
-    Z256_W[i] = width / 4503599627370496.0;
-    Z256_F[i] = i == 0 ? 1 : dens(x[i]);
-    Z256_WS[i] = Z256_W[i];
-    Z256_WS[i + 256] = -Z256_W[i];
-  }
-}
-
-/* The low 9 bits pick the region and the sign through a signed width table (a branch on the sign
+/* Bits 3..11 pick the region and the sign through a signed width table (a branch on the sign
  * mispredicts half the time: 2.4x slower measured), the next 52 bits the abscissa; the rare
  * branches run out of line (inlined, the loop measured 1.6x slower). */
 static double zig256_slow(x256 *g, int idx, int64_t rabs) {
@@ -159,22 +131,22 @@ static double zig256_slow(x256 *g, int idx, int64_t rabs) {
     if (rabs < Z256_K[i]) return x;
     if (i == 0) {
       for (;;) {
-        double xx = -log1p(-unit53(g)) / Z256_R;
-        double yy = -log1p(-unit53(g));
+        double xx = -log(1 - unit53(g)) / Z256_R;
+        double yy = -log(1 - unit53(g));
         if (yy + yy > xx * xx) return idx & 256 ? -(Z256_R + xx) : Z256_R + xx;
       }
     }
     if ((Z256_F[i - 1] - Z256_F[i]) * unit53(g) + Z256_F[i] < exp(-0.5 * x * x)) return x;
     uint64_t r = next64(g);
-    idx = r & 0x1ff;
-    rabs = (int64_t)((r >> 9) & 0x000fffffffffffffULL);
+    idx = (int)((r >> 3) & 0x1ff);
+    rabs = (int64_t)(r >> 12);
   }
 }
 
 static inline double zig256(x256 *g) {
   uint64_t r = next64(g);
-  int idx = r & 0x1ff;
-  int64_t rabs = (int64_t)((r >> 9) & 0x000fffffffffffffULL);
+  int idx = (int)((r >> 3) & 0x1ff);
+  int64_t rabs = (int64_t)(r >> 12);
   if (rabs < Z256_K[idx & 0xff]) return (double)rabs * Z256_WS[idx];
   return zig256_slow(g, idx, rabs);
 }
@@ -233,6 +205,7 @@ static int arg_int(const char *s) {
 
 int main(int argc, char **argv) {
   const char *finals = NULL;
+  int dump = 0;
   for (int a = 1; a < argc; a++) {
     const char *k = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
     if (v == NULL) { fprintf(stderr, "article: %s needs a value\n", k); return 2; }
@@ -242,6 +215,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--threads")) THREADS = arg_int(v);
     else if (!strcmp(k, "--seed")) SEED = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--finals")) finals = v;
+    else if (!strcmp(k, "--dump")) dump = arg_int(v);
     else if (!strcmp(k, "--gen")) {
       if (!strcmp(v, "engine")) GEN_ENGINE = 1;
       else if (!strcmp(v, "x256")) GEN_ENGINE = 0;
@@ -249,7 +223,14 @@ int main(int argc, char **argv) {
     } else { fprintf(stderr, "article: unknown flag %s\n", k); return 2; }
     a++;
   }
-  z256_init();
+  if (dump > 0) {
+    const uint64_t key = mix64(SEED + GAMMA);
+    uint64_t w0 = mix64(key + GAMMA), w1 = mix64(key + 2 * GAMMA);
+    x128 g = {{(uint32_t)w0, (uint32_t)(w0 >> 32), (uint32_t)w1, (uint32_t)(w1 >> 32)}};
+    x256 h = {{w0, w1, mix64(w0 ^ GAMMA), mix64(w1 ^ GAMMA) | 1}};
+    for (int i = 0; i < dump; i++) printf("%a\n", GEN_ENGINE ? zig128(&g) : zig256(&h));
+    return 0;
+  }
   final_ls = malloc(sizeof(double) * E);
   final_m = malloc(sizeof(double) * E);
   if (THREADS > E) THREADS = E;

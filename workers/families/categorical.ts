@@ -14,7 +14,7 @@
 import type { KernelSpec } from '../chains.js';
 import { freshCount, syntheticCount, uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
-import { FastSource, StdlibSource, type Source } from '../sources.js';
+import { sourceFor, type Source } from '../sources.js';
 import { multinomialAdd } from './binomial.js';
 import type { ChunkOutput } from './gaussian.js';
 
@@ -63,13 +63,6 @@ export function startDistribution(K: number, dist: string): Float64Array {
   return p;
 }
 
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
-
-function sourceFor(rng: KernelSpec['rng']): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 /** Runs experiments [start, start + count) of `spec` into out.metrics; no scalar sd summary (returns false). */
 export function runCategorical(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean {

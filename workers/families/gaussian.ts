@@ -16,7 +16,7 @@
 import type { KernelSpec } from '../chains.js';
 import { freshCount, runChains, syntheticCount, uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
-import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js';
+import { lnGamma01, sourceFor, type Source } from '../sources.js';
 import {
   addScaledOuter,
   cholSemi,
@@ -54,13 +54,6 @@ export function dimOf(spec: Pick<KernelSpec, 'modelParams'>): number {
   return Number(spec.modelParams['dim'] ?? 1);
 }
 
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
-
-function sourceFor(rng: KernelSpec['rng']): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 /**
  * Runs experiments [start, start + count) of `spec`. Returns true when it also wrote the scalar

@@ -15,7 +15,7 @@
 import type { KernelSpec } from '../chains.js';
 import { uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
-import { FastSource, StdlibSource, type Source } from '../sources.js';
+import { sourceFor, type Source } from '../sources.js';
 import type { ChunkOutput } from './gaussian.js';
 import { PointChain, type OnFit, type PointModel, type Truth } from './pointchain.js';
 
@@ -335,14 +335,7 @@ export class Em {
   }
 }
 
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
 const chain = new PointChain();
-
-function sourceFor(rng: KernelSpec['rng']): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 class MixtureTruth implements Truth {
   readonly d = 2;

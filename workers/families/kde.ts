@@ -8,7 +8,7 @@
 import type { KernelSpec } from '../chains.js';
 import { uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
-import { FastSource, StdlibSource, type Source } from '../sources.js';
+import { sourceFor, type Source } from '../sources.js';
 import type { ChunkOutput } from './gaussian.js';
 import { PointChain, type OnFit, type PointModel, type Truth } from './pointchain.js';
 import { dataCode, dataDim, drawData } from './toydata.js';
@@ -82,14 +82,7 @@ export function kdeNll(test: Float64Array, m: number, x: Float64Array, N: number
   return sum / m;
 }
 
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
 const chain = new PointChain();
-
-function sourceFor(rng: KernelSpec['rng']): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 class DataTruth implements Truth {
   readonly d: number;

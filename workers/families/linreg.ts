@@ -27,7 +27,7 @@
 import type { KernelSpec } from '../chains.js';
 import { freshCount, syntheticCount } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
-import { FastSource, lnGamma01, StdlibSource, type Source } from '../sources.js';
+import { lnGamma01, sourceFor, type Source } from '../sources.js';
 import type { ChunkOutput } from './gaussian.js';
 
 /** The linear-regression family's metrics, in the order the kernel writes them. */
@@ -46,13 +46,6 @@ export function linregParams(spec: Pick<KernelSpec, 'modelParams'>): LinregParam
   return { d: Number(p['dim'] ?? 10), sigma: Number(p['noise'] ?? 1), ridge: Number(p['ridge'] ?? 0) };
 }
 
-let fastSource: FastSource | null = null;
-let stdlibSource: StdlibSource | null = null;
-
-function sourceFor(rng: KernelSpec['rng']): Source {
-  if (rng === 'stdlib') return (stdlibSource ??= new StdlibSource());
-  return (fastSource ??= new FastSource());
-}
 
 /** Runs experiments [start, start + count) of `spec`; there is no scalar sd summary (returns false). */
 export function runLinreg(spec: KernelSpec, start: number, count: number, rows: number, out: ChunkOutput): boolean {
