@@ -15,7 +15,7 @@ import { runSpec } from '../src/engine.js';
 import { experimentWords, mix64 } from '../src/seed.js';
 import { resolveRunSpec } from '../src/spec.js';
 import { allRows } from '../src/summary.js';
-import { drawX256, next64, normal256, openUnit256, seedX256, unit53, X256_F, X256_K, X256_R, X256_RESIDUAL, X256_V } from '../workers/x256.js';
+import { drawX256, fillOpenUnits256, next64, normal256, openUnit256, seedX256, unit53, X256_F, X256_K, X256_R, X256_RESIDUAL, X256_V } from '../workers/x256.js';
 import { wasmKernels } from '../workers/wasm-kernel.js';
 import { chiSquareZ, erfc, ksOneSample, normalCdf, Z_BOUND } from './helpers.js';
 
@@ -84,6 +84,19 @@ describe('xoshiro256+ and its seeds', () => {
     for (let i = 0; i < 1000; i++) {
       const u = openUnit256(st);
       expect(u > 0 && u <= 1).toBe(true);
+    }
+  });
+});
+
+describe('fillOpenUnits256', () => {
+  it('gives openUnit256’s values and leaves its state, for n = 0, 1, 2, 1000', () => {
+    for (const n of [0, 1, 2, 1000]) {
+      const a = seeded(4, n);
+      const b = a.slice();
+      const out = new Float64Array(n);
+      fillOpenUnits256(a, n, out);
+      for (let i = 0; i < n; i++) expect(Object.is(out[i], openUnit256(b))).toBe(true);
+      expect(Array.from(a)).toEqual(Array.from(b));
     }
   });
 });
@@ -392,6 +405,18 @@ describe('x256 gives the same bytes for any worker count, in every family that t
       expect(out('2', 'fast')).not.toEqual(one); // it is the generator that runs
     });
   }
+
+  it('the JS kernels give the WebAssembly kernel’s bytes (COLLAPSE_KERNEL=js), resample and stats', () => {
+    for (const extra of [[], ['--method', 'stats']]) {
+      const out = (env: NodeJS.ProcessEnv, tag: string): string[] => {
+        const dir = path.join(tmp, `js-${tag}-${extra.length}`);
+        const r = spawnSync(process.execPath, [CLI, 'run', '-n', '40', '-t', '30', '-e', '50', ...extra, '--rng', 'x256', '--no-plot', '-o', dir], { encoding: 'utf8', env });
+        expect(r.status, r.stderr).toBe(0);
+        return files(dir);
+      };
+      expect(out({ ...process.env, COLLAPSE_KERNEL: 'js' }, 'js')).toEqual(out({ ...process.env, COLLAPSE_KERNEL: '' }, 'wasm'));
+    }
+  });
 
   it('the word model refuses it, naming the flag', () => {
     const r = spawnSync(process.execPath, [CLI, 'run', '--model', 'ngram', '--rng', 'x256', '--no-plot', '-o', path.join(tmp, 'ngram')], { encoding: 'utf8' });

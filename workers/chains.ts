@@ -12,10 +12,11 @@
 import type { RngName, RunSpec } from '../src/spec.js';
 import { experimentWords } from '../src/seed.js';
 import { subsamplePoolLength } from '../src/plan.js';
-import { FastSource, resampleGroup, sourceFor, statsGroup, type Source } from './sources.js';
+import { FastSource, resampleGroup, sourceFor, statsGroup, X256Source, type Source } from './sources.js';
 import { fillOpenUnits } from './xoshiro.js';
 import { drawFast } from './kernel.js';
-import { wasmKernels, type Draw4Fn } from './wasm-kernel.js';
+import { wasmKernels, type Draw4Fn, type DrawFn } from './wasm-kernel.js';
+import { drawX256, fillOpenUnits256 } from './x256.js';
 
 /** The part of a run's spec that the workers need. */
 export type KernelSpec = Omit<RunSpec, 'experiments'>;
@@ -134,7 +135,8 @@ function replaceFour(spec: KernelSpec, draw4: Draw4Fn, start: number, rec: Recor
 
 /** Replace on the fastest path that applies: the specialised stats kernel, or the generic chain. */
 function replaceAny(spec: KernelSpec, src: Source, group: GroupFn, rec: Recorder, e: number): void {
-  if (spec.method === 'stats' && src instanceof FastSource && spec.samples >= 3) replaceStatsFast(spec, src.st, rec, e);
+  const batches = spec.method === 'stats' && spec.samples >= 3 ? statsBatchesOf(src) : null;
+  if (batches !== null) replaceStatsFast(spec, (src as FastSource | X256Source).st, batches, rec, e);
   else replaceChain(spec, src, group, rec, e);
 }
 
@@ -358,8 +360,25 @@ const normalsBuf = new Float64Array(BATCH);
 const uniformsBuf = new Float64Array(BATCH);
 const batchOut = new Float64Array(2);
 
+/** How a generator fills the stats path's batches: normals (a group kernel with keep) and uniforms in (0, 1]. */
+interface StatsBatches {
+  normals: DrawFn;
+  uniforms: (st: Int32Array, n: number, out: Float64Array) => void;
+}
+
 /**
- * Replace with `--method stats` on the fast generator, n ≥ 3: per generation one normal for the
+ * The batch fillers of `src`'s generator: `fast` and `x256` (each from its WebAssembly kernel where
+ * it is built, else its JS kernel: the same deviates); null for `stdlib`, which takes the generic path.
+ */
+function statsBatchesOf(src: Source): StatsBatches | null {
+  const wasm = wasmKernels();
+  if (src instanceof FastSource) return { normals: wasm?.draw ?? drawFast, uniforms: fillOpenUnits };
+  if (src instanceof X256Source) return { normals: wasm?.draw256 ?? drawX256, uniforms: fillOpenUnits256 };
+  return null;
+}
+
+/**
+ * Replace with `--method stats` on the fast or x256 generator, n ≥ 3: per generation one normal for the
  * mean (N(0, 1/n)) and one Marsaglia–Tsang gamma for ss = 2·Gamma((n−1)/2), as in statsGroup.
  * Two choices make it 3x faster than the generic path (about 33M against 9.5M generation steps/s
  * per thread on the development machine):
@@ -370,7 +389,7 @@ const batchOut = new Float64Array(2);
  *   root instead of a log and an exp.
  * The same law as the generic path (the tests compare them), not the same bytes.
  */
-function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: number): void {
+function replaceStatsFast(spec: KernelSpec, st: Int32Array, batches: StatsBatches, rec: Recorder, e: number): void {
   const n = spec.samples;
   const T = spec.generations;
   const d = 0.5 * (n - 1) - 1 / 3;
@@ -380,8 +399,8 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
   const sqrtTau = Math.sqrt(spec.temperature);
   const nb = normalsBuf;
   const ub = uniformsBuf;
-  // the batches of normals from the WebAssembly kernel where it is built: the same deviates
-  const fill = wasmKernels()?.draw ?? drawFast;
+  const fill = batches.normals;
+  const fillUnits = batches.uniforms;
   let ni = BATCH;
   let nEnd = 0;
   let ui = BATCH;
@@ -415,7 +434,7 @@ function replaceStatsFast(spec: KernelSpec, st: Int32Array, rec: Recorder, e: nu
       v = v * v * v;
       if (ui >= uEnd) {
         uEnd = Math.min(BATCH, 2 * (T - g + 1) + 8);
-        fillOpenUnits(st, uEnd, ub);
+        fillUnits(st, uEnd, ub);
         ui = 0;
       }
       const u = ub[ui++]!;

@@ -179,6 +179,49 @@ export function openUnit256(st: Int32Array): number {
   return 1 - unit53(st);
 }
 
+/**
+ * out[0 .. n) = n successive openUnit256(st), the uniforms of the stats path's batches, with the
+ * state in locals for the whole loop (next64 reads and writes `st` on every word).
+ */
+export function fillOpenUnits256(st: Int32Array, n: number, out: Float64Array): void {
+  let s0l = st[0]! | 0;
+  let s0h = st[1]! | 0;
+  let s1l = st[2]! | 0;
+  let s1h = st[3]! | 0;
+  let s2l = st[4]! | 0;
+  let s2h = st[5]! | 0;
+  let s3l = st[6]! | 0;
+  let s3h = st[7]! | 0;
+  for (let i = 0; i < n; i++) {
+    const lo = (s0l >>> 0) + (s3l >>> 0);
+    const hi = (s0h + s3h + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+    out[i] = 1 - (hi * TWO21 + ((lo >>> 0) >>> 11)) * TWO_M53;
+    const tl = s1l << 17;
+    const th = (s1h << 17) | (s1l >>> 15);
+    s2l ^= s0l;
+    s2h ^= s0h;
+    s3l ^= s1l;
+    s3h ^= s1h;
+    s1l ^= s2l;
+    s1h ^= s2h;
+    s0l ^= s3l;
+    s0h ^= s3h;
+    s2l ^= tl;
+    s2h ^= th;
+    const r3l = (s3l >>> 19) | (s3h << 13);
+    s3h = (s3h >>> 19) | (s3l << 13);
+    s3l = r3l;
+  }
+  st[0] = s0l;
+  st[1] = s0h;
+  st[2] = s1l;
+  st[3] = s1h;
+  st[4] = s2l;
+  st[5] = s2h;
+  st[6] = s3l;
+  st[7] = s3h;
+}
+
 /** The deviate of a word whose quick test failed (region index with sign `idx`, abscissa `rabs`). */
 function slow256(st: Int32Array, idx: number, rabs: number): number {
   for (;;) {
