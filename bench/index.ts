@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   log(`  ÷ numpy best (${best?.impl ?? 'n/a'})   ${fmtRatio(ratios.allCoresVsNumpyBest)}   (1 worker: ${fmtRatio(ratios.oneWorkerVsNumpyBest)})`);
   log(`  ÷ numpy vectorised  ${fmtRatio(ratios.allCoresVsNumpyVectorised)}`);
   log(`  ÷ numpy literal     ${fmtRatio(ratios.allCoresVsNumpyLiteral)}`);
-  if (native !== null) log(`  2 workers ÷ native C (xoshiro256+, 256-region ziggurat, 2 threads) ${fmtRatio(native.ratioVsX256)}, ÷ C on the engine's stream ${fmtRatio(native.ratioVsCEngine)}`);
+  if (native !== null) log(`  2 workers ÷ native C (xoshiro256+, 256-region ziggurat, 2 threads) ${fmtRatio(native.ratioVsX256)}, ÷ C on the engine's stream ${fmtRatio(native.ratioVsCEngine)}; --rng x256 ÷ the same C loop ${fmtRatio(native.x256VsX256)}`);
 
   const finishedAt = new Date();
   const doc = {
