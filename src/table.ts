@@ -45,6 +45,12 @@ export interface MetricCells {
   se: number;
   theory: number;
   z: number;
+  /**
+   * Whether its NA cells are values that fell below the smallest double (a strictly positive
+   * metric, MetricDef.strictlyPositive, whose statistics read 0: summary.ts metricRow), shown as
+   * `underflow` in LaTeX and Markdown as `collapse run` shows them (NA in CSV, a numeric column).
+   */
+  underflow: boolean;
 }
 
 /** What a table shows. */
@@ -144,7 +150,10 @@ function readSweepTable(dir: string): TableData {
         defsOf(params['model']).map((d) => {
           const c = (stem: string) => csvCell(at(cells, stem));
           const se = standardError(c(`theory_${d.column}_sd`), c(`${d.column}_sd`), E);
-          return [d.column, { mean: c(`${d.column}_mean`), se, theory: c(`theory_${d.column}_mean`), z: c(`z_${d.column}_mean`) }];
+          const mean = c(`${d.column}_mean`);
+          // sweep.csv has no reasons: a strictly positive metric's NA mean is its underflow (as collapse run reads it)
+          const underflow = d.strictlyPositive === true && Number.isNaN(mean);
+          return [d.column, { mean, se, theory: c(`theory_${d.column}_mean`), z: c(`z_${d.column}_mean`), underflow }];
         }),
       ),
     };
@@ -187,7 +196,10 @@ function readRunTable(dir: string): TableData {
         const f = (final[d.name] ?? {}) as Record<string, unknown>;
         const t = theory[d.name] ?? null;
         const se = standardError(num(t?.['sd']), num(f['sd']), E);
-        return [d.column, { mean: num(f['mean']), se, theory: num(t?.['mean']), z: num(z[d.name]) }];
+        const reasons = (z['reasons'] ?? {}) as Record<string, unknown>;
+        const why = reasons[d.name];
+        const underflow = d.strictlyPositive === true && typeof why === 'string' && why.includes('smallest double');
+        return [d.column, { mean: num(f['mean']), se, theory: num(t?.['mean']), z: num(z[d.name]), underflow }];
       }),
     ),
   };
@@ -347,7 +359,8 @@ function rowCells(data: TableData, r: TableRow, digits: number, format: TableFor
   const metrics = data.metrics.flatMap((d) => {
     const m = r.metrics[d.column];
     if (m === undefined) return [STYLES[format].na, STYLES[format].na, STYLES[format].na, STYLES[format].na];
-    return [f(m.mean), formatNumber(m.se, 2, format), f(m.theory), zCell(m.z, format)];
+    const cells = [f(m.mean), formatNumber(m.se, 2, format), f(m.theory), zCell(m.z, format)];
+    return m.underflow && format !== 'csv' ? cells.map((c) => (c === STYLES[format].na ? 'underflow' : c)) : cells;
   });
   return [...data.columns.map((c) => paramCell(c, r.params[c], format)), ...sd, ...metrics];
 }

@@ -82,3 +82,31 @@ describe('the metric figure of a metric that underflowed', () => {
     }
   }, 120_000);
 });
+
+describe('collapse table on a metric that underflowed', () => {
+  it('says underflow where the run and the sweep read NA (LaTeX and Markdown), and keeps NA in CSV; a point that did not underflow keeps its numbers', () => {
+    const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-underflow-table-'));
+    try {
+      const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: TMP, encoding: 'utf8', timeout: 120_000 });
+      const flags = ['--dim', '2', '-n', '10', '-e', '200', '--method', 'stats', '--no-plot'];
+      expect(cli('run', ...flags, '-t', '20000', '--every', '20000', '-o', 'run').status).toBe(0);
+      expect(cli('sweep', ...flags, '-t', '100,20000', '--every', '20000', '-o', 'sweep').status).toBe(0);
+      // the tr Σ̂ / tr Σ0 block (mean, ± s.e., theory, z) follows ‖μ̂ − μ0‖²'s four columns
+      const md = (dir: string) => cli('table', dir, '--format', 'markdown').stdout;
+      const runMd = md('run');
+      expect(runMd).toMatch(/\| 10 \| 20000 \|( [^|]+ \|){4} underflow \| underflow \| underflow \| underflow \|/);
+      const sweepMd = md('sweep');
+      expect(sweepMd).toMatch(/\| 20000 \|( [^|]+ \|){4} underflow \| underflow \| underflow \| underflow \|/);
+      // the shallow point keeps its numbers
+      const shallow = sweepMd.split('\n').find((l) => l.startsWith('| 100 |'))!;
+      expect(shallow).not.toContain('underflow');
+      expect(shallow.split('|').map((c) => c.trim())[6]).toMatch(/^\d/);
+      expect(cli('table', 'sweep', '--format', 'latex').stdout).toContain('underflow');
+      const csv = cli('table', 'sweep', '--format', 'csv').stdout;
+      expect(csv).not.toContain('underflow');
+      expect(csv.trim().split('\n').pop()!.split(',').slice(5, 9)).toEqual(['NA', 'NA', 'NA', 'NA']);
+    } finally {
+      fs.rmSync(TMP, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -43,7 +43,7 @@ export function registerTable<T>(y: Argv<T>): Argv<T> {
           "sd/√E (theory's sd where the regime has one, as the z-score uses; else the simulated sd), the exact E[s_T] " +
           'and the z-score, and the same for log10 sd. Values below 1e-3 or at least 10^digits ' +
           'print in scientific notation (LaTeX: $1.23\\times10^{-5}$); a mean that underflowed a double prints from its log10; ' +
-          'n/a (CSV: NA) marks a regime without that theory. Parameters equal in every row are listed in a comment. ' +
+          'n/a (CSV: NA) marks a regime without that theory, and underflow (CSV: NA) a strictly positive value below the smallest double. Parameters equal in every row are listed in a comment. ' +
           'Where some row is at --dim above 1, each family metric (mean_sq_err, trace_ratio, log10_det_ratio, w2sq) adds ' +
           'the same four columns (mean, s.e., theory, z), and the sd columns are left out if no row has them.',
       );
