@@ -10,11 +10,14 @@ import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { JOIN_VALUES, recordCount, samplesPerExperiment } from '../src/plan.js';
 import { kernelOf } from './families/index.js';
 import { warmUp } from './kernel.js';
+import { wasmKernels } from './wasm-kernel.js';
 // the per-generation statistics, on the same threads as the chunks (src/pool.ts BatchRunner.summarize)
 export { default as summarize } from './summary.js';
 
-// every thread that loads this entry draws (a worker, or the calling thread of an inline run)
-warmUp();
+// every thread that loads this entry draws (a worker, or the calling thread of an inline run); the
+// JS kernel only where the WebAssembly one is not built or COLLAPSE_KERNEL=js asks for it (warmUp's
+// 640 000 draws cost each thread about 25 ms at start-up, for a kernel that then never runs)
+if (wasmKernels() === null) warmUp();
 
 /** Fault injection for the CLI's failure tests: the chunk index at which to throw. */
 const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];
