@@ -11,7 +11,7 @@ import { K53, normal, SOLVED_R, solveR, zigguratSlow, ZIGGURAT_R, ZIGGURAT_RESID
 import { drawFast, drawStdlib } from '../workers/kernel.js';
 import { StdlibNormal, mtInitByArray } from '../workers/stdlib-normal.js';
 import { experimentWords, mix64 } from '../src/seed.js';
-import { chiSquareZ, erfc, ksOneSample, normalCdf, Z_BOUND } from './helpers.js';
+import { binOf, chiSquareZ, erfc, ksOneSample, normalBinEdges, normalCdf, Z_BOUND } from './helpers.js';
 
 function stateOf(w: readonly number[]): Int32Array {
   const st = new Int32Array(4);
@@ -168,30 +168,12 @@ describe('fast normal generator', () => {
   it('passes a chi-square goodness-of-fit test on 200 equiprobable bins (2e6 draws)', () => {
     const bins = 200;
     const N = 2_000_000;
-    const edges: number[] = [];
-    // edges by bisection on the CDF
-    for (let k = 1; k < bins; k++) {
-      let lo = -10;
-      let hi = 10;
-      for (let it = 0; it < 80; it++) {
-        const mid = (lo + hi) / 2;
-        if (normalCdf(mid) < k / bins) lo = mid;
-        else hi = mid;
-      }
-      edges.push((lo + hi) / 2);
-    }
+    const edges = normalBinEdges(bins);
     const counts = new Float64Array(bins);
     const st = stateOf(experimentWords(12, 0));
     for (let i = 0; i < N; i++) {
       const z = normal(st);
-      let lo = 0;
-      let hi = edges.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (z < edges[mid]!) hi = mid;
-        else lo = mid + 1;
-      }
-      counts[lo]!++;
+      counts[binOf(edges, z)]!++;
     }
     const expected = N / bins;
     let stat = 0;

@@ -55,6 +55,34 @@ export function ksOneSample(x: Float64Array, cdf: (v: number) => number): number
   return Math.min(1, Math.max(0, p));
 }
 
+/** The bins − 1 inner edges of `bins` equiprobable bins of N(0, 1), by bisection on normalCdf. */
+export function normalBinEdges(bins: number): number[] {
+  const edges: number[] = [];
+  for (let k = 1; k < bins; k++) {
+    let lo = -10;
+    let hi = 10;
+    for (let it = 0; it < 80; it++) {
+      const mid = (lo + hi) / 2;
+      if (normalCdf(mid) < k / bins) lo = mid;
+      else hi = mid;
+    }
+    edges.push((lo + hi) / 2);
+  }
+  return edges;
+}
+
+/** The bin of z among ascending inner `edges` (0 .. edges.length). */
+export function binOf(edges: readonly number[], z: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (z < edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Wilson–Hilferty: a chi-square statistic with k degrees of freedom as an approximate N(0,1) score. */
 export function chiSquareZ(stat: number, k: number): number {
   const a = 2 / (9 * k);

@@ -17,7 +17,7 @@ import { resolveRunSpec } from '../src/spec.js';
 import { allRows } from '../src/summary.js';
 import { drawX256, fillOpenUnits256, next64, normal256, openUnit256, seedX256, solveR256, unit53, X256_F, X256_K, X256_R, X256_RESIDUAL, X256_V } from '../workers/x256.js';
 import { wasmKernels } from '../workers/wasm-kernel.js';
-import { chiSquareZ, erfc, ksOneSample, normalCdf, Z_BOUND } from './helpers.js';
+import { binOf, chiSquareZ, erfc, ksOneSample, normalBinEdges, Z_BOUND } from './helpers.js';
 
 const M64 = (1n << 64n) - 1n;
 const GAMMA = 0x9e3779b97f4a7c15n;
@@ -266,17 +266,7 @@ describe('x256 deviates in distribution', () => {
   it('passes a chi-square test on 256 equiprobable bins (4·10^6 draws), and successive draws are uncorrelated', () => {
     const bins = 256;
     const N = 4_000_000;
-    const edges: number[] = [];
-    for (let k = 1; k < bins; k++) {
-      let lo = -10;
-      let hi = 10;
-      for (let it = 0; it < 80; it++) {
-        const mid = (lo + hi) / 2;
-        if (normalCdf(mid) < k / bins) lo = mid;
-        else hi = mid;
-      }
-      edges.push((lo + hi) / 2);
-    }
+    const edges = normalBinEdges(bins);
     const counts = new Float64Array(bins);
     // the region and sign come from bits 3..11 of each word: pairs of successive draws in the same
     // region and on the same side would show up here as lag-1 correlation of z and of |z|
@@ -290,14 +280,7 @@ describe('x256 deviates in distribution', () => {
     each(33, N, (b, n) => {
       for (let i = 0; i < n; i++) {
         const z = b[i]!;
-        let lo = 0;
-        let hi = edges.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (z < edges[mid]!) hi = mid;
-          else lo = mid + 1;
-        }
-        counts[lo]!++;
+        counts[binOf(edges, z)]!++;
         const a = Math.abs(z);
         if (!first) {
           lag += z * prev;

@@ -21,6 +21,7 @@
  * State: an Int32Array(8), word k's low half at [2k], its high half at [2k + 1].
  */
 import { mix64 } from '../src/seed.js';
+import { bisectR, density, layers, squeezeTable } from './ziggurat.js';
 
 const REGIONS = 256;
 const TWO52 = 4503599627370496;
@@ -28,52 +29,18 @@ const TWO21 = 2097152;
 const TWO20 = 1048576;
 const TWO_M53 = 1.1102230246251565e-16;
 
-function density(x: number): number {
-  return Math.exp(-0.5 * x * x);
-}
-
-/** ∫_r^∞ exp(-x²/2) dx through the continued fraction of Mills' ratio; r > 1. */
-function tailArea(r: number): number {
-  let t = r;
-  for (let k = 300; k >= 1; k--) t = r + k / t;
-  return density(r) / t;
-}
-
-/** Right edges x[i] of regions i ≥ 1 for tail start r, and the top region's area minus v. */
-function layers(r: number): { v: number; x: Float64Array; residual: number } {
-  const v = r * density(r) + tailArea(r);
-  const x = new Float64Array(REGIONS);
-  x[REGIONS - 1] = r;
-  for (let i = REGIONS - 2; i >= 1; i--) {
-    const xi1 = x[i + 1]!;
-    const f = v / xi1 + density(xi1);
-    x[i] = f >= 1 ? NaN : Math.sqrt(-2 * Math.log(f));
-  }
-  const x1 = x[1]!;
-  return { v, x, residual: Number.isNaN(x1) ? Infinity : x1 * (1 - density(x1)) - v };
-}
-
 /**
- * r solved by bisection so that all 256 regions have the same area v (as for 128 regions). Run by
- * the tests, which hold X256_R to it; at import the tables start from the constant (the bisection
- * cost each thread about 12 ms at start-up).
+ * r solved by bisection so that all 256 regions have the same area v (the construction of the
+ * 128-region tables, workers/ziggurat.ts). Run by the tests, which hold X256_R to it; at import the
+ * tables start from the constant (the bisection cost each thread about 12 ms at start-up).
  */
 export function solveR256(): number {
-  let lo = 3.5;
-  let hi = 3.8;
-  for (let it = 0; it < 200; it++) {
-    const mid = 0.5 * (lo + hi);
-    if (mid === lo || mid === hi) break;
-    const res = layers(mid).residual;
-    if (res === Infinity || res < 0) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  return bisectR(3.5, 3.8, REGIONS);
 }
 
 /** The tail start r (3.6541528853610088 to Marsaglia & Tsang's 17 digits) and the common region area v: what solveR256() returns, to the last bit. */
 export const X256_R = 3.6541528853610092;
-const L = layers(X256_R);
+const L = layers(X256_R, REGIONS);
 export const X256_V = L.v;
 /** Area of the top region minus v: the table's self-consistency. */
 export const X256_RESIDUAL = L.residual;
@@ -102,22 +69,7 @@ export const X256_F = new Float64Array(REGIONS);
  * kernel to decide most wedge tests without calling exp, with the same outcome (the margin
  * argument of workers/wasm/kernel.ts wedgeAccepts).
  */
-export const X256_SQUEEZE = new Float64Array(REGIONS * 8);
-for (let i = 1; i < REGIONS; i++) {
-  const xl = L.x[i - 1]!; // x[0] = 0: the top region starts at the mode
-  const xr = L.x[i]!;
-  const fl = X256_F[i - 1]!;
-  const fr = X256_F[i]!;
-  const o = i * 8;
-  X256_SQUEEZE[o] = xl >= 1 ? 1 : xr <= 1 ? 2 : 0;
-  const slope = (fr - fl) / (xr - xl);
-  X256_SQUEEZE[o + 1] = fl - slope * xl;
-  X256_SQUEEZE[o + 2] = slope;
-  X256_SQUEEZE[o + 3] = fl + xl * xl * fl;
-  X256_SQUEEZE[o + 4] = -xl * fl;
-  X256_SQUEEZE[o + 5] = fr + xr * xr * fr;
-  X256_SQUEEZE[o + 6] = -xr * fr;
-}
+export const X256_SQUEEZE = squeezeTable(L.x, X256_F);
 
 /** The state of experiment words (w0 lo, w0 hi, w1 lo, w1 hi) of `splitmix64-v1`, into `st`. */
 export function seedX256(st: Int32Array, w: readonly number[]): void {

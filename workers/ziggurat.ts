@@ -22,7 +22,8 @@ const TWO24 = 16777216;
 const TWO29 = 536870912;
 const TWO53 = 9007199254740992;
 
-function density(x: number): number {
+/** The unnormalised normal density exp(−x²/2). */
+export function density(x: number): number {
   return Math.exp(-0.5 * x * x);
 }
 
@@ -33,18 +34,19 @@ function tailArea(r: number): number {
   return density(r) / t;
 }
 
-interface Layers {
+export interface Layers {
   r: number;
   v: number;
   x: Float64Array; // x[i] = right edge of region i (i >= 1); x[0] = 0
   residual: number; // area of the top region minus v
 }
 
-function layers(r: number): Layers {
+/** The right edges of a ziggurat of `regions` regions of equal area whose tail starts at r (also the x256 one's, workers/x256.ts). */
+export function layers(r: number, regions = REGIONS): Layers {
   const v = r * density(r) + tailArea(r);
-  const x = new Float64Array(REGIONS);
-  x[REGIONS - 1] = r;
-  for (let i = REGIONS - 2; i >= 1; i--) {
+  const x = new Float64Array(regions);
+  x[regions - 1] = r;
+  for (let i = regions - 2; i >= 1; i--) {
     const xi1 = x[i + 1]!;
     const f = v / xi1 + density(xi1);
     x[i] = f >= 1 ? NaN : Math.sqrt(-2 * Math.log(f));
@@ -54,23 +56,28 @@ function layers(r: number): Layers {
 }
 
 /**
- * Bisection for the r at which the top region's area equals the common area v. Run by the tests
- * (test/generator.test.ts), which hold SOLVED_R to it; at import the tables start from SOLVED_R,
- * since the bisection costs each thread about 11 ms at start-up, in code not yet compiled.
+ * Bisection in [lo, hi] for the r at which the top region's area equals the common area v, for
+ * `regions` regions: a too small r makes v too large, so the layers overshoot the mode before the
+ * top region (residual +Infinity); a too large r leaves a top region larger than v (residual > 0).
  */
-export function solveR(): Layers {
-  let lo = 3.3;
-  let hi = 3.6;
+export function bisectR(lo: number, hi: number, regions: number): number {
   for (let it = 0; it < 200; it++) {
     const mid = 0.5 * (lo + hi);
     if (mid === lo || mid === hi) break;
-    // A too small r makes v too large, so the layers overshoot the mode before the top region
-    // (residual +Infinity); a too large r leaves a top region larger than v (residual > 0).
-    const res = layers(mid).residual;
+    const res = layers(mid, regions).residual;
     if (res === Infinity || res < 0) lo = mid;
     else hi = mid;
   }
-  return layers(hi);
+  return hi;
+}
+
+/**
+ * The 128 regions' layers at the bisection's r. Run by the tests (test/generator.test.ts), which
+ * hold SOLVED_R to it; at import the tables start from SOLVED_R, since the bisection costs each
+ * thread about 11 ms at start-up, in code not yet compiled.
+ */
+export function solveR(): Layers {
+  return layers(bisectR(3.3, 3.6, REGIONS));
 }
 
 /** What solveR() returns, to the last bit. */
@@ -119,25 +126,30 @@ export const SQUEEZE_STRIDE = 8;
  * through the region's corners, and the tangents at x_{i−1} and at x_i. A convex f lies between
  * the higher tangent and the chord, a concave f between the chord and the lower tangent.
  */
-export const SQUEEZE = new Float64Array(REGIONS * SQUEEZE_STRIDE);
-{
-  for (let i = 1; i < REGIONS; i++) {
-    // the region's corners: x[0] = 0 and F[0] = f(0) = 1 for the top region
-    const xl = L.x[i - 1]!;
-    const xr = L.x[i]!;
-    const fl = F[i - 1]!;
-    const fr = F[i]!;
+export const SQUEEZE = squeezeTable(L.x, F);
+
+/** SQUEEZE's layout for the regions with right edges `x` and lower-edge densities `f` (also the x256 ziggurat's). */
+export function squeezeTable(x: Float64Array, f: Float64Array): Float64Array {
+  const regions = x.length;
+  const out = new Float64Array(regions * SQUEEZE_STRIDE);
+  for (let i = 1; i < regions; i++) {
+    // the region's corners: x[0] = 0 and f[0] = f(0) = 1 for the top region
+    const xl = x[i - 1]!;
+    const xr = x[i]!;
+    const fl = f[i - 1]!;
+    const fr = f[i]!;
     const o = i * SQUEEZE_STRIDE;
-    SQUEEZE[o] = xl >= 1 ? 1 : xr <= 1 ? 2 : 0;
+    out[o] = xl >= 1 ? 1 : xr <= 1 ? 2 : 0;
     const slope = (fr - fl) / (xr - xl);
-    SQUEEZE[o + 1] = fl - slope * xl;
-    SQUEEZE[o + 2] = slope;
+    out[o + 1] = fl - slope * xl;
+    out[o + 2] = slope;
     // the tangent at c: f(c) + f'(c)(x − c), f'(c) = −c·f(c)
-    SQUEEZE[o + 3] = fl + xl * xl * fl;
-    SQUEEZE[o + 4] = -xl * fl;
-    SQUEEZE[o + 5] = fr + xr * xr * fr;
-    SQUEEZE[o + 6] = -xr * fr;
+    out[o + 3] = fl + xl * xl * fl;
+    out[o + 4] = -xl * fl;
+    out[o + 5] = fr + xr * xr * fr;
+    out[o + 6] = -xr * fr;
   }
+  return out;
 }
 
 /**
