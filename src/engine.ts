@@ -57,7 +57,7 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const family = familyOf(spec.model);
   const K = family.metrics.length;
   const derived = workOf(spec) >= INLINE_WORK && deriveOf(spec) !== null;
-  const store = E * rows * 8 * (derived ? 2 : 1 + K) + E * 8 * 3;
+  const store = storeBytes(spec);
   // a worker's buffers: one chunk's, or a joined call's of up to JOIN_VALUES a plane (runBatch)
   const held = Math.max(chunk * rows, kernelOf(spec.model).joinable(kernelSpecOf(spec)) ? Math.min(E * rows, JOIN_VALUES) : 0);
   const inFlight = workers * (held * 8 * (3 + K) + rows * NF * 8 * 2);
@@ -68,6 +68,17 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   const finals = E * finalsCells(spec) * CSV_CELL;
   const trajectory = Math.min(rows, TRAJECTORY_BLOCK) * TRAJECTORY_ROW_BYTES;
   return store + Math.max(inFlight, summary) + merged + pools + finals + trajectory;
+}
+
+/**
+ * The recorded values' store of a run of `spec` (every recorded generation of every experiment, in
+ * large blocks written once): the part of estimateBytes that huge pages serve (src/hugepages.ts).
+ */
+export function storeBytes(spec: RunSpec): number {
+  const rows = recordCount(spec.generations, spec.every);
+  const E = spec.experiments;
+  const derived = workOf(spec) >= INLINE_WORK && deriveOf(spec) !== null;
+  return E * rows * 8 * (derived ? 2 : 1 + familyOf(spec.model).metrics.length) + E * 8 * 3;
 }
 
 /** The family kernel's metrics-from-(ln sd, mean) function for this spec, or null. */

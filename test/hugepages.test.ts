@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasHugetlbTunable, RELAUNCH_ABOVE, wantsRelaunch } from '../src/hugepages.js';
+import { estimateBytes, storeBytes } from '../src/engine.js';
+import { resolveRunSpec } from '../src/spec.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -28,7 +30,7 @@ function collapse(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A run whose recorded values (2 planes of E·T doubles) estimate above RELAUNCH_ABOVE. */
+/** A run whose recorded values (2 planes of E·T doubles, engine.ts storeBytes) are above RELAUNCH_ABOVE. */
 const BIG = ['run', '--method', 'stats', '-e', '20000', '-t', '1000', '--no-plot', '-w', '2'];
 
 describe('wantsRelaunch', () => {
@@ -42,6 +44,26 @@ describe('wantsRelaunch', () => {
     expect(wantsRelaunch(RELAUNCH_ABOVE, { COLLAPSE_HUGEPAGES: '0' })).toBe(false);
     expect(wantsRelaunch(RELAUNCH_ABOVE, { COLLAPSE_RELAUNCHED: '1' })).toBe(false);
     expect(wantsRelaunch(RELAUNCH_ABOVE, { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' })).toBe(false);
+  });
+
+  it('is asked with the store of recorded values, not the whole memory estimate', () => {
+    // T = 100, E = 10^5, stats: a 154 MiB store (2 planes of E·T doubles and three of E) in an
+    // estimate of about 400 MiB (finals.csv's text, buffers): a second start-up there cost more than
+    // huge pages saved (2.21 s against 2.05 s)
+    const mid = resolveRunSpec({ samples: '1000', generations: '100', experiments: '100000', method: 'stats' });
+    expect(storeBytes(mid)).toBe(100_000 * 100 * 8 * 2 + 100_000 * 8 * 3);
+    expect(storeBytes(mid)).toBeLessThan(RELAUNCH_ABOVE);
+    expect(estimateBytes(mid, 2)).toBeGreaterThan(RELAUNCH_ABOVE);
+    const big = resolveRunSpec({ samples: '1000', generations: '1000', experiments: '20000', method: 'stats' });
+    expect(storeBytes(big)).toBeGreaterThanOrEqual(RELAUNCH_ABOVE);
+  });
+});
+
+describe.skipIf(!APPLIES)('a run whose store is below the threshold', () => {
+  it('is not started again, whatever its whole estimate', () => {
+    const r = collapse(['run', '--method', 'stats', '-e', '100000', '-t', '100', '--no-plot', '-w', '2', '-o', 'mid']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(TMP, 'mid', 'summary.json'), 'utf8')).provenance.hugePages).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import path from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import fs from 'node:fs';
-import { estimateBytes, runChunkResults } from '../engine.js';
+import { estimateBytes, runChunkResults, storeBytes } from '../engine.js';
 import { relaunchForHugePages } from '../hugepages.js';
 import { Progress, PROGRESS_MODES, resolveProgress, type ProgressMode } from '../progress.js';
 import { estimateSeconds, longNotice } from '../estimate.js';
@@ -381,7 +381,8 @@ async function runShardInto(
 export async function runCommand(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const spec = resolveRunSpec(argv);
   const workers = resolveWorkers(argv.workers);
-  await relaunchForHugePages(checkMemory(spec, workers));
+  checkMemory(spec, workers);
+  await relaunchForHugePages(storeBytes(spec));
   if (argv.out !== undefined && typeof argv.out !== 'string') throw new UsageError(`--out must be a directory path, got ${String(argv.out)}`);
   if (argv.out !== undefined && argv.out.trim() === '') throw new UsageError('--out must be a directory path, got ""');
   const mode = resolveProgress(argv.progress);

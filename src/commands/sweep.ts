@@ -32,6 +32,7 @@ import {
   type SweepOutcome,
 } from '../sweep.js';
 import { relaunchForHugePages } from '../hugepages.js';
+import { storeBytes } from '../engine.js';
 import { checkMemory, drawFigures, fmt, memoryLimit, PROGRESS_HELP, resolveWorkers, runOptions, tiny } from './run.js';
 import { parseShard } from '../shard.js';
 import { example } from './help.js';
@@ -234,11 +235,12 @@ function footer(grid: Grid, out: SweepOutcome, workers: number, dir: string): st
 export async function sweepCommand(argv: ArgumentsCamelCase<SweepArgs>): Promise<void> {
   const grid = expandGrid(argv);
   const workers = resolveWorkers(argv.workers);
-  // the largest point's estimate decides the huge-page relaunch (points run one after another where memory is short)
+  // the largest point's store decides the huge-page relaunch (points run one after another where memory is short)
   let largest = 0;
   for (const p of grid.points) {
     try {
-      largest = Math.max(largest, checkMemory(p.spec, workers));
+      checkMemory(p.spec, workers);
+      largest = Math.max(largest, storeBytes(p.spec));
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`point ${p.index}: ${err.message}`);
       throw err;
