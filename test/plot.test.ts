@@ -17,7 +17,7 @@ import { plotDirectory } from '../src/plot/index.js';
 import { resvgOptions } from '../src/plot/render.js';
 import { svgToPdf } from '../src/plot/pdf.js';
 import { histogram } from '../src/plot/run.js';
-import { linearTicks, logTicks, MIN_LINEAR_TICKS, powerLabels, symlogTicks, tickLabels } from '../src/plot/style.js';
+import { linearTicks, logTicks, MIN_LINEAR_TICKS, powerLabels, settingsParts, symlogTicks, tickLabels } from '../src/plot/style.js';
 import { meanCarriers, normalUpperTail } from '../src/plot/carriers.js';
 import { poolMeans, SWEEP_PARAMS, sweepLayout, sweepPoints, sweptParams } from '../src/plot/sweep.js';
 import { SCHEMA_VERSION, TRAJECTORY_COLUMNS } from '../src/summary.js';
@@ -270,6 +270,14 @@ describe('plotDirectory on a sweep directory', () => {
 });
 
 describe('units', () => {
+  it('a subtitle names the generator where it is not the default, and only there', () => {
+    const p = { samples: 10, generations: 5, experiments: 7, ddof: 0, sd0: 1, mean0: 0, temperature: 1, method: 'resample', regime: 'replace' };
+    expect(settingsParts({ ...p, rng: 'fast' })).toEqual(['n = 10', 'T = 5', 'E = 7', 'ddof = 0']);
+    expect(settingsParts({ ...p, rng: 'x256' })).toEqual(['n = 10', 'T = 5', 'E = 7', 'ddof = 0', 'rng x256']);
+    expect(settingsParts({ ...p, rng: 'stdlib' }).at(-1)).toBe('rng stdlib');
+    expect(settingsParts({ ...p, rng: 'x256' }, new Set(['rng']))).not.toContain('rng x256'); // a figure that varies it
+  });
+
   it('reads NA, Inf and -Inf cells and quoted cells', () => {
     const t = parseCsv('a,b,c\n1.5,NA,Inf\n-Inf,"x,y",2\n');
     expect(t.rows).toEqual([['1.5', 'NA', 'Inf'], ['-Inf', 'x,y', '2']]);

@@ -143,7 +143,8 @@ export type Params = Record<string, string | number | null>;
 
 /**
  * The settings a subtitle states, in order: n, T, E, ddof, then those that differ from the
- * defaults (σ₀, μ₀, λ, τ, method). `skip` leaves out parameters the figure varies.
+ * defaults (σ₀, μ₀, λ, τ, method, generator: a figure of another stream than the default says
+ * so). `skip` leaves out parameters the figure varies.
  */
 export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()): string[] {
   const parts: string[] = [];
@@ -159,6 +160,7 @@ export function settingsParts(p: Params, skip: ReadonlySet<string> = new Set()):
   if (p['regime'] === 'augment') add('synthetic');
   if (p['temperature'] !== null && Number(p['temperature']) !== 1) add('temperature');
   if (p['method'] !== undefined && p['method'] !== null && p['method'] !== 'resample') add('method');
+  if (p['rng'] !== undefined && p['rng'] !== null && p['rng'] !== 'fast') add('rng');
   return parts;
 }
 
