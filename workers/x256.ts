@@ -21,10 +21,9 @@
  * State: an Int32Array(8), word k's low half at [2k], its high half at [2k + 1].
  */
 import { mix64 } from '../src/seed.js';
-import { bisectR, density, layers, squeezeTable } from './ziggurat.js';
+import { bisectR, layers, squeezeTable, zigguratTables } from './ziggurat.js';
 
 const REGIONS = 256;
-const TWO52 = 4503599627370496;
 const TWO21 = 2097152;
 const TWO20 = 1048576;
 const TWO_M53 = 1.1102230246251565e-16;
@@ -45,23 +44,13 @@ export const X256_V = L.v;
 /** Area of the top region minus v: the table's self-consistency. */
 export const X256_RESIDUAL = L.residual;
 
+const TABLES = zigguratTables(L, 52);
 /** Accept thresholds on the 52-bit abscissa integer, per region (exact integers as doubles). */
-export const X256_K = new Float64Array(REGIONS);
+export const X256_K = TABLES.k;
 /** Abscissa scale per 52-bit integer, signed: [i] for region i, [256 + i] for its negative side. */
-export const X256_W = new Float64Array(2 * REGIONS);
+export const X256_W = TABLES.w;
 /** Density at each region's lower edge: F[i] = f(x_i), F[0] = 1. */
-export const X256_F = new Float64Array(REGIONS);
-{
-  const q = L.v / density(X256_R); // width of the base region (rectangle plus tail)
-  for (let i = 0; i < REGIONS; i++) {
-    const width = i === 0 ? q : L.x[i]!;
-    const ratio = i === 0 ? X256_R / q : i === 1 ? 0 : L.x[i - 1]! / L.x[i]!;
-    X256_K[i] = Math.floor(ratio * TWO52);
-    X256_F[i] = i === 0 ? 1 : density(L.x[i]!);
-    X256_W[i] = width / TWO52;
-    X256_W[i + REGIONS] = -width / TWO52;
-  }
-}
+export const X256_F = TABLES.f;
 
 /**
  * Bounds on the density in each region's wedge, laid out as SQUEEZE of workers/ziggurat.ts (8

@@ -20,7 +20,6 @@ import { nextOpenUnit, nextU32 } from './xoshiro.js';
 const REGIONS = 128;
 const TWO24 = 16777216;
 const TWO29 = 536870912;
-const TWO53 = 9007199254740992;
 
 /** The unnormalised normal density exp(−x²/2). */
 export function density(x: number): number {
@@ -90,29 +89,49 @@ export const ZIGGURAT_V = L.v;
 /** Area of the top region minus v after solving r: the table's self-consistency. */
 export const ZIGGURAT_RESIDUAL = L.residual;
 
-/** Quick-accept thresholds on the high 24 bits, indexed by the low byte (region | sign << 7). */
-export const K24 = new Int32Array(2 * REGIONS);
-/** Signed abscissa scale per 53-bit integer, indexed like K24. */
-export const W53 = new Float64Array(2 * REGIONS);
-/** Exact accept thresholds on the 53-bit integer, per region. */
-export const K53 = new Float64Array(REGIONS);
-/** Density at each region's lower edge: F[i] = f(x_i), F[0] = f(0) = 1. */
-export const F = new Float64Array(REGIONS);
-
-{
-  const q = L.v / density(L.r); // width of the base region (rectangle plus tail, equal area v)
-  for (let i = 0; i < REGIONS; i++) {
-    const width = i === 0 ? q : L.x[i]!;
-    const ratio = i === 0 ? L.r / q : i === 1 ? 0 : L.x[i - 1]! / L.x[i]!;
-    K53[i] = Math.floor(ratio * TWO53);
-    F[i] = i === 0 ? 1 : density(L.x[i]!);
-    const k24 = Math.floor(ratio * TWO24);
-    K24[i] = k24;
-    K24[i + REGIONS] = k24;
-    W53[i] = width / TWO53;
-    W53[i + REGIONS] = -width / TWO53;
-  }
+/** A ziggurat's tables over `bits`-bit abscissa integers (k of them drawn: j < 2^bits). */
+export interface ZigguratTables {
+  /** Each region's accept ratio: x_{i−1}/x_i (0 for the top region, r/q for the base). */
+  ratio: Float64Array;
+  /** Exact accept thresholds on the abscissa integer, per region: ⌊ratio · 2^bits⌋. */
+  k: Float64Array;
+  /** Abscissa scale per integer, signed: [i] for region i, [regions + i] for its negative side. */
+  w: Float64Array;
+  /** Density at each region's lower edge: f[i] = f(x_i), f[0] = f(0) = 1. */
+  f: Float64Array;
 }
+
+/**
+ * The tables of the ziggurat with layers `l` (and so of its regions) over `bits`-bit abscissa
+ * integers: this 128-region one over 53 bits, the x256 one (workers/x256.ts) over 52.
+ */
+export function zigguratTables(l: Layers, bits: number): ZigguratTables {
+  const regions = l.x.length;
+  const scale = 2 ** bits;
+  const t = { ratio: new Float64Array(regions), k: new Float64Array(regions), w: new Float64Array(2 * regions), f: new Float64Array(regions) };
+  const q = l.v / density(l.r); // width of the base region (rectangle plus tail, equal area v)
+  for (let i = 0; i < regions; i++) {
+    const width = i === 0 ? q : l.x[i]!;
+    const ratio = i === 0 ? l.r / q : i === 1 ? 0 : l.x[i - 1]! / l.x[i]!;
+    t.ratio[i] = ratio;
+    t.k[i] = Math.floor(ratio * scale);
+    t.f[i] = i === 0 ? 1 : density(l.x[i]!);
+    t.w[i] = width / scale;
+    t.w[i + regions] = -width / scale;
+  }
+  return t;
+}
+
+const TABLES = zigguratTables(L, 53);
+/** Signed abscissa scale per 53-bit integer, indexed by the low byte (region | sign << 7). */
+export const W53 = TABLES.w;
+/** Exact accept thresholds on the 53-bit integer, per region. */
+export const K53 = TABLES.k;
+/** Density at each region's lower edge: F[i] = f(x_i), F[0] = f(0) = 1. */
+export const F = TABLES.f;
+/** Quick-accept thresholds on the high 24 bits, indexed like W53. */
+export const K24 = new Int32Array(2 * REGIONS);
+for (let i = 0; i < REGIONS; i++) K24[i] = K24[i + REGIONS] = Math.floor(TABLES.ratio[i]! * TWO24);
 
 /** Doubles per region in SQUEEZE. */
 export const SQUEEZE_STRIDE = 8;
