@@ -13,7 +13,8 @@
 export const SEED_SCHEME = 'splitmix64-v1';
 
 const MASK64 = (1n << 64n) - 1n;
-const GAMMA = 0x9e3779b97f4a7c15n;
+/** SplitMix64's increment γ (the golden ratio's 64-bit fraction). */
+export const GAMMA = 0x9e3779b97f4a7c15n;
 
 /** SplitMix64's output function: a bijection on 64-bit integers with full avalanche. */
 export function mix64(z: bigint): bigint {

@@ -515,6 +515,14 @@ export function metricRow(
  * Why a strictly positive metric's statistics or exact mean hold a 0 (a double that underflowed),
  * or null where none does: those are NA then, and its z is left out (no value of 0 is a result).
  */
+/** What every reason of underflowed() says, and underflowReason() looks for. */
+const UNDERFLOW_MARK = 'fell below the smallest double';
+
+/** Whether `why`, a z reason of summary.json, is underflowed()'s: the metric's NA values underflowed. */
+export function underflowReason(why: unknown): boolean {
+  return typeof why === 'string' && why.includes(UNDERFLOW_MARK);
+}
+
 function underflowed(st: Record<MetricStat, number>, t: MetricTheory | null): string | null {
   const zeros = METRIC_STATS.filter((k) => st[k] === 0);
   if (zeros.length === 0 && t?.mean !== 0) return null;
@@ -522,7 +530,7 @@ function underflowed(st: Record<MetricStat, number>, t: MetricTheory | null): st
     ...(zeros.length > 0 ? [`its simulated ${zeros.join(', ')}`] : []),
     ...(t?.mean === 0 ? ['its exact mean'] : []),
   ].join(' and ');
-  return `the metric is above 0 by construction, but ${what} fell below the smallest double (5e-324) and read 0: shown as NA, not as a 0 that reads as a value`;
+  return `the metric is above 0 by construction, but ${what} ${UNDERFLOW_MARK} (5e-324) and read 0: shown as NA, not as a 0 that reads as a value`;
 }
 
 /** Timing of a run. */

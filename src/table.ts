@@ -10,6 +10,7 @@ import { RuntimeError, UsageError } from './errors.js';
 import { SWEEP_FLAG_NAMES } from './grid.js';
 import { readResultDocument, SUMMARY_FILE } from './results.js';
 import { SWEEP_COLUMNS, SWEEP_CSV, SWEEP_FILE, SWEEP_KIND } from './sweep.js';
+import { underflowReason } from './summary.js';
 import { familyNames, familyOf } from './families/index.js';
 import type { MetricDef } from './families/types.js';
 
@@ -197,8 +198,7 @@ function readRunTable(dir: string): TableData {
         const t = theory[d.name] ?? null;
         const se = standardError(num(t?.['sd']), num(f['sd']), E);
         const reasons = (z['reasons'] ?? {}) as Record<string, unknown>;
-        const why = reasons[d.name];
-        const underflow = d.strictlyPositive === true && typeof why === 'string' && why.includes('smallest double');
+        const underflow = d.strictlyPositive === true && underflowReason(reasons[d.name]);
         return [d.column, { mean: num(f['mean']), se, theory: num(t?.['mean']), z: num(z[d.name]), underflow }];
       }),
     ),

@@ -136,7 +136,7 @@ function replaceFour(spec: KernelSpec, draw4: Draw4Fn, start: number, rec: Recor
 /** Replace on the fastest path that applies: the specialised stats kernel, or the generic chain. */
 function replaceAny(spec: KernelSpec, src: Source, group: GroupFn, rec: Recorder, e: number): void {
   const batches = spec.method === 'stats' && spec.samples >= 3 ? statsBatchesOf(src) : null;
-  if (batches !== null) replaceStatsFast(spec, (src as FastSource | X256Source).st, batches, rec, e);
+  if (batches !== null) replaceStatsBatched(spec, batches, rec, e);
   else replaceChain(spec, src, group, rec, e);
 }
 
@@ -360,8 +360,9 @@ const normalsBuf = new Float64Array(BATCH);
 const uniformsBuf = new Float64Array(BATCH);
 const batchOut = new Float64Array(2);
 
-/** How a generator fills the stats path's batches: normals (a group kernel with keep) and uniforms in (0, 1]. */
+/** How a generator fills the stats path's batches from its state `st`: normals (a group kernel with keep) and uniforms in (0, 1]. */
 interface StatsBatches {
+  st: Int32Array;
   normals: DrawFn;
   uniforms: (st: Int32Array, n: number, out: Float64Array) => void;
 }
@@ -372,8 +373,8 @@ interface StatsBatches {
  */
 function statsBatchesOf(src: Source): StatsBatches | null {
   const wasm = wasmKernels();
-  if (src instanceof FastSource) return { normals: wasm?.draw ?? drawFast, uniforms: fillOpenUnits };
-  if (src instanceof X256Source) return { normals: wasm?.draw256 ?? drawX256, uniforms: fillOpenUnits256 };
+  if (src instanceof FastSource) return { st: src.st, normals: wasm?.draw ?? drawFast, uniforms: fillOpenUnits };
+  if (src instanceof X256Source) return { st: src.st, normals: wasm?.draw256 ?? drawX256, uniforms: fillOpenUnits256 };
   return null;
 }
 
@@ -389,7 +390,8 @@ function statsBatchesOf(src: Source): StatsBatches | null {
  *   root instead of a log and an exp.
  * The same law as the generic path (the tests compare them), not the same bytes.
  */
-function replaceStatsFast(spec: KernelSpec, st: Int32Array, batches: StatsBatches, rec: Recorder, e: number): void {
+function replaceStatsBatched(spec: KernelSpec, batches: StatsBatches, rec: Recorder, e: number): void {
+  const st = batches.st;
   const n = spec.samples;
   const T = spec.generations;
   const d = 0.5 * (n - 1) - 1 / 3;

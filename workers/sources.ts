@@ -22,11 +22,23 @@ export interface Source {
   fill(buf: Float64Array, k: number): void;
 }
 
+/**
+ * buf[0 .. k) = the next k deviates of group kernel `draw` on `st`, in calls of at most `piece`
+ * (a WebAssembly kernel's keep buffer; k for a JS kernel): the same deviates in the same order as
+ * one call. `out` takes each call's moments, unused.
+ */
+function fillBy(draw: DrawFn, st: Int32Array, buf: Float64Array, k: number, piece: number, out: Float64Array): void {
+  for (let off = 0; off < k; off += piece) {
+    const m = Math.min(piece, k - off);
+    draw(st, m, out, buf.subarray(off, off + m));
+  }
+}
+
 /** xoshiro128** + ziggurat (53 bits); groups by the fused one-pass kernel, in wasm when it is built. */
 export class FastSource implements Source {
   readonly st = new Int32Array(4);
   private readonly wasm = wasmKernels();
-  private readonly draw = this.wasm?.draw ?? drawFast;
+  private readonly draw: DrawFn = this.wasm?.draw ?? drawFast;
   seed(w: readonly number[]): void {
     setState(this.st, w[0]!, w[1]!, w[2]!, w[3]!);
   }
@@ -40,20 +52,9 @@ export class FastSource implements Source {
     this.draw(this.st, k, out);
   }
   private readonly fillOut = new Float64Array(2);
-  /**
-   * buf[0 .. k) = the next k deviates: from the WebAssembly kernel where it is built, in pieces of
-   * at most its keep buffer (the same deviates in the same order as one drawFast call), else drawFast.
-   */
+  /** buf[0 .. k) = the next k deviates (fillBy). */
   fill(buf: Float64Array, k: number): void {
-    if (k <= 0) return;
-    if (this.wasm === null) {
-      drawFast(this.st, k, this.fillOut, buf);
-      return;
-    }
-    for (let off = 0; off < k; off += this.wasm.keepMax) {
-      const m = Math.min(this.wasm.keepMax, k - off);
-      this.wasm.draw(this.st, m, this.fillOut, buf.subarray(off, off + m));
-    }
+    fillBy(this.draw, this.st, buf, k, this.wasm?.keepMax ?? k, this.fillOut);
   }
 }
 
@@ -75,13 +76,9 @@ export class X256Source implements Source {
   group(k: number, out: Float64Array): void {
     this.draw(this.st, k, out);
   }
-  /** buf[0 .. k) = the next k deviates, in pieces of at most the wasm kernel's keep buffer. */
+  /** buf[0 .. k) = the next k deviates (fillBy). */
   fill(buf: Float64Array, k: number): void {
-    const piece = this.wasm?.keepMax ?? k;
-    for (let off = 0; off < k; off += piece) {
-      const m = Math.min(piece, k - off);
-      this.draw(this.st, m, this.fillOut, buf.subarray(off, off + m));
-    }
+    fillBy(this.draw, this.st, buf, k, this.wasm?.keepMax ?? k, this.fillOut);
   }
 }
 

@@ -20,7 +20,7 @@
  *
  * State: an Int32Array(8), word k's low half at [2k], its high half at [2k + 1].
  */
-import { mix64 } from '../src/seed.js';
+import { GAMMA, mix64 } from '../src/seed.js';
 import { bisectR, layers, squeezeTable, zigguratTables } from './ziggurat.js';
 
 const REGIONS = 256;
@@ -62,7 +62,6 @@ export const X256_SQUEEZE = squeezeTable(L.x, X256_F);
 
 /** The state of experiment words (w0 lo, w0 hi, w1 lo, w1 hi) of `splitmix64-v1`, into `st`. */
 export function seedX256(st: Int32Array, w: readonly number[]): void {
-  const GAMMA = 0x9e3779b97f4a7c15n;
   const w0 = (BigInt(w[1]! >>> 0) << 32n) | BigInt(w[0]! >>> 0);
   const w1 = (BigInt(w[3]! >>> 0) << 32n) | BigInt(w[2]! >>> 0);
   const w2 = mix64(w0 ^ GAMMA);
