@@ -161,7 +161,8 @@ export function digestRow(
  * The digest of rows [r0, r1) of recorded values held as planes, each laid out [row · E + e]:
  * plane 0 the ln sd, then plane 1 + k metric k, or, with `derive`, plane 1 the model mean from
  * which `derive.fn` forms the K metrics of each row (src/protocol.ts, RecordStore). Returns
- * (r1 − r0) · digestWidth numbers.
+ * (r1 − r0) · digestWidth numbers. `beforeRow(r)`, where given, runs just before row r's digest
+ * (workers/summary.ts takes the row's moments there, while the row is in cache for both).
  */
 export function digestRows(
   planes: readonly Float64Array[],
@@ -169,6 +170,7 @@ export function digestRows(
   r0: number,
   r1: number,
   derive?: { K: number; fn: (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void },
+  beforeRow?: (r: number) => void,
 ): Float64Array {
   const K = derive === undefined ? planes.length - 1 : derive.K;
   const W = digestWidth(E, K);
@@ -177,6 +179,7 @@ export function digestRows(
   const derived = derive === undefined ? null : new Float64Array(K * E);
   const metrics: Float64Array[] = new Array<Float64Array>(K);
   for (let r = r0; r < r1; r++) {
+    beforeRow?.(r);
     const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
     if (derived !== null) {
       derive!.fn(lnSd, planes[1]!.subarray(r * E, (r + 1) * E), derived, E);

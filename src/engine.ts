@@ -194,13 +194,17 @@ class OutcomeBuilder {
     if ((res.chunks ?? 1) > 1 && res.index !== 0) throw new Error(`internal: chunks ${res.index}.. arrived merged`);
     this.waiting.set(res.index, { m: { count: res.count, rows, data: res.moments }, chunks: res.chunks ?? 1 });
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
-      mergeMoments(this.moments, w.m);
+      // a derived store's chunks bring no moments: its summary tasks take them (digestOnPool)
+      if (!this.store.derived) mergeMoments(this.moments, w.m);
       this.waiting.delete(this.next);
       this.next += w.chunks;
     }
   }
 
-  /** The outcome, once chunks 0 … chunks − 1 have all arrived. */
+  /**
+   * The outcome, once chunks 0 … chunks − 1 have all arrived. A derived store's moments are not in
+   * yet (count 0): digestOnPool takes them with the digest.
+   */
   finish(chunks: number): RunOutcome {
     if (this.next !== chunks) throw new Error(`internal: merged ${this.next} of ${chunks} chunks`);
     const { spec, moments, lnSd, finalMean, metrics, draws } = this;
@@ -247,7 +251,7 @@ export async function runSpec(
       onChunk(++done, chunks.length);
     }, built.store, runner);
     const out = built.finish(chunks.length);
-    if (runner !== null) out.digest = await digestOnPool(spec, built.store, out.rows, runner, workers);
+    if (runner !== null) await digestOnPool(spec, built.store, out, runner, workers, chunks);
     return out;
   } finally {
     await runner?.close();
@@ -268,10 +272,21 @@ const SUMMARY_VALUES_MIN = 2 ** 16;
 
 /**
  * The digest of every recorded row (src/digest.ts), computed on `runner`'s threads (`workers` of
- * them) from the shared store, in blocks of rows; each row's digest depends on that row only, so
- * the split changes no number.
+ * them) from the shared store, in blocks of rows, into out.digest; each row's digest depends on
+ * that row only, so the split changes no number. For a derived store, whose chunks brought no
+ * moments, the same tasks take each row's moments from the store over `chunks` (the run's plan, in
+ * chunk order) into out.moments: each chunk's by chunkMoments and merged in chunk order, as
+ * OutcomeBuilder merges chunks' own, so the same numbers (test/onepool.test.ts).
  */
-async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, runner: BatchRunner, workers: number): Promise<Float64Array> {
+async function digestOnPool(
+  spec: RunSpec,
+  store: RecordStore,
+  out: RunOutcome,
+  runner: BatchRunner,
+  workers: number,
+  chunks: readonly Chunk[],
+): Promise<void> {
+  const rows = out.rows;
   const W = digestWidth(store.experiments, familyOf(spec.model).metrics.length);
   const kernel = kernelSpecOf(spec);
   const digest = new Float64Array(rows * W);
@@ -279,14 +294,27 @@ async function digestOnPool(spec: RunSpec, store: RecordStore, rows: number, run
     rows,
     Math.max(1, Math.min(SUMMARY_ROWS_MAX, Math.ceil(rows / (4 * workers))), Math.ceil(SUMMARY_VALUES_MIN / Math.max(1, store.experiments))),
   );
+  const chunkStarts = store.derived ? Int32Array.from(chunks, (c) => c.start) : undefined;
   const tasks: SummaryTask[] = [];
-  for (let r0 = 0; r0 < rows; r0 += per) tasks.push({ spec: kernel, store, r0, r1: Math.min(rows, r0 + per) });
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const r1 = Math.min(rows, r0 + per);
+    tasks.push(chunkStarts === undefined ? { spec: kernel, store, r0, r1 } : { spec: kernel, store, r0, r1, chunkStarts });
+  }
+  const moments = out.moments;
   try {
-    await Promise.all(tasks.map((t) => runner.summarize(t).then((res) => digest.set(res.digest, res.r0 * W))));
+    await Promise.all(
+      tasks.map((t) =>
+        runner.summarize(t).then((res) => {
+          digest.set(res.digest, res.r0 * W);
+          if (res.moments !== undefined) moments.data.set(res.moments, res.r0 * NF);
+        }),
+      ),
+    );
   } catch (err) {
     throw new RuntimeError(`the per-generation statistics failed on a worker: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return digest;
+  if (chunkStarts !== undefined) moments.count = store.experiments;
+  out.digest = digest;
 }
 
 /**
@@ -403,7 +431,7 @@ export async function outcomeFromChunksOnPool(
   if (!pooled || out.rows === 0) return out;
   const runner = new BatchRunner(Math.max(1, workers));
   try {
-    out.digest = await digestOnPool(spec, built.store, out.rows, runner, Math.max(1, workers));
+    await digestOnPool(spec, built.store, out, runner, Math.max(1, workers), []);
   } finally {
     await runner.close();
   }
@@ -566,10 +594,9 @@ export async function runSpecs(specs: readonly RunSpec[], workers: number, hooks
       finish(i, o, out);
       return;
     }
-    const p: Promise<void> = digestOnPool(specs[i]!, o.built.store, out.rows, runner, threads).then(
-      (digest) => {
+    const p: Promise<void> = digestOnPool(specs[i]!, o.built.store, out, runner, threads, plans[i]!).then(
+      () => {
         if (failure !== null) return;
-        out.digest = digest;
         try {
           finish(i, o, out);
         } catch (err) {

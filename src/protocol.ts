@@ -7,7 +7,8 @@ import type { KernelSpec } from '../workers/chains.js';
 /**
  * Where a run's recorded values live, shared by every thread: plane 0 the ln sd, then plane 1 the
  * model mean where the metrics are `derived` from (ln sd, mean) (FamilyKernel.deriveMetrics), else
- * plane 1 + k metric k; each laid out [row · experiments + e].
+ * plane 1 + k metric k; each laid out [row · experiments + e]. A derived store's chunks also leave
+ * their moments to the summary tasks (SummaryTask.chunkStarts), which take them from the store.
  */
 export interface RecordStore {
   experiments: number;
@@ -29,12 +30,21 @@ export interface SummaryTask {
   store: RecordStore;
   r0: number;
   r1: number;
+  /**
+   * For a derived store, the first experiment of each chunk, in chunk order (from 0): the task
+   * then also takes each row's moments, chunk by chunk from the store and merged in chunk order
+   * (as the coordinator merges chunks' own moments elsewhere), while the row is in cache for its
+   * digest. The chunks of a derived store return none.
+   */
+  chunkStarts?: Int32Array;
 }
 
-/** A SummaryTask's digest, (r1 − r0) · digestWidth numbers. */
+/** A SummaryTask's digest, (r1 − r0) · digestWidth numbers, and its rows' moments where it took them. */
 export interface SummaryResult {
   r0: number;
   digest: Float64Array;
+  /** Moments of rows [r0, r1), stride NF (src/stats.ts), over every experiment: where chunkStarts was given. */
+  moments?: Float64Array;
 }
 
 /** A chunk's output: its moments, and the ln sd / mean values it recorded. */
@@ -43,7 +53,7 @@ export interface ChunkResult {
   start: number;
   count: number;
   rows: number;
-  /** Moments per recorded generation, stride NF (see stats.ts). */
+  /** Moments per recorded generation, stride NF (see stats.ts); empty for a derived store's chunk (SummaryTask.chunkStarts). */
   moments: Float64Array;
   /** Whether lnSd and metrics went to the task's store (and are empty here). */
   stored?: boolean;

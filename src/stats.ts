@@ -52,7 +52,9 @@ function shiftedMoments(sum: number, sumsq: number, shift: number, count: number
  * joined buffer in place).
  * Two passes per row (the largest ln sd first, as the scale of the sd moments; then every sum at
  * once, each shifted by its first value: the shifted-data algorithm of Chan, Golub & LeVeque 1983,
- * exact to rounding whatever the data's offset) and one exp per value. O(rows · count).
+ * exact to rounding whatever the data's offset) and one exp per value. O(rows · count). Every
+ * field of every row is written, into `into` where given (rows · NF or more numbers, reused by a
+ * caller that takes many small chunks' moments).
  */
 export function chunkMoments(
   lnSd: Float64Array,
@@ -64,9 +66,10 @@ export function chunkMoments(
   epsilon: number,
   stride = count,
   offset = 0,
+  into?: Float64Array,
 ): Moments {
   const lnEps = Math.log(epsilon);
-  const data = new Float64Array(rows * NF);
+  const data = into ?? new Float64Array(rows * NF);
   const LOG10E = Math.LOG10E;
   for (let r = 0; r < rows; r++) {
     const off = r * stride + offset;

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import runChunk, { runBatch } from '../workers/task.js';
+import summarize from '../workers/summary.js';
+import { NF } from '../src/stats.js';
 import type { ChunkResult, ChunkTask, RecordStore } from '../src/protocol.js';
 import { resolveRunSpec } from '../src/spec.js';
 import { recordCount } from '../src/plan.js';
@@ -63,12 +65,14 @@ describe('a batch of chunks gives each chunk what it gives alone', () => {
         else {
           // chunks 0, 1, … of a spec with a store come back as one result, their moments merged
           // on the worker: what the coordinator's merge of each chunk alone gives, byte for byte
+          // (a derived store's chunks bring none: its summary tasks take them, tested below)
           expect(b.results).toHaveLength(1);
           expect(b.results[0]).toMatchObject({ index: 0, start: 0, count: Number(E), chunks: SIZES.length, stored: true });
           const spec = resolveRunSpec(raw);
+          if (store === 'derived') for (const r of [...own, ...b.results]) expect(r.moments).toHaveLength(0);
+          else expect(bytes(outcomeFromChunks(spec, b.results).moments.data)).toBe(bytes(outcomeFromChunks(spec, own).moments.data));
           const want = outcomeFromChunks(spec, own);
           const got = outcomeFromChunks(spec, b.results);
-          expect(bytes(got.moments.data)).toBe(bytes(want.moments.data));
           expect(bytes(got.finalMean)).toBe(bytes(want.finalMean));
           expect(got.draws).toBe(want.draws);
           // chunks from 3 on (not a prefix) come back one by one, each as alone
@@ -138,8 +142,32 @@ describe('a joined kernel call holds at most JOIN_VALUES recorded values a plane
       [0, 2],
       [2, 1],
     ]);
-    const spec = resolveRunSpec(raw);
-    expect(bytes(outcomeFromChunks(spec, b.results).moments.data)).toBe(bytes(outcomeFromChunks(spec, own).moments.data));
+    for (const r of [...own, ...b.results]) expect(r.moments).toHaveLength(0);
     expect(together.store!.planes.map((p) => bytes(new Float64Array(p)))).toEqual(alone.store!.planes.map((p) => bytes(new Float64Array(p))));
+  });
+});
+
+describe('a derived store’s moments, taken by its summary tasks from the store (workers/summary.ts)', () => {
+  it('are each chunk’s own merged in chunk order, as the coordinator merges them from a plain store, for any split of the rows', () => {
+    for (const raw of SPECS.filter((r) => r['dim'] === undefined)) {
+      const spec = resolveRunSpec(raw);
+      const rows = recordCount(spec.generations, spec.every);
+      // the reference: the chunks' own moments (a plain store's chunks bring them), merged by OutcomeBuilder
+      const plain = tasksOf(raw, SIZES, 'plain');
+      const want = outcomeFromChunks(spec, plain.tasks.map((t) => runChunk(t))).moments;
+      const derived = tasksOf(raw, SIZES, 'derived');
+      for (const t of derived.tasks) expect(runChunk(t).moments).toHaveLength(0);
+      const chunkStarts = Int32Array.from(derived.tasks, (t) => t.chunk.start);
+      for (const cuts of [[0, rows], [0, 1, rows], [0, Math.floor(rows / 2), rows - 1, rows]]) {
+        const got = new Float64Array(rows * NF);
+        for (let i = 0; i + 1 < cuts.length; i++) {
+          const res = summarize({ spec: derived.tasks[0]!.spec, store: derived.store!, r0: cuts[i]!, r1: cuts[i + 1]!, chunkStarts });
+          expect(res.moments).toHaveLength((cuts[i + 1]! - cuts[i]!) * NF);
+          got.set(res.moments!, cuts[i]! * NF);
+        }
+        expect(bytes(got), `${JSON.stringify(raw)} rows cut at ${cuts.join(',')}`).toBe(bytes(want.data));
+      }
+      expect(want.count).toBe(Number(E));
+    }
   });
 });

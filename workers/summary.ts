@@ -1,17 +1,50 @@
 /**
  * Piscina task entry for the per-generation statistics: the digest (src/digest.ts) of a block of
- * recorded rows, read from the run's shared store. No I/O and no pool here.
+ * recorded rows, read from the run's shared store, and, for a derived store, those rows' moments.
+ * No I/O and no pool here.
  */
 import type { SummaryResult, SummaryTask } from '../src/protocol.js';
 // the coordinator's family registry first, as in task.ts: it reads the kernels' metric lists at load
 import '../src/families/index.js';
 import { digestRows } from '../src/digest.js';
+import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { kernelOf } from './families/index.js';
 
 export default function summarize(task: SummaryTask): SummaryResult {
-  const { spec, store } = task;
+  const { spec, store, r0, r1, chunkStarts } = task;
   const planes = store.planes.map((b) => new Float64Array(b));
   const kernel = kernelOf(spec.model);
   const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)! } : undefined;
-  return { r0: task.r0, digest: digestRows(planes, store.experiments, task.r0, task.r1, derive) };
+  const E = store.experiments;
+  if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
+  // row by row: its moments, then its digest while its values are still in cache
+  const moments = new Float64Array((r1 - r0) * NF);
+  const digest = digestRows(planes, E, r0, r1, derive, (r) => {
+    const row = rowMoments(spec, planes[0]!.subarray(r * E, (r + 1) * E), planes[1]!.subarray(r * E, (r + 1) * E), chunkStarts);
+    moments.set(row, (r - r0) * NF);
+  });
+  return { r0, digest, moments };
 }
+
+/**
+ * The moments of one recorded row of ln sd and model mean over every experiment: each chunk's
+ * (experiments [chunkStarts[c], chunkStarts[c + 1]), the last to the row's end) by chunkMoments,
+ * merged in chunk order from an empty accumulator; what the chunks' own moments merged by the
+ * coordinator give (src/engine.ts OutcomeBuilder), number for number.
+ */
+function rowMoments(spec: SummaryTask['spec'], lnSd: Float64Array, mean: Float64Array, chunkStarts: Int32Array): Float64Array {
+  // the accumulator and each chunk's moments in two buffers kept from row to row (a row of small
+  // chunks, such as the article run's 64 chunks of 15 or 16 experiments, is mostly calls)
+  acc.count = 0;
+  for (let c = 0; c < chunkStarts.length; c++) {
+    const start = chunkStarts[c]!;
+    const end = c + 1 < chunkStarts.length ? chunkStarts[c + 1]! : lnSd.length;
+    chunkMoments(lnSd, mean, 1, end - start, spec.mean0, spec.sd0, spec.epsilon, lnSd.length, start, one.data);
+    one.count = end - start;
+    mergeMoments(acc, one);
+  }
+  return acc.data;
+}
+
+const acc = emptyMoments(1);
+const one = emptyMoments(1);

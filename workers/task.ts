@@ -28,6 +28,9 @@ const FAULT_CHUNK = process.env['COLLAPSE_FAULT_CHUNK'];
  */
 let spare = new Float64Array(0);
 
+/** The moments of a chunk whose store's summary tasks take them (ChunkResult.moments). */
+const NO_MOMENTS = new Float64Array(0);
+
 /** Zeroed recording buffers for lnSd, mean and metrics: reused where `reuse`, else fresh (they are sent back). */
 function buffers(n: number, m: number, reuse: boolean): [Float64Array, Float64Array, Float64Array] {
   if (!reuse) return [new Float64Array(n), new Float64Array(n), new Float64Array(m)];
@@ -72,10 +75,11 @@ function chunkResult(
 ): ChunkResult {
   const { spec, chunk } = task;
   const n = chunk.count;
-  const moments = momentsOf(spec, rows, scalar, lnSd, mean, n, total, off);
+  const store = task.store;
+  // a derived store's moments are taken by its summary tasks, from the store (SummaryTask.chunkStarts)
+  const moments = store?.derived === true ? NO_MOMENTS : momentsOf(spec, rows, scalar, lnSd, mean, n, total, off);
   const last = (rows - 1) * total + off;
   const finalMean = mean.slice(last, last + n);
-  const store = task.store;
   const K = metrics.length / (rows * total);
   /** Rows of plane `src` (plane k of K metrics, or lnSd/mean when k < 0) for this chunk, to `put(r, values)`. */
   const eachRow = (src: Float64Array, k: number, put: (r: number, values: Float64Array) => void): void => {
@@ -206,7 +210,8 @@ function runJoined(group: readonly ChunkTask[]): ChunkResult[] {
 
 /**
  * The results of chunks 0, 1, … of a spec, run in one kernel call, as one: their values written
- * into the store a row at a time for all of them, their moments taken chunk by chunk (each over
+ * into the store a row at a time for all of them, their moments (none for a derived store, whose
+ * summary tasks take them) taken chunk by chunk (each over
  * its own experiments, as chunkResult takes them) and merged here in chunk order from an empty
  * accumulator, as the coordinator's OutcomeBuilder would merge them, by the same functions, so the
  * same bytes (test/task-batch.test.ts), and their final means together. The coordinator then
@@ -225,11 +230,14 @@ function mergedPrefix(
   const spec = first.spec;
   writeStore(first.store!, first.chunk.start, total, rows, lnSd, mean, metrics, total, 0);
   const acc = emptyMoments(rows);
-  let off = 0;
-  for (const task of group) {
-    const n = task.chunk.count;
-    mergeMoments(acc, { count: n, rows, data: momentsOf(spec, rows, scalar, lnSd, mean, n, total, off) });
-    off += n;
+  if (first.store!.derived) acc.data = NO_MOMENTS;
+  else {
+    let off = 0;
+    for (const task of group) {
+      const n = task.chunk.count;
+      mergeMoments(acc, { count: n, rows, data: momentsOf(spec, rows, scalar, lnSd, mean, n, total, off) });
+      off += n;
+    }
   }
   const last = (rows - 1) * total;
   return {
