@@ -79,9 +79,10 @@ function quantileAt(ranks: Int32Array, at: Float64Array, n: number, p: number): 
  * Writes one metric's digest (METRIC_WIDTH numbers) at out[o]: its statistics, the count of
  * non-finite values, and the central sums (NaN where the mean is not finite; centralSums34's
  * numbers). Each sum in experiment order, in two fused passes (sum, count and range; then the
- * second, third and fourth central sums), and the order statistics of orderStatistics.
+ * second, third and fourth central sums), and the order statistics of orderStatistics, or `given`
+ * (the values at summaryRanks(E), known to be those order statistics: digestRow's monotone maps).
  */
-export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number): void {
+export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number, given?: Float64Array): void {
   const E = values.length;
   let sum = 0;
   let bad = 0;
@@ -113,9 +114,13 @@ export function digestMetric(values: Float64Array, scratch: Float64Array, out: F
     m4 += d2 * d2;
   }
   const ranks = summaryRanks(E);
-  if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
-  const at = rankValues;
-  orderStatistics(values, ranks, at, scratch, lo, hi);
+  let at: Float64Array;
+  if (given !== undefined) at = given;
+  else {
+    if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
+    at = rankValues;
+    orderStatistics(values, ranks, at, scratch, lo, hi);
+  }
   out[o] = mean;
   out[o + 1] = Math.sqrt(sampleVariance(m2, E));
   out[o + 2] = at[0]!;
@@ -136,8 +141,66 @@ export function readMetricDigest(
 }
 
 /**
+ * A metric that is a non-decreasing function of ln sd (FamilyKernel.deriveMetrics' maps): `map`
+ * gives, from an experiment's ln sd, that experiment's value of the metric to the bit, computed
+ * within 1 ulp of a non-decreasing function (correctly rounded arithmetic, and Math.exp, whose
+ * error is below 1 ulp: fdlibm's e_exp.c, V8's ieee754::exp). Its order statistics are then the
+ * map of ln sd's, wherever those are not near-ties (sharedOrderStatistics).
+ */
+export type LnSdMap = ((lnSd: number) => number) | null;
+
+let cachedExtN = -1;
+let extRanks: Int32Array = new Int32Array(0);
+let extIndex: Int32Array = new Int32Array(0);
+let extValues: Float64Array = new Float64Array(0);
+let mapped: Float64Array = new Float64Array(0);
+
+/** summaryRanks(n) with each rank's neighbours (k − 1, k + 1 inside [0, n)), and where each rank of summaryRanks sits in it. */
+function extendedRanks(n: number): void {
+  if (n === cachedExtN) return;
+  const ranks = summaryRanks(n);
+  const set = new Set<number>();
+  for (const k of ranks) for (const j of [k - 1, k, k + 1]) if (j >= 0 && j < n) set.add(j);
+  extRanks = Int32Array.from([...set].sort((a, b) => a - b));
+  extIndex = Int32Array.from(ranks, (k) => extRanks.indexOf(k));
+  extValues = new Float64Array(extRanks.length);
+  mapped = new Float64Array(extRanks.length);
+  cachedExtN = n;
+}
+
+/** Twice an upper bound on the ulp of a value of magnitude up to |a| or |b| (2^-50 of it, and above the subnormal spacing). */
+function twoUlps(a: number, b: number): number {
+  return Math.max(Math.abs(a), Math.abs(b)) * 2 ** -50 + 2 ** -1070;
+}
+
+/**
+ * The order statistics at summaryRanks of map(x) over the row, into `at`, from ln sd's order
+ * statistics at the extended ranks (extValues): map(x_(k)) for each rank k, where that value is
+ * more than two ulps above map(x_(k−1)) and below map(x_(k+1)). Then every x_i below x_(k) (so at
+ * most x_(k−1)) maps strictly below it and every x_i above maps strictly above, since the map is
+ * within 1 ulp of a non-decreasing function; so map(x_(k)) is the k-th of the mapped values, as a
+ * sort of them gives it. False (nothing to use) where a rank fails that, or maps to a zero (whose
+ * sign the sort would order): the caller selects on the metric's own values.
+ */
+function sharedOrderStatistics(map: (x: number) => number, n: number, at: Float64Array): boolean {
+  for (let i = 0; i < extRanks.length; i++) mapped[i] = map(extValues[i]!);
+  for (let j = 0; j < extIndex.length; j++) {
+    const i = extIndex[j]!;
+    const v = mapped[i]!;
+    if (v === 0 || v !== v) return false;
+    const k = extRanks[i]!;
+    if (k > 0 && !(v - mapped[i - 1]! > twoUlps(v, mapped[i - 1]!))) return false;
+    if (k < n - 1 && !(mapped[i + 1]! - v > twoUlps(v, mapped[i + 1]!))) return false;
+    at[j] = v;
+  }
+  return true;
+}
+
+/**
  * Writes the digest of one recorded row at out[o] (digestWidth numbers): lnSd (E values) at its
  * quantile ranks, then each metric's digest. `scratch` is Float64Array(E), overwritten. O(E · (1 + K)).
+ * A metric with a map in `maps` (LnSdMap) takes its order statistics from ln sd's where
+ * sharedOrderStatistics allows, instead of a selection of its own: the same numbers.
  */
 export function digestRow(
   lnSd: Float64Array,
@@ -145,17 +208,32 @@ export function digestRow(
   scratch: Float64Array,
   out: Float64Array,
   o: number,
+  maps?: readonly LnSdMap[],
 ): void {
-  const ranks = summaryRanks(lnSd.length);
-  if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
-  orderStatistics(lnSd, ranks, rankValues, scratch);
-  for (let i = 0; i < ranks.length; i++) out[o + i] = rankValues[i]!;
+  const n = lnSd.length;
+  const ranks = summaryRanks(n);
+  const shared = maps !== undefined && maps.some((m) => m !== null);
+  if (shared) {
+    extendedRanks(n);
+    orderStatistics(lnSd, extRanks, extValues, scratch);
+    for (let i = 0; i < ranks.length; i++) out[o + i] = extValues[extIndex[i]!]!;
+  } else {
+    if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
+    orderStatistics(lnSd, ranks, rankValues, scratch);
+    for (let i = 0; i < ranks.length; i++) out[o + i] = rankValues[i]!;
+  }
   let at = o + ranks.length;
-  for (const m of metrics) {
-    digestMetric(m, scratch, out, at);
+  for (let k = 0; k < metrics.length; k++) {
+    const map = shared ? maps![k] ?? null : null;
+    if (map !== null) {
+      if (givenValues.length < ranks.length) givenValues = new Float64Array(ranks.length);
+      digestMetric(metrics[k]!, scratch, out, at, sharedOrderStatistics(map, n, givenValues) ? givenValues : undefined);
+    } else digestMetric(metrics[k]!, scratch, out, at);
     at += METRIC_WIDTH;
   }
 }
+
+let givenValues = new Float64Array(0);
 
 /**
  * The digest of rows [r0, r1) of recorded values held as planes, each laid out [row · E + e]:
@@ -169,7 +247,7 @@ export function digestRows(
   E: number,
   r0: number,
   r1: number,
-  derive?: { K: number; fn: (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void },
+  derive?: { K: number; fn: (lnSd: Float64Array, mean: Float64Array, metrics: Float64Array, n: number) => void; maps?: readonly LnSdMap[] },
   beforeRow?: (r: number) => void,
 ): Float64Array {
   const K = derive === undefined ? planes.length - 1 : derive.K;
@@ -187,7 +265,7 @@ export function digestRows(
     } else {
       for (let k = 0; k < K; k++) metrics[k] = planes[1 + k]!.subarray(r * E, (r + 1) * E);
     }
-    digestRow(lnSd, metrics, scratch, out, (r - r0) * W);
+    digestRow(lnSd, metrics, scratch, out, (r - r0) * W, derive?.maps);
   }
   return out;
 }

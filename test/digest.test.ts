@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { outcomeFromChunks, outcomeFromChunksOnPool, runChunkResults, runSpec, type RunOutcome } from '../src/engine.js';
 import { planChunks } from '../src/plan.js';
 import { resolveRunSpec, type RawRunFlags, type RunSpec } from '../src/spec.js';
-import { digestWidth, METRIC_WIDTH, summaryRanks } from '../src/digest.js';
+import { digestRow, digestWidth, METRIC_WIDTH, summaryRanks } from '../src/digest.js';
 import { quantile7, sampleVariance } from '../src/stats.js';
 import { allRows, finalsCsv, runTheory, summaryDocument, toJson, trajectoryCsv, type Timing } from '../src/summary.js';
 
@@ -149,5 +149,94 @@ describe('per-generation statistics by selection', () => {
     out.metrics[2]![2]![17] = NaN;
     out.metrics[3]![2]![5] = -Infinity;
     expectAsSorted(out);
+  });
+});
+
+describe('order statistics of a metric that is a non-decreasing map of ln sd (digestRow maps)', () => {
+  const pair = new Float64Array(1);
+  const word = new BigInt64Array(pair.buffer);
+  /** The double next to x (towards +∞ for positive x). */
+  const nextUp = (x: number): number => {
+    pair[0] = x;
+    word[0]! += x >= 0 ? 1n : -1n;
+    return pair[0]!;
+  };
+  /** x with its lowest mantissa bit flipped: within 1 ulp of x, and it swaps adjacent doubles (a non-monotone map of a monotone one's size of error). */
+  const flipLow = (x: number): number => {
+    pair[0] = x;
+    word[0]! ^= 1n;
+    return pair[0]!;
+  };
+  /** A row's digest with the maps, and the reference: every metric's order statistics by its own selection. */
+  function both(lnSd: Float64Array, maps: ((x: number) => number)[]): [Float64Array, Float64Array] {
+    const E = lnSd.length;
+    const metrics = maps.map((f) => Float64Array.from(lnSd, f));
+    const W = digestWidth(E, maps.length);
+    const shared = new Float64Array(W);
+    const own = new Float64Array(W);
+    digestRow(lnSd, metrics, new Float64Array(E), shared, 0, maps);
+    digestRow(lnSd, metrics, new Float64Array(E), own, 0);
+    return [shared, own];
+  }
+  const MAPS = [(x: number) => Math.exp(2 * (x - 0.3)), (x: number) => 2 * (x + 1.7) * Math.LOG10E, flipLow];
+
+  it('equal each metric’s own selection, number for number, for rows large and small', () => {
+    let seed = 12345;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+    for (const E of [1, 2, 3, 5, 20, 2047, 2049, 5000, 100003]) {
+      for (const spread of [1e-6, 0.5, 30]) {
+        const lnSd = Float64Array.from({ length: E }, () => -1 + spread * (rand() + rand() + rand() - 1.5));
+        const [shared, own] = both(lnSd, MAPS);
+        expect([...shared].findIndex((x, i) => !Object.is(x, own[i])), `E ${E}, spread ${spread}`).toBe(-1);
+      }
+    }
+  });
+
+  it('fall back to the metric’s own selection at near-ties, where the map may turn adjacent doubles round', () => {
+    const E = 4001; // ranks 200/201 (p05), 1000/1001, 2000, 3000, 3800, 0, 4000
+    const base = Float64Array.from({ length: E }, (_, i) => 1 + i * 1e-3);
+    for (const k of [0, 199, 200, 201, 202, 1000, 2000, 3999, 4000]) {
+      // the values at ranks k and k + 1 made adjacent doubles whose flipped maps cross
+      const lnSd = Float64Array.from(base);
+      let a = lnSd[k]!;
+      pair[0] = a;
+      if ((word[0]! & 1n) === 1n) a = nextUp(a);
+      const lo = Math.max(0, Math.min(k, E - 2));
+      lnSd[lo] = a;
+      lnSd[lo + 1] = nextUp(a);
+      // shuffled, so that the selection, not the input order, finds them
+      for (let i = E - 1; i > 0; i--) {
+        const j = (i * 7919) % (i + 1);
+        [lnSd[i], lnSd[j]] = [lnSd[j]!, lnSd[i]!];
+      }
+      expect(flipLow(a) > flipLow(nextUp(a))).toBe(true);
+      const [shared, own] = both(lnSd, [flipLow]);
+      expect([...shared].findIndex((x, i) => !Object.is(x, own[i])), `near-tie at rank ${k}`).toBe(-1);
+      // ties outright, and a map to ±0, fall back too
+      const tied = Float64Array.from(lnSd, (x) => Math.round(x * 50) / 50);
+      const [s2, o2] = both(tied, [(x) => x - 2.5, flipLow]);
+      expect([...s2].findIndex((x, i) => !Object.is(x, o2[i]))).toBe(-1);
+    }
+  });
+
+  it('are the Gaussian’s trace and log-det ratios, to the bit, as deriveScalarMetrics forms them', async () => {
+    const { deriveScalarMetrics, scalarLnSdMaps } = await import('../workers/families/gaussian.js');
+    for (const sd0 of [1, 0.3, 1e200]) {
+      const spec = { mean0: 0.5, sd0 };
+      const n = 10000;
+      const lnSd = Float64Array.from({ length: n }, (_, i) => -40 + (i * 80.123) / n);
+      const mean = new Float64Array(n).fill(0.1);
+      const metrics = new Float64Array(4 * n);
+      deriveScalarMetrics(spec, lnSd, mean, metrics, n);
+      const maps = scalarLnSdMaps(spec);
+      expect(maps.map((m) => m !== null)).toEqual([false, true, true, false]);
+      for (let k = 0; k < 4; k++) {
+        const f = maps[k];
+        if (f === null || f === undefined) continue;
+        let off = 0;
+        for (let i = 0; i < n; i++) if (!Object.is(f(lnSd[i]!), metrics[k * n + i])) off++;
+        expect(off, `metric ${k}, sd0 ${sd0}`).toBe(0);
+      }
+    }
   });
 });

@@ -14,7 +14,7 @@ export default function summarize(task: SummaryTask): SummaryResult {
   const { spec, store, r0, r1, chunkStarts } = task;
   const planes = store.planes.map((b) => new Float64Array(b));
   const kernel = kernelOf(spec.model);
-  const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)! } : undefined;
+  const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)!, maps: kernel.lnSdMaps?.(spec) } : undefined;
   const E = store.experiments;
   if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
   // row by row: its moments, then its digest while its values are still in cache

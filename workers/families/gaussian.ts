@@ -13,6 +13,7 @@
  * z̄ ~ N(0, I/k) and B by Bartlett's decomposition of Wishart(k − 1, I), O(d²) draws, whatever k.
  * No I/O, no pool.
  */
+import type { LnSdMap } from '../../src/digest.js';
 import type { KernelSpec } from '../chains.js';
 import { freshCount, runChains, syntheticCount, uniformIndex } from '../chains.js';
 import { experimentWords } from '../../src/seed.js';
@@ -141,10 +142,29 @@ export function deriveScalarMetrics(
     const dm = mean[i]! - m0;
     const ds = Math.exp(ls) - s0;
     M[i] = dm * dm;
-    M[plane + i] = Math.exp(2 * (ls - lnS0));
-    M[2 * plane + i] = 2 * (ls - lnS0) * Math.LOG10E;
+    M[plane + i] = traceRatioOf(ls, lnS0);
+    M[2 * plane + i] = log10DetRatioOf(ls, lnS0);
     M[3 * plane + i] = dm * dm + ds * ds;
   }
+}
+
+/** Σ̂/Σ0 of a scalar chain from its ln sd: exp(2(ln s − ln s0)), within 1 ulp of a non-decreasing function of ln s. */
+function traceRatioOf(ls: number, lnS0: number): number {
+  return Math.exp(2 * (ls - lnS0));
+}
+
+/** log10 det Σ̂ − log10 det Σ0 of a scalar chain from its ln sd: correctly rounded steps, so non-decreasing in ln s. */
+function log10DetRatioOf(ls: number, lnS0: number): number {
+  return 2 * (ls - lnS0) * Math.LOG10E;
+}
+
+/**
+ * deriveScalarMetrics' metrics as maps of ln sd where they are one (FamilyKernel.lnSdMaps): the
+ * trace and log-det ratios, by the same functions; null for the two that read the mean.
+ */
+export function scalarLnSdMaps(spec: Pick<KernelSpec, 'sd0'>): readonly LnSdMap[] {
+  const lnS0 = Math.log(spec.sd0);
+  return [null, (ls) => traceRatioOf(ls, lnS0), (ls) => log10DetRatioOf(ls, lnS0), null];
 }
 
 /** 2^-600: below this share of the largest entry, a factor's entry is set to zero. */

@@ -3,7 +3,8 @@
  * added later adds its kernel module and one line here (and one in src/families/index.ts).
  */
 import type { KernelSpec } from '../chains.js';
-import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, type ChunkOutput } from './gaussian.js';
+import type { LnSdMap } from '../../src/digest.js';
+import { deriveScalarMetrics, dimOf, GAUSSIAN_METRICS, runGaussian, scalarLnSdMaps, type ChunkOutput } from './gaussian.js';
 import { LINREG_METRICS, linregParams, runLinreg } from './linreg.js';
 import { NGRAM_METRICS, runNgram } from './ngram.js';
 import { CATEGORICAL_METRICS, runCategorical } from './categorical.js';
@@ -32,6 +33,13 @@ export interface FamilyKernel {
    */
   deriveMetrics(spec: KernelSpec): MetricsFromScalar | null;
   /**
+   * Where deriveMetrics is not null, for each metric the map from an experiment's ln sd to its
+   * value, where the metric is a non-decreasing function of ln sd alone (src/digest.ts LnSdMap:
+   * the same arithmetic as deriveMetrics, so the same bits), else null: its order statistics are
+   * then ln sd's mapped, without a selection of its own. Absent: none.
+   */
+  lnSdMaps?(spec: KernelSpec): readonly LnSdMap[];
+  /**
    * Whether consecutive chunks of `spec` that reach a worker in one batch may run in one `run`
    * call and be split back (workers/task.ts, runJoined): true only where every experiment's values
    * are its own stream's whatever the call, and where one larger call pays.
@@ -49,6 +57,7 @@ export const KERNELS: Readonly<Record<string, FamilyKernel>> = {
     valuesPerSample: (spec) => (spec.method === 'stats' ? 1 : dimOf(spec)),
     deriveMetrics: (spec) =>
       dimOf(spec) === 1 ? (lnSd, mean, metrics, n) => deriveScalarMetrics(spec, lnSd, mean, metrics, n) : null,
+    lnSdMaps: (spec) => (dimOf(spec) === 1 ? scalarLnSdMaps(spec) : []),
     // the article chain draws four experiments per SIMD call, which chunks of one or two never fill
     joinable: (spec) => dimOf(spec) === 1,
   },
