@@ -141,7 +141,7 @@ export function readMetricDigest(
 }
 
 /**
- * A metric that is a non-decreasing function of ln sd (FamilyKernel.deriveMetrics' maps): `map`
+ * A metric that is a non-decreasing function of ln sd (FamilyKernel.lnSdMaps): `map`
  * gives, from an experiment's ln sd, that experiment's value of the metric to the bit, computed
  * within 1 ulp of a non-decreasing function (correctly rounded arithmetic, and Math.exp, whose
  * error is below 1 ulp: fdlibm's e_exp.c, V8's ieee754::exp). Its order statistics are then the
