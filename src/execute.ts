@@ -96,7 +96,10 @@ export async function executeRun(
   const progress = new Progress(label, mode);
   const running = runSpec(spec, workers, (d, t) => progress.update(d, t, `${d}/${t} chunks`));
   // git's answers and the theory while the pool starts and works (each is computed again at the
-  // end if it is not in by then)
+  // end if it is not in by then). git is asked here, before the workers have written the shared
+  // store: its child process is a fork, which makes every page the process has written
+  // copy-on-write, and each of those pages then faults again on its next write (measured: a store
+  // touched before the fork cost the workers 20 000 faults each, as if it were new)
   const early = setImmediate(() => {
     prefetchProvenance();
     try {
