@@ -229,15 +229,16 @@ function mergedPrefix(
   const first = group[0]!;
   const spec = first.spec;
   writeStore(first.store!, first.chunk.start, total, rows, lnSd, mean, metrics, total, 0);
-  const acc = emptyMoments(rows);
-  if (first.store!.derived) acc.data = NO_MOMENTS;
-  else {
+  let moments: Float64Array = NO_MOMENTS;
+  if (!first.store!.derived) {
+    const acc = emptyMoments(rows);
     let off = 0;
     for (const task of group) {
       const n = task.chunk.count;
       mergeMoments(acc, { count: n, rows, data: momentsOf(spec, rows, scalar, lnSd, mean, n, total, off) });
       off += n;
     }
+    moments = acc.data;
   }
   const last = (rows - 1) * total;
   return {
@@ -245,7 +246,7 @@ function mergedPrefix(
     start: first.chunk.start,
     count: total,
     rows,
-    moments: acc.data,
+    moments,
     stored: true,
     lnSd: new Float64Array(0),
     finalMean: mean.slice(last, last + total),
