@@ -69,17 +69,26 @@ export function finishRun(
   };
 }
 
+/** Rows written between two progress reports of a trajectory (several of trajectoryParts' blocks). */
+const PROGRESS_ROWS = 1024;
+
 /**
- * trajectoryParts' parts, calling `onRows(rows written, rows)` after each block of rows (the
- * header first, then TRAJECTORY_BLOCK rows a part, the last part the rest) where there is more
- * than one block: a trajectory of one block is written without progress.
+ * trajectoryParts' parts, calling `onRows(rows written, rows)` each time another PROGRESS_ROWS rows
+ * are written and after the last (the header is the first part, then TRAJECTORY_BLOCK rows a part,
+ * the last part the rest) where there are more than PROGRESS_ROWS rows: a shorter trajectory is
+ * written without progress.
  */
 function* counted(parts: Iterable<string>, rows: number, onRows?: (done: number, total: number) => void): Generator<string> {
   let done = -TRAJECTORY_BLOCK; // the header is the first part
+  let reported = 0;
   for (const part of parts) {
     yield part;
     done = Math.min(rows, done + TRAJECTORY_BLOCK);
-    if (done > 0 && rows > TRAJECTORY_BLOCK) onRows?.(done, rows);
+    if (rows <= PROGRESS_ROWS || done <= 0) continue;
+    if (done === rows || done - reported >= PROGRESS_ROWS) {
+      reported = done - (done % PROGRESS_ROWS);
+      onRows?.(done === rows ? rows : reported, rows);
+    }
   }
 }
 

@@ -774,8 +774,13 @@ export function trajectoryHeader(model: string): string {
   return trajectoryColumns(model).join(',');
 }
 
-/** Recorded rows per block of trajectoryParts: their statistics and text are all it holds at once. */
-export const TRAJECTORY_BLOCK = 1024;
+/**
+ * Recorded rows per block of trajectoryParts: their statistics and text are all it holds at once.
+ * Small enough that a block's objects (about 20 KB a row) die in V8's young generation (16 MiB)
+ * instead of being copied and promoted: at 1024 a trajectory of 10^5 rows spent a third of its
+ * writing in the garbage collector, and took 1.5x as long as at 64 (docs/benchmarks.md).
+ */
+export const TRAJECTORY_BLOCK = 64;
 
 /**
  * Heap bytes a row of a block of trajectoryParts takes: its statistics and text, measured about
