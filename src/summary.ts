@@ -722,6 +722,22 @@ export function metricColumns(def: MetricDef): string[] {
  * (w2sq_mean, theory_w2sq_mean, z_w2sq_mean are shared by name).
  */
 export function trajectoryColumns(model: string): string[] {
+  return [...columnsOf(model)];
+}
+
+/** trajectoryColumns' list of each model, formed once (a sweep's every point and block reads it). */
+const columnsByModel = new Map<string, readonly string[]>();
+
+function columnsOf(model: string): readonly string[] {
+  let cols = columnsByModel.get(model);
+  if (cols === undefined) {
+    cols = Object.freeze(formColumns(model));
+    columnsByModel.set(model, cols);
+  }
+  return cols;
+}
+
+function formColumns(model: string): string[] {
   const cols: string[] = [...TRAJECTORY_COLUMNS];
   const family = familyOf(model);
   for (const def of family.metrics) for (const c of metricColumns(def)) if (!cols.includes(c)) cols.push(c);
@@ -749,7 +765,19 @@ type CellReader = (m: MetricRow) => number;
  * per row: that cost more than formatting the row). A later column of the same name replaces an
  * earlier one's reader, the bounds last.
  */
-function metricCellReaders(model: string): Map<string, CellReader> {
+function metricCellReaders(model: string): ReadonlyMap<string, CellReader> {
+  let readers = readersByModel.get(model);
+  if (readers === undefined) {
+    readers = formReaders(model);
+    readersByModel.set(model, readers);
+  }
+  return readers;
+}
+
+/** metricCellReaders' map of each model, formed once. */
+const readersByModel = new Map<string, ReadonlyMap<string, CellReader>>();
+
+function formReaders(model: string): Map<string, CellReader> {
   const readers = new Map<string, CellReader>();
   const family = familyOf(model);
   for (const def of family.metrics) {
@@ -771,7 +799,7 @@ export function trajectoryCsv(rows: readonly RowStats[]): string {
 
 /** trajectory.csv's header line (without its newline) for a run of `model`. */
 export function trajectoryHeader(model: string): string {
-  return trajectoryColumns(model).join(',');
+  return columnsOf(model).join(',');
 }
 
 /**
@@ -805,7 +833,7 @@ export function* trajectoryParts(out: RunOutcome, block = TRAJECTORY_BLOCK): Gen
 
 /** The lines of trajectory.csv (no header) for `rows` of a run of `model`. */
 export function trajectoryLines(model: string, rows: readonly RowStats[]): string {
-  const columns = trajectoryColumns(model);
+  const columns = columnsOf(model);
   const readers = metricCellReaders(model);
   // the scalar block's columns a metric also fills, and the metric columns after the block
   const shared = TRAJECTORY_COLUMNS.map((c) => readers.get(c));
