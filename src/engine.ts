@@ -46,7 +46,8 @@ export interface RunOutcome {
  * Bytes a run holds at its peak, for the up-front memory check: the recorded values (stored once,
  * shared with the workers), and the larger of the two phases' working memory: chunks in flight
  * (each worker's buffers, and a copy of a shard's results in the coordinator), then the
- * per-generation statistics (a scratch row per worker, two in the coordinator, the digest); then
+ * per-generation statistics (a scratch row per worker and, for a derived store, its rows in the
+ * summary module, two in the coordinator, the digest); then
  * the result files' text that is held before it is written (finals.csv whole, trajectory.csv a
  * block of rows at a time).
  */
@@ -61,7 +62,9 @@ export function estimateBytes(spec: RunSpec, workers: number): number {
   // a worker's buffers: one chunk's, or a joined call's of up to JOIN_VALUES a plane (runBatch)
   const held = Math.max(chunk * rows, kernelOf(spec.model).joinable(kernelSpecOf(spec)) ? Math.min(E * rows, JOIN_VALUES) : 0);
   const inFlight = workers * (held * 8 * (3 + K) + rows * NF * 8 * 2);
-  const summary = (workers * (derived ? 1 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
+  // a worker's scratch row, and for a derived store its row of (ln sd, mean) and K metrics in the
+  // WebAssembly module's memory (workers/wasm-summary.ts), which the thread keeps
+  const summary = (workers * (derived ? 3 + K : 1) + 2) * E * 8 + rows * digestWidth(E, K) * 8 * 2;
   const merged = rows * NF * 8 * 4;
   const pools = workers * family.workerBytes(spec);
   // finals.csv's text, held as bytes until written; and trajectory.csv's block of rows in the heap

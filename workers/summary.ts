@@ -6,9 +6,10 @@
 import type { SummaryResult, SummaryTask } from '../src/protocol.js';
 // the coordinator's family registry first, as in task.ts: it reads the kernels' metric lists at load
 import '../src/families/index.js';
-import { digestRows } from '../src/digest.js';
+import { digestRow, digestRows, digestWidth } from '../src/digest.js';
 import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { kernelOf } from './families/index.js';
+import { WASM_SUMMARY_MAX, wasmSummary, type WasmSummary } from './wasm-summary.js';
 
 export default function summarize(task: SummaryTask): SummaryResult {
   const { spec, store, r0, r1, chunkStarts } = task;
@@ -17,6 +18,8 @@ export default function summarize(task: SummaryTask): SummaryResult {
   const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)!, maps: kernel.lnSdMaps?.(spec) } : undefined;
   const E = store.experiments;
   if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
+  const ws = E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
+  if (ws !== null && derive!.K === 4) return inWasm(ws, task, planes, derive!.maps);
   // row by row: its moments, then its digest while its values are still in cache
   const moments = new Float64Array((r1 - r0) * NF);
   const digest = digestRows(planes, E, r0, r1, derive, (r) => {
@@ -48,3 +51,33 @@ function rowMoments(spec: SummaryTask['spec'], lnSd: Float64Array, mean: Float64
 
 const acc = emptyMoments(1);
 const one = emptyMoments(1);
+
+/**
+ * summarize's work for a derived store (the 1-D Gaussian's ln sd and mean) with the module's loops
+ * (workers/wasm-summary.ts): each row loaded into the module once, its moments taken chunk by chunk
+ * there and merged here in chunk order (rowMoments), its metrics derived there and digested from
+ * there (digestRows' arithmetic). The same numbers as the JS path (test/wasm-summary.test.ts).
+ */
+function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Array[], maps: Parameters<typeof digestRow>[5]): SummaryResult {
+  const { spec, store, r0, r1, chunkStarts } = task;
+  const E = store.experiments;
+  const W = digestWidth(E, 4); // the four metrics of deriveScalarMetrics
+  const digest = new Float64Array((r1 - r0) * W);
+  const moments = new Float64Array((r1 - r0) * NF);
+  const scratch = new Float64Array(E);
+  for (let r = r0; r < r1; r++) {
+    const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
+    ws.load(lnSd, planes[1]!.subarray(r * E, (r + 1) * E));
+    acc.count = 0;
+    for (let c = 0; c < chunkStarts!.length; c++) {
+      const start = chunkStarts![c]!;
+      const end = c + 1 < chunkStarts!.length ? chunkStarts![c + 1]! : E;
+      ws.moments(start, end - start, spec.mean0, spec.sd0, spec.epsilon, one.data);
+      one.count = end - start;
+      mergeMoments(acc, one);
+    }
+    moments.set(acc.data, (r - r0) * NF);
+    digestRow(lnSd, ws.derive(spec.mean0, spec.sd0), scratch, digest, (r - r0) * W, maps);
+  }
+  return { r0, digest, moments };
+}

@@ -1,0 +1,95 @@
+/**
+ * Loads the WebAssembly loops of the 1-D Gaussian's per-generation statistics
+ * (workers/wasm/summary.ts, built to build/wasm/summary.wasm): a chunk's moments of a row and the
+ * four derived metrics, the same doubles as src/stats.ts chunkMoments and
+ * workers/families/gaussian.ts deriveScalarMetrics. Null when the binary is absent or
+ * COLLAPSE_KERNEL=js asks for JS, so that those JS functions run instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NF } from '../src/stats.js';
+
+/** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface Exports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  exp(x: number): number;
+  moments(n: number, e0: number, count: number, mean0: number, sd0: number, lnEps: number): void;
+  derive(n: number, m0: number, s0: number, lnS0: number): void;
+}
+
+/**
+ * The most experiments a row may have for the module to take it: its memory holds six planes of a
+ * row (ln sd, mean, four metrics), 768 MiB at this size; a larger row runs the JS loops.
+ */
+export const WASM_SUMMARY_MAX = 2 ** 24;
+
+/** One row at a time: load it, take chunks' moments of it, derive its metrics. */
+export interface WasmSummary {
+  /** Math.exp's double, by the module's own exp (for the tests). */
+  exp(x: number): number;
+  /** Copies a row's ln sd and mean (n values each, n ≤ WASM_SUMMARY_MAX) into the module. */
+  load(lnSd: Float64Array, mean: Float64Array): void;
+  /** chunkMoments over experiments [e0, e0 + count) of the loaded row (rows = 1), its NF fields into `into`. */
+  moments(e0: number, count: number, mean0: number, sd0: number, epsilon: number, into: Float64Array): void;
+  /** deriveScalarMetrics of the loaded row: views of the four metric planes (valid until the next load). */
+  derive(mean0: number, sd0: number): Float64Array[];
+}
+
+/** build/wasm/summary.wasm under the package root, from workers/ (source) or dist/workers/. */
+export function summaryWasmPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+  return path.join(root, 'build', 'wasm', 'summary.wasm');
+}
+
+/** Instantiates the module from `bytes`. */
+export function instantiateSummary(bytes: Uint8Array): WasmSummary {
+  const module = new WebAssembly.Module(bytes);
+  const x = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('summary.wasm: abort'); } } }).exports as unknown as Exports;
+  let f64 = new Float64Array(x.memory.buffer);
+  let n = 0;
+  return {
+    exp: (v) => x.exp(v),
+    load(lnSd, mean) {
+      n = lnSd.length;
+      if (n > WASM_SUMMARY_MAX || mean.length !== n) throw new RangeError(`summary.wasm: a row of ${n} values`);
+      const bytes = (6 * n + NF) * 8;
+      const have = x.memory.buffer.byteLength;
+      if (bytes > have) x.memory.grow(Math.ceil((bytes - have) / 65536));
+      if (f64.buffer !== x.memory.buffer || f64.length * 8 !== x.memory.buffer.byteLength) f64 = new Float64Array(x.memory.buffer);
+      f64.set(lnSd, 0);
+      f64.set(mean, n);
+    },
+    moments(e0, count, mean0, sd0, epsilon, into) {
+      x.moments(n, e0, count, mean0, sd0, Math.log(epsilon));
+      into.set(f64.subarray(6 * n, 6 * n + NF));
+    },
+    derive(mean0, sd0) {
+      x.derive(n, mean0, sd0, Math.log(sd0));
+      return [0, 1, 2, 3].map((k) => f64.subarray((2 + k) * n, (3 + k) * n));
+    },
+  };
+}
+
+let cached: WasmSummary | null | undefined;
+
+/** This thread's module, loaded once; null when it is not built or COLLAPSE_KERNEL=js. */
+export function wasmSummary(): WasmSummary | null {
+  if (cached === undefined) {
+    cached = null;
+    if (process.env['COLLAPSE_KERNEL'] !== 'js') {
+      try {
+        cached = instantiateSummary(fs.readFileSync(summaryWasmPath()));
+      } catch {
+        cached = null;
+      }
+    }
+  }
+  return cached;
+}
