@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/families/index.js';
 import { chunkMoments, NF } from '../src/stats.js';
 import { deriveScalarMetrics } from '../workers/families/gaussian.js';
-import { wasmSummary } from '../workers/wasm-summary.js';
+import { WASM_SUMMARY_MAX, wasmSummary } from '../workers/wasm-summary.js';
 import { rng } from './helpers.js';
 
 const ws = wasmSummary();
@@ -48,6 +48,13 @@ function around(x: number, k = 3): number[] {
 describe('wasm summary loops', () => {
   it('are built (npm run build makes build/wasm/summary.wasm)', () => {
     expect(ws).not.toBeNull();
+  });
+
+  it('refuse a row past WASM_SUMMARY_MAX (the JS loops take it) and one loaded without room', () => {
+    expect(ws!.reserve(WASM_SUMMARY_MAX + 1)).toBe(false);
+    expect(ws!.reserve(4)).toBe(true);
+    const big = new Float64Array(1 << 20);
+    expect(() => ws!.load(big, big)).toThrow(/without room/);
   });
 
   it('exp: Math.exp to the bit over every binade, each branch threshold and the special values', () => {
@@ -103,6 +110,7 @@ describe('wasm summary loops', () => {
       for (const depth of [0, 2.5, -30, -700, 300]) {
         for (const odd of [false, true]) {
           const [ls, m] = row(r, n, depth, odd);
+          expect(ws!.reserve(n)).toBe(true);
           ws!.load(ls, m);
           const cuts = [0, Math.floor(n / 3), Math.floor(n / 2), n].filter((v, i, a) => i === 0 || v > a[i - 1]!);
           for (let c = 0; c + 1 < cuts.length; c++) {
@@ -134,6 +142,7 @@ describe('wasm summary loops', () => {
             [0, 1],
             [-2, 3.75],
           ] as const) {
+            expect(ws!.reserve(n)).toBe(true);
             ws!.load(ls, m);
             const got = ws!.derive(mean0, sd0);
             const want = new Float64Array(4 * n);

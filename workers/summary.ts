@@ -19,7 +19,7 @@ export default function summarize(task: SummaryTask): SummaryResult {
   const E = store.experiments;
   if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
   const ws = E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
-  if (ws !== null && derive!.K === 4) return inWasm(ws, task, planes, derive!.maps);
+  if (ws !== null && derive!.K === 4 && ws.reserve(E)) return inWasm(ws, task, planes, derive!.maps);
   // row by row: its moments, then its digest while its values are still in cache
   const moments = new Float64Array((r1 - r0) * NF);
   const digest = digestRows(planes, E, r0, r1, derive, (r) => {

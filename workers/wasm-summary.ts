@@ -33,7 +33,9 @@ export const WASM_SUMMARY_MAX = 2 ** 24;
 export interface WasmSummary {
   /** Math.exp's double, by the module's own exp (for the tests). */
   exp(x: number): number;
-  /** Copies a row's ln sd and mean (n values each, n ≤ WASM_SUMMARY_MAX) into the module. */
+  /** Makes room for rows of n values (n ≤ WASM_SUMMARY_MAX); false where the memory cannot grow that far. */
+  reserve(n: number): boolean;
+  /** Copies a row's ln sd and mean (n values each, room reserved) into the module. */
   load(lnSd: Float64Array, mean: Float64Array): void;
   /** chunkMoments over experiments [e0, e0 + count) of the loaded row (rows = 1), its NF fields into `into`. */
   moments(e0: number, count: number, mean0: number, sd0: number, epsilon: number, into: Float64Array): void;
@@ -56,13 +58,23 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
   let n = 0;
   return {
     exp: (v) => x.exp(v),
+    reserve(values) {
+      if (values > WASM_SUMMARY_MAX) return false;
+      const bytes = (6 * values + NF) * 8;
+      const have = x.memory.buffer.byteLength;
+      if (bytes > have) {
+        try {
+          x.memory.grow(Math.ceil((bytes - have) / 65536));
+        } catch {
+          return false; // no memory for it: the JS loops run instead
+        }
+      }
+      if (f64.buffer !== x.memory.buffer || f64.length * 8 !== x.memory.buffer.byteLength) f64 = new Float64Array(x.memory.buffer);
+      return true;
+    },
     load(lnSd, mean) {
       n = lnSd.length;
-      if (n > WASM_SUMMARY_MAX || mean.length !== n) throw new RangeError(`summary.wasm: a row of ${n} values`);
-      const bytes = (6 * n + NF) * 8;
-      const have = x.memory.buffer.byteLength;
-      if (bytes > have) x.memory.grow(Math.ceil((bytes - have) / 65536));
-      if (f64.buffer !== x.memory.buffer || f64.length * 8 !== x.memory.buffer.byteLength) f64 = new Float64Array(x.memory.buffer);
+      if (mean.length !== n || (6 * n + NF) > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
       f64.set(lnSd, 0);
       f64.set(mean, n);
     },
