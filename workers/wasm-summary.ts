@@ -19,6 +19,7 @@ declare const WebAssembly: {
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   exp(x: number): number;
+  exp2(a: number, b: number): number;
   moments(n: number, e0: number, count: number, mean0: number, sd0: number, lnEps: number): void;
   derive(n: number, m0: number, s0: number, lnS0: number): void;
 }
@@ -33,6 +34,8 @@ export const WASM_SUMMARY_MAX = 2 ** 24;
 export interface WasmSummary {
   /** Math.exp's double, by the module's own exp (for the tests). */
   exp(x: number): number;
+  /** Math.exp of a and of b, by the module's two-lane exp (for the tests). */
+  exp2(a: number, b: number): [number, number];
   /** Makes room for rows of n values (n ≤ WASM_SUMMARY_MAX); false where the memory cannot grow that far. */
   reserve(n: number): boolean;
   /** Copies a row's ln sd and mean (n values each, room reserved) into the module. */
@@ -58,6 +61,10 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
   let n = 0;
   return {
     exp: (v) => x.exp(v),
+    exp2: (a, b) => {
+      const ea = x.exp2(a, b);
+      return [ea, new Float64Array(x.memory.buffer, 0, 1)[0]!];
+    },
     reserve(values) {
       if (values > WASM_SUMMARY_MAX) return false;
       const bytes = (6 * values + NF) * 8;

@@ -90,6 +90,62 @@ export function exp(x: f64): f64 {
   return fdexp(x);
 }
 
+/** The inner bounds of vexp's lanes: 2^-28 ≤ |x| (fdlibm returns 1 + x below), −707 < x < 709 (k in [−1020, 1022]). */
+const TINY: f64 = 3.725290298461914e-9; // 2^-28, the double of high word 0x3E300000
+const LOW: f64 = -707.0;
+const HIGH: f64 = 709.0;
+/** The smallest |x| whose high word exceeds 0x3FD62E42 (fdlibm reduces from there; k = 0 below). */
+const REDUCE_FROM: f64 = 0.3465735912322998; // high word 0x3FD62E43, low word 0
+
+/**
+ * fdexp of both lanes of x, for lanes with TINY ≤ |x|, LOW < x < HIGH and x ≠ 1; other lanes
+ * take fdexp one by one. Every lane's arithmetic is fdexp's, operation for operation:
+ * - fdexp's three reductions are one here. For REDUCE_FROM ≤ |x| < 1.5 ln2 it sets k = ±1, hi =
+ *   x ∓ LN2_HI, lo = ±LN2_LO, which are k·LN2_HI and k·LN2_LO for that k, and the general
+ *   k = trunc(x/ln2 ± ½) is ±1 there. Below REDUCE_FROM fdexp does not reduce (k = 0): here k is
+ *   set to 0, so hi = x − 0·LN2_HI = x and lo = +0, r = x.
+ * - At k = 0 fdexp returns 1 − ((x·c)/(c − 2) − x), and the general form is
+ *   (1 − ((lo − (x·c)/(2 − c)) − hi))·2^0: c − 2 = −(2 − c) and a/(−b) = −(a/b) exactly,
+ *   0 − q = −q (q ≠ 0: x ≠ 0 and c ≈ x), and the product by 1 is exact, so the same double.
+ */
+// @ts-ignore: decorator
+@inline
+function vexp(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const ok = v128.and(
+    v128.and(f64x2.ge(ax, f64x2.splat(TINY)), f64x2.ne(x, f64x2.splat(1.0))),
+    v128.and(f64x2.gt(x, f64x2.splat(LOW)), f64x2.lt(x, f64x2.splat(HIGH))),
+  );
+  if (!i64x2.all_true(ok)) {
+    return f64x2.replace_lane(f64x2.splat(fdexp(f64x2.extract_lane(x, 0))), 1, fdexp(f64x2.extract_lane(x, 1)));
+  }
+  // ±½ with x's sign, then k = trunc(x/ln2 ± ½), 0 where fdexp does not reduce
+  const half = v128.or(v128.and(x, i64x2.splat(0x8000000000000000)), f64x2.splat(0.5));
+  const reduce = f64x2.ge(ax, f64x2.splat(REDUCE_FROM));
+  const k = v128.and(i32x4.trunc_sat_f64x2_s_zero(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), half)), i32x4.shuffle(reduce, reduce, 0, 2, 0, 0));
+  const t = f64x2.convert_low_i32x4_s(k);
+  const hi = f64x2.sub(x, f64x2.mul(t, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(t, f64x2.splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const tt = f64x2.mul(r, r);
+  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(tt, f64x2.splat(P5)));
+  p = f64x2.add(f64x2.splat(P3), f64x2.mul(tt, p));
+  p = f64x2.add(f64x2.splat(P2), f64x2.mul(tt, p));
+  p = f64x2.add(f64x2.splat(P1), f64x2.mul(tt, p));
+  const c = f64x2.sub(r, f64x2.mul(tt, p));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c));
+  const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
+  const twopk = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(k), i64x2.splat(0x3ff)), 52);
+  return f64x2.mul(y, twopk);
+}
+
+/** vexp of (a, b) (for the tests). */
+export function exp2(a: f64, b: f64): f64 {
+  const v = vexp(f64x2.replace_lane(f64x2.splat(a), 1, b));
+  store<f64>(0, f64x2.extract_lane(v, 1));
+  return f64x2.extract_lane(v, 0);
+}
+
 /**
  * chunkMoments of one row (rows = 1) over experiments [e0, e0 + count) of the n in memory, its NF
  * fields at byte 48n (src/stats.ts F): the same two passes, sums and order.
@@ -118,10 +174,19 @@ export function moments(n: i32, e0: i32, count: i32, mean0: f64, sd0: f64, lnEps
   let a10: f64 = 0, b10: f64 = 0, aY: f64 = 0, bY: f64 = 0, aQ: f64 = 0, bQ: f64 = 0;
   let aM: f64 = 0, bM: f64 = 0, aD: f64 = 0, bD: f64 = 0, aW: f64 = 0, bW: f64 = 0;
   let above: i32 = 0;
+  const REF = f64x2.splat(ref);
+  let y2 = f64x2.splat(0);
   for (let i: usize = 0; i < end; i += 8) {
     const ls = load<f64>(L + i);
     if (ls > lnEps) above++;
-    const y = fdexp(ls - ref);
+    // exp(ls − ref) two values at a time; every sum still in experiment order
+    let y: f64;
+    if ((i & 8) == 0) {
+      if (i + 8 < end) {
+        y2 = vexp(f64x2.sub(v128.load(L + i), REF));
+        y = f64x2.extract_lane(y2, 0);
+      } else y = fdexp(ls - ref);
+    } else y = f64x2.extract_lane(y2, 1);
     const dm = load<f64>(M + i) - mean0;
     const dm2 = dm * dm;
     const ds = y * eRef - sd0;
@@ -171,7 +236,24 @@ function shifted(sum: f64, sumsq: f64, shift: f64, count: f64, at: usize): void 
 /** deriveScalarMetrics of the n values in memory: metric k of value i at (2 + k)·n + i. */
 export function derive(n: i32, m0: f64, s0: f64, lnS0: f64): void {
   const N: usize = (<usize>n) << 3;
-  for (let i: usize = 0; i < N; i += 8) {
+  const pairs: usize = ((<usize>n) >> 1) << 4;
+  const M0 = f64x2.splat(m0);
+  const S0 = f64x2.splat(s0);
+  const LNS0 = f64x2.splat(lnS0);
+  const TWO = f64x2.splat(2);
+  const L10 = f64x2.splat(LOG10E);
+  for (let i: usize = 0; i < pairs; i += 16) {
+    const ls = v128.load(i);
+    const dm = f64x2.sub(v128.load(N + i), M0);
+    const ds = f64x2.sub(vexp(ls), S0);
+    const d = f64x2.mul(TWO, f64x2.sub(ls, LNS0));
+    const dm2 = f64x2.mul(dm, dm);
+    v128.store(2 * N + i, dm2);
+    v128.store(3 * N + i, vexp(d));
+    v128.store(4 * N + i, f64x2.mul(d, L10));
+    v128.store(5 * N + i, f64x2.add(dm2, f64x2.mul(ds, ds)));
+  }
+  for (let i: usize = pairs; i < N; i += 8) {
     const ls = load<f64>(i);
     const dm = load<f64>(N + i) - m0;
     const ds = fdexp(ls) - s0;
