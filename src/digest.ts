@@ -14,6 +14,9 @@ export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 export const METRIC_STATS = ['mean', 'sd', 'min', 'p05', 'p25', 'p50', 'p75', 'p95', 'max'] as const;
 export type MetricStat = (typeof METRIC_STATS)[number];
 
+/** Numbers per metric in digestMetric's `passes`: Σv, non-finite count, min, max, Σd², Σd³, Σd⁴. */
+export const PASS_WIDTH = 7;
+
 /** Numbers per metric in a digest: METRIC_STATS, then the non-finite count, Σ(x − mean)³ and Σ(x − mean)⁴. */
 export const METRIC_WIDTH = METRIC_STATS.length + 3;
 const BAD = METRIC_STATS.length;
@@ -81,19 +84,37 @@ function quantileAt(ranks: Int32Array, at: Float64Array, n: number, p: number): 
  * numbers). Each sum in experiment order, in two fused passes (sum, count and range; then the
  * second, third and fourth central sums), and the order statistics of orderStatistics, or `given`
  * (the values at summaryRanks(E), known to be those order statistics: digestRow's monotone maps).
+ * `passes`, where given, holds at p the two passes' results as they would come out (Σv, the
+ * non-finite count, min, max, then the central sums about Σv/E: PASS_WIDTH numbers), taken in the
+ * same order elsewhere (workers/wasm-summary.ts).
  */
-export function digestMetric(values: Float64Array, scratch: Float64Array, out: Float64Array, o: number, given?: Float64Array): void {
+export function digestMetric(
+  values: Float64Array,
+  scratch: Float64Array,
+  out: Float64Array,
+  o: number,
+  given?: Float64Array,
+  passes?: Float64Array,
+  p = 0,
+): void {
   const E = values.length;
   let sum = 0;
   let bad = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let e = 0; e < E; e++) {
-    const v = values[e]!;
-    sum += v;
-    if (v - v !== 0) bad++;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  if (passes !== undefined) {
+    sum = passes[p]!;
+    bad = passes[p + 1]!;
+    lo = passes[p + 2]!;
+    hi = passes[p + 3]!;
+  } else {
+    for (let e = 0; e < E; e++) {
+      const v = values[e]!;
+      sum += v;
+      if (v - v !== 0) bad++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
   out[o + BAD] = bad;
   if (bad > 0 || E === 0) {
@@ -106,12 +127,18 @@ export function digestMetric(values: Float64Array, scratch: Float64Array, out: F
   let m2 = 0;
   let m3 = 0;
   let m4 = 0;
-  for (let e = 0; e < E; e++) {
-    const d = values[e]! - mean;
-    const d2 = d * d;
-    m2 += d2;
-    m3 += d2 * d;
-    m4 += d2 * d2;
+  if (passes !== undefined) {
+    m2 = passes[p + 4]!;
+    m3 = passes[p + 5]!;
+    m4 = passes[p + 6]!;
+  } else {
+    for (let e = 0; e < E; e++) {
+      const d = values[e]! - mean;
+      const d2 = d * d;
+      m2 += d2;
+      m3 += d2 * d;
+      m4 += d2 * d2;
+    }
   }
   const ranks = summaryRanks(E);
   let at: Float64Array;
@@ -200,7 +227,8 @@ function sharedOrderStatistics(map: (x: number) => number, n: number, at: Float6
  * Writes the digest of one recorded row at out[o] (digestWidth numbers): lnSd (E values) at its
  * quantile ranks, then each metric's digest. `scratch` is Float64Array(E), overwritten. O(E · (1 + K)).
  * A metric with a map in `maps` (LnSdMap) takes its order statistics from ln sd's where
- * sharedOrderStatistics allows, instead of a selection of its own: the same numbers.
+ * sharedOrderStatistics allows, instead of a selection of its own: the same numbers. `passes`,
+ * where given, holds each metric's digestMetric passes (PASS_WIDTH numbers a metric, in order).
  */
 export function digestRow(
   lnSd: Float64Array,
@@ -209,6 +237,7 @@ export function digestRow(
   out: Float64Array,
   o: number,
   maps?: readonly LnSdMap[],
+  passes?: Float64Array,
 ): void {
   const n = lnSd.length;
   const ranks = summaryRanks(n);
@@ -225,10 +254,12 @@ export function digestRow(
   let at = o + ranks.length;
   for (let k = 0; k < metrics.length; k++) {
     const map = shared ? maps![k] ?? null : null;
+    let given: Float64Array | undefined;
     if (map !== null) {
       if (givenValues.length < ranks.length) givenValues = new Float64Array(ranks.length);
-      digestMetric(metrics[k]!, scratch, out, at, sharedOrderStatistics(map, n, givenValues) ? givenValues : undefined);
-    } else digestMetric(metrics[k]!, scratch, out, at);
+      if (sharedOrderStatistics(map, n, givenValues)) given = givenValues;
+    }
+    digestMetric(metrics[k]!, scratch, out, at, given, passes, k * PASS_WIDTH);
     at += METRIC_WIDTH;
   }
 }

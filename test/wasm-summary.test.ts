@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 // the coordinator's family registry first, as the worker entries load it (workers/task.ts)
 import '../src/families/index.js';
 import { chunkMoments, NF } from '../src/stats.js';
+import { digestRow, digestWidth, PASS_WIDTH } from '../src/digest.js';
 import { deriveScalarMetrics } from '../workers/families/gaussian.js';
 import { WASM_SUMMARY_MAX, wasmSummary } from '../workers/wasm-summary.js';
 import { rng } from './helpers.js';
@@ -173,6 +174,28 @@ describe('wasm summary loops', () => {
               }
             }
           }
+        }
+      }
+    }
+  });
+
+  it('metricPasses: the digest of the derived metrics from the module\'s passes is digestRow\'s own, number for number', () => {
+    const r = rng(14);
+    const passes = new Float64Array(4 * PASS_WIDTH);
+    for (const n of [1, 2, 3, 257, 1000, 3001]) {
+      for (const depth of [0, -30, -700, 300]) {
+        for (const odd of [false, true]) {
+          const [ls, m] = row(r, n, depth, odd);
+          expect(ws!.reserve(n)).toBe(true);
+          ws!.load(ls, m);
+          const metrics = ws!.derive(0.5, 2);
+          ws!.metricPasses(passes);
+          const W = digestWidth(n, 4);
+          const a = new Float64Array(W);
+          const b = new Float64Array(W);
+          digestRow(ls, metrics, new Float64Array(n), a, 0, undefined, passes);
+          digestRow(ls, metrics, new Float64Array(n), b, 0);
+          for (let i = 0; i < W; i++) expect(sameBits(a[i]!, b[i]!), `n=${n} depth=${depth} odd=${odd} digest[${i}]: ${a[i]} vs ${b[i]}`).toBe(true);
         }
       }
     }

@@ -6,7 +6,7 @@
 import type { SummaryResult, SummaryTask } from '../src/protocol.js';
 // the coordinator's family registry first, as in task.ts: it reads the kernels' metric lists at load
 import '../src/families/index.js';
-import { digestRow, digestRows, digestWidth } from '../src/digest.js';
+import { digestRow, digestRows, digestWidth, PASS_WIDTH } from '../src/digest.js';
 import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { kernelOf } from './families/index.js';
 import { WASM_SUMMARY_MAX, wasmSummary, type WasmSummary } from './wasm-summary.js';
@@ -65,6 +65,7 @@ function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Arra
   const digest = new Float64Array((r1 - r0) * W);
   const moments = new Float64Array((r1 - r0) * NF);
   const scratch = new Float64Array(E);
+  const passes = new Float64Array(4 * PASS_WIDTH);
   for (let r = r0; r < r1; r++) {
     const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
     ws.load(lnSd, planes[1]!.subarray(r * E, (r + 1) * E));
@@ -77,7 +78,9 @@ function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Arra
       mergeMoments(acc, one);
     }
     moments.set(acc.data, (r - r0) * NF);
-    digestRow(lnSd, ws.derive(spec.mean0, spec.sd0), scratch, digest, (r - r0) * W, maps);
+    const metrics = ws.derive(spec.mean0, spec.sd0);
+    ws.metricPasses(passes);
+    digestRow(lnSd, metrics, scratch, digest, (r - r0) * W, maps, passes);
   }
   return { r0, digest, moments };
 }

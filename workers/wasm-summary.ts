@@ -9,6 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NF } from '../src/stats.js';
+import { PASS_WIDTH } from '../src/digest.js';
+
+/** Doubles after the six planes of a row: the moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3). */
+const TAIL = NF + 16 + 12;
 
 /** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
 declare const WebAssembly: {
@@ -22,6 +26,8 @@ interface Exports {
   exp2(a: number, b: number): number;
   moments(n: number, e0: number, count: number, mean0: number, sd0: number, lnEps: number): void;
   derive(n: number, m0: number, s0: number, lnS0: number): void;
+  metricRange(n: number): void;
+  metricCentral(n: number, m0: number, m1: number, m2: number, m3: number): void;
 }
 
 /**
@@ -44,6 +50,11 @@ export interface WasmSummary {
   moments(e0: number, count: number, mean0: number, sd0: number, epsilon: number, into: Float64Array): void;
   /** deriveScalarMetrics of the loaded row: views of the four metric planes (valid until the next load). */
   derive(mean0: number, sd0: number): Float64Array[];
+  /**
+   * digestMetric's two passes over each derived metric (after derive), PASS_WIDTH numbers a metric
+   * into `into` (src/digest.ts): the same sums in the same order, the central ones about Σv/n.
+   */
+  metricPasses(into: Float64Array): void;
 }
 
 /** build/wasm/summary.wasm under the package root, from workers/ (source) or dist/workers/. */
@@ -67,7 +78,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     reserve(values) {
       if (values > WASM_SUMMARY_MAX) return false;
-      const bytes = (6 * values + NF) * 8;
+      const bytes = (6 * values + TAIL) * 8;
       const have = x.memory.buffer.byteLength;
       if (bytes > have) {
         try {
@@ -81,7 +92,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     load(lnSd, mean) {
       n = lnSd.length;
-      if (mean.length !== n || (6 * n + NF) > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
+      if (mean.length !== n || 6 * n + TAIL > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
       f64.set(lnSd, 0);
       f64.set(mean, n);
     },
@@ -92,6 +103,18 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     derive(mean0, sd0) {
       x.derive(n, mean0, sd0, Math.log(sd0));
       return [0, 1, 2, 3].map((k) => f64.subarray((2 + k) * n, (3 + k) * n));
+    },
+    metricPasses(into) {
+      x.metricRange(n);
+      const range = 6 * n + NF;
+      const central = range + 16;
+      const mean = (k: number): number => f64[range + 4 * k]! / n;
+      x.metricCentral(n, mean(0), mean(1), mean(2), mean(3));
+      for (let k = 0; k < 4; k++) {
+        const o = k * PASS_WIDTH;
+        for (let j = 0; j < 4; j++) into[o + j] = f64[range + 4 * k + j]!;
+        for (let j = 0; j < 3; j++) into[o + 4 + j] = f64[central + 3 * k + j]!;
+      }
     },
   };
 }

@@ -13,7 +13,8 @@
  * their order, each rounded once (WebAssembly has no fused multiply-add): the JS results bit for bit.
  *
  * Memory from byte 0 (the module keeps no data of its own): ln sd [0, n), mean [n, 2n), the
- * metrics k = 0..3 at [(2 + k)·n, (3 + k)·n), then NF = 16 moment fields.
+ * metrics k = 0..3 at [(2 + k)·n, (3 + k)·n), then NF = 16 moment fields, then the metrics'
+ * ranges (4 × 4 doubles) and central sums (4 × 3).
  */
 
 const LN2_HI: f64 = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
@@ -261,5 +262,70 @@ export function derive(n: i32, m0: f64, s0: f64, lnS0: f64): void {
     store<f64>(3 * N + i, fdexp(2 * (ls - lnS0)));
     store<f64>(4 * N + i, 2 * (ls - lnS0) * LOG10E);
     store<f64>(5 * N + i, dm * dm + ds * ds);
+  }
+}
+
+/**
+ * The two passes of src/digest.ts digestMetric over each of the four metric planes in memory, two
+ * metrics to a vector (lane j of pair p is metric 2p + j), every lane its own sum in experiment
+ * order: (Σv, the count of non-finite v, min, max) of each metric at byte 48n + 128 + 32k, as
+ * `if (v < lo) lo = v` and `if (v > hi) hi = v` keep them (pmin, pmax: NaN never taken, the first
+ * of ±0 kept).
+ */
+export function metricRange(n: i32): void {
+  const N: usize = (<usize>n) << 3;
+  const at: usize = (<usize>n) * 48 + 128;
+  for (let p: usize = 0; p < 2; p++) {
+    const A: usize = (2 + 2 * p) * N;
+    const B: usize = A + N;
+    let sum = f64x2.splat(0);
+    let bad = i64x2.splat(0);
+    let lo = f64x2.splat(Infinity);
+    let hi = f64x2.splat(-Infinity);
+    for (let i: usize = 0; i < N; i += 8) {
+      const v = f64x2.replace_lane(f64x2.splat(load<f64>(A + i)), 1, load<f64>(B + i));
+      sum = f64x2.add(sum, v);
+      bad = i64x2.sub(bad, f64x2.ne(f64x2.sub(v, v), f64x2.splat(0)));
+      lo = f64x2.pmin(lo, v);
+      hi = f64x2.pmax(hi, v);
+    }
+    for (let j = 0; j < 2; j++) {
+      const o: usize = at + (2 * p + <usize>j) * 32;
+      store<f64>(o, j == 0 ? f64x2.extract_lane(sum, 0) : f64x2.extract_lane(sum, 1));
+      store<f64>(o + 8, <f64>(j == 0 ? i64x2.extract_lane(bad, 0) : i64x2.extract_lane(bad, 1)));
+      store<f64>(o + 16, j == 0 ? f64x2.extract_lane(lo, 0) : f64x2.extract_lane(lo, 1));
+      store<f64>(o + 24, j == 0 ? f64x2.extract_lane(hi, 0) : f64x2.extract_lane(hi, 1));
+    }
+  }
+}
+
+/**
+ * digestMetric's second pass for the four metrics, about their means m0..m3: Σd², Σd³, Σd⁴ of
+ * d = v − mean (d² = d·d; d³ = d²·d; d⁴ = d²·d²), each in experiment order, at byte 48n + 256 + 24k.
+ */
+export function metricCentral(n: i32, m0: f64, m1: f64, m2: f64, m3: f64): void {
+  const N: usize = (<usize>n) << 3;
+  const at: usize = (<usize>n) * 48 + 256;
+  for (let p: usize = 0; p < 2; p++) {
+    const A: usize = (2 + 2 * p) * N;
+    const B: usize = A + N;
+    const mean = p == 0 ? f64x2.replace_lane(f64x2.splat(m0), 1, m1) : f64x2.replace_lane(f64x2.splat(m2), 1, m3);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    let s4 = f64x2.splat(0);
+    for (let i: usize = 0; i < N; i += 8) {
+      const v = f64x2.replace_lane(f64x2.splat(load<f64>(A + i)), 1, load<f64>(B + i));
+      const d = f64x2.sub(v, mean);
+      const d2 = f64x2.mul(d, d);
+      s2 = f64x2.add(s2, d2);
+      s3 = f64x2.add(s3, f64x2.mul(d2, d));
+      s4 = f64x2.add(s4, f64x2.mul(d2, d2));
+    }
+    for (let j = 0; j < 2; j++) {
+      const o: usize = at + (2 * p + <usize>j) * 24;
+      store<f64>(o, j == 0 ? f64x2.extract_lane(s2, 0) : f64x2.extract_lane(s2, 1));
+      store<f64>(o + 8, j == 0 ? f64x2.extract_lane(s3, 0) : f64x2.extract_lane(s3, 1));
+      store<f64>(o + 16, j == 0 ? f64x2.extract_lane(s4, 0) : f64x2.extract_lane(s4, 1));
+    }
   }
 }
