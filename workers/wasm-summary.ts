@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { NF } from '../src/stats.js';
 import { PASS_WIDTH } from '../src/digest.js';
 
-/** Doubles after the six planes of a row: the moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3). */
-const TAIL = NF + 16 + 12;
+/** Doubles after the six planes of a row: the moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3), four exps. */
+const TAIL = NF + 16 + 12 + 4;
 
 /** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
 declare const WebAssembly: {
