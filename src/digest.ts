@@ -5,7 +5,7 @@
  * and the workers (workers/summary.ts) compute it alike; src/summary.ts forms the rest from it.
  */
 import { sampleVariance } from './stats.js';
-import { orderStatistics, quantileRanks } from './select.js';
+import { orderStatistics, quantileRanks, type HistogramPasses } from './select.js';
 
 /** The probabilities of the quantile columns (p05 … p95). */
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -96,6 +96,7 @@ export function digestMetric(
   given?: Float64Array,
   passes?: Float64Array,
   p = 0,
+  histogram?: HistogramPasses,
 ): void {
   const E = values.length;
   let sum = 0;
@@ -146,7 +147,7 @@ export function digestMetric(
   else {
     if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
     at = rankValues;
-    orderStatistics(values, ranks, at, scratch, lo, hi);
+    orderStatistics(values, ranks, at, scratch, lo, hi, histogram);
   }
   out[o] = mean;
   out[o + 1] = Math.sqrt(sampleVariance(m2, E));
@@ -228,7 +229,8 @@ function sharedOrderStatistics(map: (x: number) => number, n: number, at: Float6
  * quantile ranks, then each metric's digest. `scratch` is Float64Array(E), overwritten. O(E · (1 + K)).
  * A metric with a map in `maps` (LnSdMap) takes its order statistics from ln sd's where
  * sharedOrderStatistics allows, instead of a selection of its own: the same numbers. `passes`,
- * where given, holds each metric's digestMetric passes (PASS_WIDTH numbers a metric, in order).
+ * where given, holds each metric's digestMetric passes (PASS_WIDTH numbers a metric, in order);
+ * `histogram`, the order statistics' counting and copying passes run elsewhere (HistogramPasses).
  */
 export function digestRow(
   lnSd: Float64Array,
@@ -238,17 +240,18 @@ export function digestRow(
   o: number,
   maps?: readonly LnSdMap[],
   passes?: Float64Array,
+  histogram?: HistogramPasses,
 ): void {
   const n = lnSd.length;
   const ranks = summaryRanks(n);
   const shared = maps !== undefined && maps.some((m) => m !== null);
   if (shared) {
     extendedRanks(n);
-    orderStatistics(lnSd, extRanks, extValues, scratch);
+    orderStatistics(lnSd, extRanks, extValues, scratch, NaN, NaN, histogram);
     for (let i = 0; i < ranks.length; i++) out[o + i] = extValues[extIndex[i]!]!;
   } else {
     if (rankValues.length < ranks.length) rankValues = new Float64Array(ranks.length);
-    orderStatistics(lnSd, ranks, rankValues, scratch);
+    orderStatistics(lnSd, ranks, rankValues, scratch, NaN, NaN, histogram);
     for (let i = 0; i < ranks.length; i++) out[o + i] = rankValues[i]!;
   }
   let at = o + ranks.length;
@@ -259,7 +262,7 @@ export function digestRow(
       if (givenValues.length < ranks.length) givenValues = new Float64Array(ranks.length);
       if (sharedOrderStatistics(map, n, givenValues)) given = givenValues;
     }
-    digestMetric(metrics[k]!, scratch, out, at, given, passes, k * PASS_WIDTH);
+    digestMetric(metrics[k]!, scratch, out, at, given, passes, k * PASS_WIDTH, histogram);
     at += METRIC_WIDTH;
   }
 }

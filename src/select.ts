@@ -261,16 +261,51 @@ function copySelect(values: Float64Array, ranks: Int32Array, out: Float64Array, 
  * again on its copy. Any NaN, or few values, takes the copy-and-select path. Three passes where
  * selection took about six.
  */
-export function orderStatistics(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo = NaN, hi = NaN): void {
-  orderStatisticsAt(values, ranks, out, scratch, lo, hi, 0);
+export function orderStatistics(
+  values: Float64Array,
+  ranks: Int32Array,
+  out: Float64Array,
+  scratch: Float64Array,
+  lo = NaN,
+  hi = NaN,
+  passes?: HistogramPasses,
+): void {
+  orderStatisticsAt(values, ranks, out, scratch, lo, hi, 0, passes);
+}
+
+/**
+ * orderStatistics' two O(n) passes over a caller's values, run elsewhere (workers/wasm-summary.ts,
+ * in WebAssembly) where `holds` says it can take those values and that scratch: the same bucket
+ * for every value as countLinear/countKeys and copyLinear/copyKeys give it, so the same counts and
+ * the same copies in the same order, and everything after them is this file's.
+ */
+export interface HistogramPasses {
+  holds(values: Float64Array, scratch: Float64Array): boolean;
+  /** The range pass: [lo, hi] as orderStatisticsAt finds them (lo NaN where any value is NaN). */
+  range(values: Float64Array): [number, number];
+  /** The 2^11 counts (countLinear where `linear`, else countKeys) into `counts`. */
+  count(values: Float64Array, linear: boolean, lo: number, scale: number, kLo: number, shift: number, counts: Int32Array): void;
+  /** copyLinear or copyKeys into `scratch`, `slot` updated as they update it. */
+  copy(values: Float64Array, linear: boolean, lo: number, scale: number, kLo: number, shift: number, slot: Int32Array, scratch: Float64Array): void;
 }
 
 /** orderStatistics at recursion depth `depth` (0 for a caller's values, 1–3 for crowded buckets' copies). */
-function orderStatisticsAt(values: Float64Array, ranks: Int32Array, out: Float64Array, scratch: Float64Array, lo: number, hi: number, depth: number): void {
+function orderStatisticsAt(
+  values: Float64Array,
+  ranks: Int32Array,
+  out: Float64Array,
+  scratch: Float64Array,
+  lo: number,
+  hi: number,
+  depth: number,
+  passes?: HistogramPasses,
+): void {
   const n = values.length;
   const m = ranks.length;
   if (m === 0) return;
-  if (lo !== lo || hi !== hi) {
+  const elsewhere = passes !== undefined && passes.holds(values, scratch);
+  if ((lo !== lo || hi !== hi) && elsewhere) [lo, hi] = passes.range(values);
+  else if (lo !== lo || hi !== hi) {
     lo = Infinity;
     hi = -Infinity;
     let nan = false;
@@ -297,9 +332,12 @@ function orderStatisticsAt(values: Float64Array, ranks: Int32Array, out: Float64
   const range = (hi === 0 ? 0 : keyOf(hi)) - kLo; // in [0, 2^32): exact
   let shift = 0;
   while (range / 2 ** shift >= BUCKETS) shift++;
-  counts.fill(0);
-  if (linear) countLinear(values, lo, scale, counts);
-  else countKeys(upper, kLo, shift, counts);
+  if (elsewhere) passes!.count(values, linear, lo, scale, kLo, shift, counts);
+  else {
+    counts.fill(0);
+    if (linear) countLinear(values, lo, scale, counts);
+    else countKeys(upper, kLo, shift, counts);
+  }
   // each rank's bucket and rank inside it; slot[b] ≥ 0: the offset in scratch of a bucket to copy
   slot.fill(-1);
   let below = 0;
@@ -315,7 +353,8 @@ function orderStatisticsAt(values: Float64Array, ranks: Int32Array, out: Float64
     bucketOf[j] = b;
     inBucket[j] = k - below;
   }
-  if (linear) copyLinear(values, lo, scale, slot, scratch);
+  if (elsewhere) passes!.copy(values, linear, lo, scale, kLo, shift, slot, scratch);
+  else if (linear) copyLinear(values, lo, scale, slot, scratch);
   else copyKeys(values, upper, kLo, shift, slot, scratch);
   // slot[b] is now the end of bucket b's copy; finish each bucket on its own ranks
   for (let j = 0; j < m; ) {

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 // the coordinator's family registry first, as the worker entries load it (workers/task.ts)
 import '../src/families/index.js';
 import { chunkMoments, NF } from '../src/stats.js';
-import { digestRow, digestWidth, PASS_WIDTH } from '../src/digest.js';
+import { digestRow, digestWidth, PASS_WIDTH, summaryRanks } from '../src/digest.js';
+import { orderStatistics } from '../src/select.js';
 import { deriveScalarMetrics } from '../workers/families/gaussian.js';
 import { WASM_SUMMARY_MAX, wasmSummary } from '../workers/wasm-summary.js';
 import { rng } from './helpers.js';
@@ -197,6 +198,46 @@ describe('wasm summary loops', () => {
           digestRow(ls, metrics, new Float64Array(n), b, 0);
           for (let i = 0; i < W; i++) expect(sameBits(a[i]!, b[i]!), `n=${n} depth=${depth} odd=${odd} digest[${i}]: ${a[i]} vs ${b[i]}`).toBe(true);
         }
+      }
+    }
+  });
+
+  it('histogram passes: orderStatistics through the module gives its own values, for rows of every shape', () => {
+    const r = rng(15);
+    const shapes: Array<[string, (i: number, n: number) => number]> = [
+      ['one sign, narrow', () => -0.5 + 1e-3 * r()],
+      ['one sign, many decades', () => 2 ** (r() * 200 - 100)],
+      ['negative, many decades', () => -(2 ** (r() * 60 - 30))],
+      ['both signs', () => r() - 0.4],
+      ['both signs, heavy tail', () => (r() - 0.5) / (r() + 1e-9)],
+      ['ties', () => Math.floor(r() * 5) - 2],
+      ['signed zeros', () => (r() < 0.5 ? -0 : 0)],
+      ['zeros and a tail', (i) => (i % 3 === 0 ? 0 : r() * 1e-300)],
+      ['all equal', () => 1.5],
+      ['infinities', () => (r() < 0.05 ? -Infinity : r() < 0.05 ? Infinity : r())],
+      ['a NaN', (i, n) => (i === n >> 1 ? NaN : r())],
+    ];
+    for (const n of [1, 2, 100, 256, 257, 1000, 20011]) {
+      for (const [name, f] of shapes) {
+        const v = Float64Array.from({ length: n }, (_, i) => f(i, n));
+        expect(ws!.reserve(n)).toBe(true);
+        ws!.load(v, new Float64Array(n));
+        const ranks = summaryRanks(n);
+        const a = new Float64Array(ranks.length);
+        const b = new Float64Array(ranks.length);
+        orderStatistics(ws!.lnSd(), ranks, a, ws!.scratch(), NaN, NaN, ws!.histogram);
+        orderStatistics(v.slice(), ranks, b, new Float64Array(n));
+        for (let j = 0; j < ranks.length; j++) expect(sameBits(a[j]!, b[j]!), `${name}, n=${n}, rank ${ranks[j]}: ${a[j]} vs ${b[j]}`).toBe(true);
+        // and with the range given, as the metrics' digests give it
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const x of v) {
+          if (x < lo) lo = x;
+          if (x > hi) hi = x;
+        }
+        if (v.some((x) => x !== x)) continue;
+        orderStatistics(ws!.lnSd(), ranks, a, ws!.scratch(), lo, hi, ws!.histogram);
+        for (let j = 0; j < ranks.length; j++) expect(sameBits(a[j]!, b[j]!), `${name}, n=${n}, range given, rank ${ranks[j]}`).toBe(true);
       }
     }
   });

@@ -64,11 +64,12 @@ function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Arra
   const W = digestWidth(E, 4); // the four metrics of deriveScalarMetrics
   const digest = new Float64Array((r1 - r0) * W);
   const moments = new Float64Array((r1 - r0) * NF);
-  const scratch = new Float64Array(E);
   const passes = new Float64Array(4 * PASS_WIDTH);
   for (let r = r0; r < r1; r++) {
-    const lnSd = planes[0]!.subarray(r * E, (r + 1) * E);
-    ws.load(lnSd, planes[1]!.subarray(r * E, (r + 1) * E));
+    ws.load(planes[0]!.subarray(r * E, (r + 1) * E), planes[1]!.subarray(r * E, (r + 1) * E));
+    // the row's ln sd and the scratch in the module's memory, where its histogram passes read them
+    const lnSd = ws.lnSd();
+    const scratch = ws.scratch();
     acc.count = 0;
     for (let c = 0; c < chunkStarts!.length; c++) {
       const start = chunkStarts![c]!;
@@ -80,7 +81,7 @@ function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Arra
     moments.set(acc.data, (r - r0) * NF);
     const metrics = ws.derive(spec.mean0, spec.sd0);
     ws.metricPasses(passes);
-    digestRow(lnSd, metrics, scratch, digest, (r - r0) * W, maps, passes);
+    digestRow(lnSd, metrics, scratch, digest, (r - r0) * W, maps, passes, ws.histogram);
   }
   return { r0, digest, moments };
 }

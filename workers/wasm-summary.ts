@@ -10,9 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NF } from '../src/stats.js';
 import { PASS_WIDTH } from '../src/digest.js';
+import type { HistogramPasses } from '../src/select.js';
 
 /** Doubles after the six planes of a row: the moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3), four exps. */
 const TAIL = NF + 16 + 12 + 4;
+/** Then the histogram's counts and slots (2^11 i32 each, 2048 doubles in all), then a scratch row. */
+const HIST = 2048;
 
 /** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
 declare const WebAssembly: {
@@ -28,6 +31,9 @@ interface Exports {
   derive(n: number, m0: number, s0: number, lnS0: number): void;
   metricRange(n: number): void;
   metricCentral(n: number, m0: number, m1: number, m2: number, m3: number): void;
+  histogram(src: number, n: number, linear: number, lo: number, scale: number, kLo: number, shift: number, counts: number): void;
+  copyBuckets(src: number, n: number, linear: number, lo: number, scale: number, kLo: number, shift: number, slot: number, scratch: number): void;
+  range(src: number, n: number, into: number): void;
 }
 
 /**
@@ -55,6 +61,12 @@ export interface WasmSummary {
    * into `into` (src/digest.ts): the same sums in the same order, the central ones about Σv/n.
    */
   metricPasses(into: Float64Array): void;
+  /** The loaded row's ln sd, in the module's memory (valid until the next reserve). */
+  lnSd(): Float64Array;
+  /** A scratch row in the module's memory (valid until the next reserve), for orderStatistics with `histogram`. */
+  scratch(): Float64Array;
+  /** orderStatistics' counting and copying passes over rows in the module's memory (src/select.ts). */
+  histogram: HistogramPasses;
 }
 
 /** build/wasm/summary.wasm under the package root, from workers/ (source) or dist/workers/. */
@@ -78,7 +90,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     reserve(values) {
       if (values > WASM_SUMMARY_MAX) return false;
-      const bytes = (6 * values + TAIL) * 8;
+      const bytes = (7 * values + TAIL + HIST) * 8;
       const have = x.memory.buffer.byteLength;
       if (bytes > have) {
         try {
@@ -92,7 +104,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     load(lnSd, mean) {
       n = lnSd.length;
-      if (mean.length !== n || 6 * n + TAIL > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
+      if (mean.length !== n || 7 * n + TAIL + HIST > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
       f64.set(lnSd, 0);
       f64.set(mean, n);
     },
@@ -103,6 +115,29 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     derive(mean0, sd0) {
       x.derive(n, mean0, sd0, Math.log(sd0));
       return [0, 1, 2, 3].map((k) => f64.subarray((2 + k) * n, (3 + k) * n));
+    },
+    lnSd: () => f64.subarray(0, n),
+    scratch: () => f64.subarray(6 * n + TAIL + HIST, 7 * n + TAIL + HIST),
+    histogram: {
+      holds: (values, scratch) =>
+        values.buffer === x.memory.buffer && scratch.buffer === x.memory.buffer && scratch.byteOffset === (6 * n + TAIL + HIST) * 8 && scratch.length >= values.length,
+      range(values) {
+        const at = (6 * n + NF + 16 + 12) * 8; // the four doubles the moments' exps use
+        x.range(values.byteOffset, values.length, at);
+        return [f64[at / 8]!, f64[at / 8 + 1]!];
+      },
+      count(values, linear, lo, scale, kLo, shift, counts) {
+        const at = (6 * n + TAIL) * 8;
+        x.histogram(values.byteOffset, values.length, linear ? 1 : 0, lo, scale, kLo, shift, at);
+        counts.set(new Int32Array(x.memory.buffer, at, 2048));
+      },
+      copy(values, linear, lo, scale, kLo, shift, slot, scratch) {
+        const at = (6 * n + TAIL) * 8 + 8192;
+        const view = new Int32Array(x.memory.buffer, at, 2048);
+        view.set(slot);
+        x.copyBuckets(values.byteOffset, values.length, linear ? 1 : 0, lo, scale, kLo, shift, at, scratch.byteOffset);
+        slot.set(view);
+      },
     },
     metricPasses(into) {
       x.metricRange(n);

@@ -359,3 +359,78 @@ export function metricCentral(n: i32, m0: f64, m1: f64, m2: f64, m3: f64): void 
     }
   }
 }
+
+/** The order key of a double's upper word h (src/select.ts upperKey): keys compare as the doubles do. */
+// @ts-ignore: decorator
+@inline
+function upperKey(h: i32): i32 {
+  return h ^ ((h >> 31) & 0x7fffffff);
+}
+
+/** src/select.ts's linear bucket of v: ((v − lo)·scale) | 0, the last bucket for anything past it. */
+// @ts-ignore: decorator
+@inline
+function linearBucket(v: f64, lo: f64, scale: f64): i32 {
+  const c = <i32>((v - lo) * scale);
+  return c < 2048 ? c : 2047;
+}
+
+/**
+ * orderStatistics' counting pass (src/select.ts countLinear or countKeys, `linear` choosing) over
+ * the n doubles at `src`, into 2048 i32 counts at `counts` (zeroed here); the same bucket of every
+ * value as those loops give it.
+ */
+export function histogram(src: usize, n: i32, linear: i32, lo: f64, scale: f64, kLo: i32, shift: i32, counts: usize): void {
+  memory.fill(counts, 0, 2048 << 2);
+  const end: usize = src + ((<usize>n) << 3);
+  if (linear != 0) {
+    for (let p = src; p < end; p += 8) {
+      const at = counts + ((<usize>linearBucket(load<f64>(p), lo, scale)) << 2);
+      store<i32>(at, load<i32>(at) + 1);
+    }
+  } else {
+    for (let p = src; p < end; p += 8) {
+      const c = <u32>(<i64>upperKey(load<i32>(p, 4)) - <i64>kLo) >>> shift;
+      const at = counts + ((<usize>c) << 2);
+      store<i32>(at, load<i32>(at) + 1);
+    }
+  }
+}
+
+/**
+ * orderStatistics' copying pass (copyLinear or copyKeys): each value at `src` whose bucket b has
+ * slot[b] ≥ 0 goes to scratch[slot[b]++] (slots i32 at `slot`, scratch doubles at `scratch`), in
+ * the values' order.
+ */
+export function copyBuckets(src: usize, n: i32, linear: i32, lo: f64, scale: f64, kLo: i32, shift: i32, slot: usize, scratch: usize): void {
+  const end: usize = src + ((<usize>n) << 3);
+  for (let p = src; p < end; p += 8) {
+    const v = load<f64>(p);
+    const c = linear != 0 ? linearBucket(v, lo, scale) : <i32>(<u32>(<i64>upperKey(load<i32>(p, 4)) - <i64>kLo) >>> shift);
+    const at = slot + ((<usize>c) << 2);
+    const s = load<i32>(at);
+    if (s >= 0) {
+      store<f64>(scratch + ((<usize>s) << 3), v);
+      store<i32>(at, s + 1);
+    }
+  }
+}
+
+/**
+ * orderStatistics' range pass over the n doubles at `src`: min and max as `if (v < lo) lo = v` and
+ * `if (v > hi) hi = v` keep them, the min NaN where any value is NaN; at byte `into`, `into` + 8.
+ */
+export function range(src: usize, n: i32, into: usize): void {
+  const end: usize = src + ((<usize>n) << 3);
+  let lo: f64 = Infinity;
+  let hi: f64 = -Infinity;
+  let nan = false;
+  for (let p = src; p < end; p += 8) {
+    const v = load<f64>(p);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v != v) nan = true;
+  }
+  store<f64>(into, nan ? NaN : lo);
+  store<f64>(into + 8, hi);
+}
