@@ -9,7 +9,7 @@ import '../src/families/index.js';
 import { digestRow, digestRows, digestWidth, PASS_WIDTH } from '../src/digest.js';
 import { chunkMoments, emptyMoments, mergeMoments, NF } from '../src/stats.js';
 import { kernelOf } from './families/index.js';
-import { WASM_SUMMARY_MAX, wasmSummary, type WasmSummary } from './wasm-summary.js';
+import { WASM_SUMMARY_MAX, WASM_SUMMARY_MIN, wasmSummary, type WasmSummary } from './wasm-summary.js';
 
 export default function summarize(task: SummaryTask): SummaryResult {
   const { spec, store, r0, r1, chunkStarts } = task;
@@ -18,7 +18,7 @@ export default function summarize(task: SummaryTask): SummaryResult {
   const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)!, maps: kernel.lnSdMaps?.(spec) } : undefined;
   const E = store.experiments;
   if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
-  const ws = E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
+  const ws = E >= WASM_SUMMARY_MIN && E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
   if (ws !== null && derive!.K === 4 && ws.reserve(E)) return inWasm(ws, task, planes, derive!.maps);
   // row by row: its moments, then its digest while its values are still in cache
   const moments = new Float64Array((r1 - r0) * NF);

@@ -42,6 +42,13 @@ interface Exports {
  */
 export const WASM_SUMMARY_MAX = 2 ** 24;
 
+/**
+ * The fewest experiments a row must have for the module to take it: below, a row's copy in and the
+ * calls cost more than the loops save (one thread, 64 chunks a row, ns a value: at E = 100, 254–311
+ * against 243 for the JS loops; at 300, 145 against 210; at 1000, 62 against 90).
+ */
+export const WASM_SUMMARY_MIN = 256;
+
 /** One row at a time: load it, take chunks' moments of it, derive its metrics. */
 export interface WasmSummary {
   /** Math.exp's double, by the module's own exp (for the tests). */
