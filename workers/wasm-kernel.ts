@@ -4,8 +4,7 @@
  * which gives the same deviates, runs instead.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { wasmFile } from './wasm-file.js';
 import { F, K24, K53, W53, ZIGGURAT_R, SQUEEZE } from './ziggurat.js';
 import { X256_F, X256_K, X256_R, X256_SQUEEZE, X256_W } from './x256.js';
 
@@ -64,9 +63,7 @@ export interface WasmKernels {
 
 /** build/wasm/kernel.wasm under the package root, from workers/ (source) or dist/workers/. */
 export function wasmPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
-  return path.join(root, 'build', 'wasm', 'kernel.wasm');
+  return wasmFile('kernel.wasm');
 }
 
 /** Instantiates the kernel from `bytes` and returns drawFast's equivalent. */

@@ -5,10 +5,8 @@
  * workers/families/gaussian.ts deriveScalarMetrics. Null when the binary is absent or
  * COLLAPSE_KERNEL=js asks for JS, so that those JS functions run instead.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NF } from '../src/stats.js';
+import { loadOnce } from './wasm-file.js';
 import { PASS_WIDTH } from '../src/digest.js';
 import type { HistogramPasses } from '../src/select.js';
 
@@ -74,13 +72,6 @@ export interface WasmSummary {
   scratch(): Float64Array;
   /** orderStatistics' counting and copying passes over rows in the module's memory (src/select.ts). */
   histogram: HistogramPasses;
-}
-
-/** build/wasm/summary.wasm under the package root, from workers/ (source) or dist/workers/. */
-export function summaryWasmPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
-  return path.join(root, 'build', 'wasm', 'summary.wasm');
 }
 
 /** Instantiates the module from `bytes`. */
@@ -161,19 +152,5 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
   };
 }
 
-let cached: WasmSummary | null | undefined;
-
 /** This thread's module, loaded once; null when it is not built or COLLAPSE_KERNEL=js. */
-export function wasmSummary(): WasmSummary | null {
-  if (cached === undefined) {
-    cached = null;
-    if (process.env['COLLAPSE_KERNEL'] !== 'js') {
-      try {
-        cached = instantiateSummary(fs.readFileSync(summaryWasmPath()));
-      } catch {
-        cached = null;
-      }
-    }
-  }
-  return cached;
-}
+export const wasmSummary = loadOnce('summary.wasm', instantiateSummary);

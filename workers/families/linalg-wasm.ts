@@ -7,9 +7,7 @@
  * The operands are copied into the module's memory (O(k·d)) around the O(k·d²/2) products; the
  * memory grows to the largest call and is kept by the thread.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadOnce } from '../wasm-file.js';
 import {
   addLowerGram as addLowerGramJs,
   affineRows as affineRowsJs,
@@ -54,13 +52,6 @@ export const EIGEN_MIN_DIM = 10;
 export const WASM_MAX_ROW_VALUES = 2 ** 26;
 export const PRODUCT_MIN_DIM = 16;
 export const GRAM_MIN_DIM = 48;
-
-/** build/wasm/linalg.wasm under the package root, from workers/families/ (source) or dist/workers/families/. */
-export function linalgWasmPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = path.basename(path.resolve(here, '../..')) === 'dist' ? '../../..' : '../..';
-  return path.join(path.resolve(here, up), 'build', 'wasm', 'linalg.wasm');
-}
 
 export interface LinalgWasm {
   affineRows(A: Float64Array, mu: Float64Array, z: Float64Array, k: number, d: number, out: Float64Array, o: number): void;
@@ -171,22 +162,8 @@ export function instantiateLinalg(bytes: Uint8Array): LinalgWasm {
   };
 }
 
-let cached: LinalgWasm | null | undefined;
-
 /** This thread's module, loaded once; null when it is not built or COLLAPSE_KERNEL=js. */
-export function linalgWasm(): LinalgWasm | null {
-  if (cached === undefined) {
-    cached = null;
-    if (process.env['COLLAPSE_KERNEL'] !== 'js') {
-      try {
-        cached = instantiateLinalg(fs.readFileSync(linalgWasmPath()));
-      } catch {
-        cached = null;
-      }
-    }
-  }
-  return cached;
-}
+export const linalgWasm = loadOnce('linalg.wasm', instantiateLinalg);
 
 /** Whether a row product of k rows of d values goes to the wasm module: big enough to pay, small enough to copy. */
 function rowsFit(k: number, d: number, minDim: number): boolean {
