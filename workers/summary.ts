@@ -18,8 +18,9 @@ export default function summarize(task: SummaryTask): SummaryResult {
   const derive = store.derived ? { K: kernel.metricCount(spec), fn: kernel.deriveMetrics(spec)!, maps: kernel.lnSdMaps?.(spec) } : undefined;
   const E = store.experiments;
   if (chunkStarts === undefined) return { r0, digest: digestRows(planes, E, r0, r1, derive) };
-  const ws = E >= WASM_SUMMARY_MIN && E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
-  if (ws !== null && derive!.K === 4 && ws.reserve(E)) return inWasm(ws, task, planes, derive!.maps);
+  // the module's loops are deriveScalarMetrics' and chunkMoments': the 1-D Gaussian's derived store
+  const ws = spec.model === 'gaussian' && derive!.K === 4 && E >= WASM_SUMMARY_MIN && E <= WASM_SUMMARY_MAX ? wasmSummary() : null;
+  if (ws !== null && ws.reserve(E)) return inWasm(ws, task, planes, derive!.maps);
   // row by row: its moments, then its digest while its values are still in cache
   const moments = new Float64Array((r1 - r0) * NF);
   const digest = digestRows(planes, E, r0, r1, derive, (r) => {
