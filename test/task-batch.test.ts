@@ -171,3 +171,37 @@ describe('a derived store’s moments, taken by its summary tasks from the store
     }
   });
 });
+
+describe('a derived store’s rows of 256 experiments and more, summarised by the WebAssembly module (workers/wasm-summary.ts)', () => {
+  it('give the JS path’s digest and the chunks’ own merged moments, to the byte', async () => {
+    const { wasmSummary } = await import('../workers/wasm-summary.js');
+    const { digestRows } = await import('../src/digest.js');
+    const { kernelOf } = await import('../workers/families/index.js');
+    const ws = wasmSummary();
+    expect(ws).not.toBeNull();
+    const sizes = [100, 57, 1, 142];
+    const cases: Record<string, string>[] = [
+      { samples: '40', generations: '12', experiments: '300', method: 'stats' },
+      { samples: '9', generations: '10', experiments: '300', every: '3', ddof: '1' },
+      { samples: '3', generations: '60', experiments: '300', mean0: '2', sd0: '0.5' }, // deep: the sd falls far below sd0
+    ];
+    for (const raw of cases) {
+      const spec = resolveRunSpec(raw);
+      const rows = recordCount(spec.generations, spec.every);
+      const want = outcomeFromChunks(spec, tasksOf(raw, sizes, 'plain').tasks.map((t) => runChunk(t))).moments;
+      const derived = tasksOf(raw, sizes, 'derived');
+      for (const t of derived.tasks) runChunk(t);
+      const chunkStarts = Int32Array.from(derived.tasks, (t) => t.chunk.start);
+      const before = ws!.loads;
+      const res = summarize({ spec: derived.tasks[0]!.spec, store: derived.store!, r0: 0, r1: rows, chunkStarts });
+      expect(ws!.loads - before, 'the module took every row').toBe(rows);
+      expect(bytes(res.moments!), JSON.stringify(raw)).toBe(bytes(want.data));
+      const kernel = kernelOf('gaussian');
+      const kspec = derived.tasks[0]!.spec;
+      const planes = derived.store!.planes.map((b) => new Float64Array(b));
+      const js = digestRows(planes, 300, 0, rows, { K: 4, fn: kernel.deriveMetrics(kspec)!, maps: kernel.lnSdMaps?.(kspec) });
+      expect(bytes(res.digest), JSON.stringify(raw)).toBe(bytes(js));
+    }
+  });
+});
+

@@ -72,6 +72,8 @@ export interface WasmSummary {
   scratch(): Float64Array;
   /** orderStatistics' counting and copying passes over rows in the module's memory (src/select.ts). */
   histogram: HistogramPasses;
+  /** Rows loaded so far by this thread (for the tests: which path a summary took). */
+  readonly loads: number;
 }
 
 /** Instantiates the module from `bytes`. */
@@ -80,7 +82,11 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
   const x = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('summary.wasm: abort'); } } }).exports as unknown as Exports;
   let f64 = new Float64Array(x.memory.buffer);
   let n = 0;
+  let loads = 0;
   return {
+    get loads() {
+      return loads;
+    },
     exp: (v) => x.exp(v),
     exp2: (a, b) => {
       const ea = x.exp2(a, b);
@@ -105,6 +111,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
       if (mean.length !== n || 7 * n + TAIL + HIST > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
       f64.set(lnSd, 0);
       f64.set(mean, n);
+      loads++;
     },
     moments(e0, count, mean0, sd0, epsilon, into) {
       x.moments(n, e0, count, mean0, sd0, Math.log(epsilon));
