@@ -304,18 +304,20 @@ function orderStatisticsAt(
   const m = ranks.length;
   if (m === 0) return;
   const elsewhere = passes !== undefined && passes.holds(values, scratch);
-  if ((lo !== lo || hi !== hi) && elsewhere) [lo, hi] = passes.range(values);
-  else if (lo !== lo || hi !== hi) {
-    lo = Infinity;
-    hi = -Infinity;
-    let nan = false;
-    for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (v !== v) nan = true;
+  if (lo !== lo || hi !== hi) {
+    if (elsewhere) [lo, hi] = passes.range(values);
+    else {
+      lo = Infinity;
+      hi = -Infinity;
+      let nan = false;
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        if (v !== v) nan = true;
+      }
+      if (nan) lo = NaN;
     }
-    if (nan) lo = NaN;
   }
   if (n <= HISTOGRAM_ABOVE || !LITTLE_ENDIAN || !(lo <= hi) || values.byteOffset % 8 !== 0) {
     copySelect(values, ranks, out, scratch);

@@ -37,13 +37,23 @@ export default function summarize(task: SummaryTask): SummaryResult {
  * coordinator give (src/engine.ts OutcomeBuilder), number for number.
  */
 function rowMoments(spec: SummaryTask['spec'], lnSd: Float64Array, mean: Float64Array, chunkStarts: Int32Array): Float64Array {
+  return mergedChunks(chunkStarts, lnSd.length, (start, count, into) =>
+    chunkMoments(lnSd, mean, 1, count, spec.mean0, spec.sd0, spec.epsilon, lnSd.length, start, into),
+  );
+}
+
+/**
+ * Each chunk's moments of a row of E experiments, taken by `chunk` (experiments [start, start +
+ * count), NF numbers into `into`), merged in chunk order from an empty accumulator.
+ */
+function mergedChunks(chunkStarts: Int32Array, E: number, chunk: (start: number, count: number, into: Float64Array) => void): Float64Array {
   // the accumulator and each chunk's moments in two buffers kept from row to row (a row of small
   // chunks, such as the article run's 64 chunks of 15 or 16 experiments, is mostly calls)
   acc.count = 0;
   for (let c = 0; c < chunkStarts.length; c++) {
     const start = chunkStarts[c]!;
-    const end = c + 1 < chunkStarts.length ? chunkStarts[c + 1]! : lnSd.length;
-    chunkMoments(lnSd, mean, 1, end - start, spec.mean0, spec.sd0, spec.epsilon, lnSd.length, start, one.data);
+    const end = c + 1 < chunkStarts.length ? chunkStarts[c + 1]! : E;
+    chunk(start, end - start, one.data);
     one.count = end - start;
     mergeMoments(acc, one);
   }
@@ -56,7 +66,7 @@ const one = emptyMoments(1);
 /**
  * summarize's work for a derived store (the 1-D Gaussian's ln sd and mean) with the module's loops
  * (workers/wasm-summary.ts): each row loaded into the module once, its moments taken chunk by chunk
- * there and merged here in chunk order (rowMoments), its metrics derived there and digested from
+ * there and merged here in chunk order (mergedChunks), its metrics derived there and digested from
  * there (digestRows' arithmetic). The same numbers as the JS path (test/wasm-summary.test.ts).
  */
 function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Array[], maps: Parameters<typeof digestRow>[5]): SummaryResult {
@@ -71,15 +81,10 @@ function inWasm(ws: WasmSummary, task: SummaryTask, planes: readonly Float64Arra
     // the row's ln sd and the scratch in the module's memory, where its histogram passes read them
     const lnSd = ws.lnSd();
     const scratch = ws.scratch();
-    acc.count = 0;
-    for (let c = 0; c < chunkStarts!.length; c++) {
-      const start = chunkStarts![c]!;
-      const end = c + 1 < chunkStarts!.length ? chunkStarts![c + 1]! : E;
-      ws.moments(start, end - start, spec.mean0, spec.sd0, spec.epsilon, one.data);
-      one.count = end - start;
-      mergeMoments(acc, one);
-    }
-    moments.set(acc.data, (r - r0) * NF);
+    moments.set(
+      mergedChunks(chunkStarts!, E, (start, count, into) => ws.moments(start, count, spec.mean0, spec.sd0, spec.epsilon, into)),
+      (r - r0) * NF,
+    );
     const metrics = ws.derive(spec.mean0, spec.sd0);
     ws.metricPasses(passes);
     digestRow(lnSd, metrics, scratch, digest, (r - r0) * W, maps, passes, ws.histogram);

@@ -1,19 +1,33 @@
 /**
  * Loads the WebAssembly loops of the 1-D Gaussian's per-generation statistics
- * (workers/wasm/summary.ts, built to build/wasm/summary.wasm): a chunk's moments of a row and the
- * four derived metrics, the same doubles as src/stats.ts chunkMoments and
- * workers/families/gaussian.ts deriveScalarMetrics. Null when the binary is absent or
- * COLLAPSE_KERNEL=js asks for JS, so that those JS functions run instead.
+ * (workers/wasm/summary.ts, built to build/wasm/summary.wasm): a chunk's moments of a row, the
+ * four derived metrics, the digest's two passes over them and the order statistics' O(n) passes,
+ * the same doubles as src/stats.ts chunkMoments, workers/families/gaussian.ts
+ * deriveScalarMetrics, src/digest.ts digestMetric and src/select.ts. Null when the binary is
+ * absent or COLLAPSE_KERNEL=js asks for JS, so that those JS functions run instead.
  */
 import { NF } from '../src/stats.js';
 import { loadOnce } from './wasm-file.js';
 import { PASS_WIDTH } from '../src/digest.js';
 import type { HistogramPasses } from '../src/select.js';
 
-/** Doubles after the six planes of a row: the moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3), four exps. */
-const TAIL = NF + 16 + 12 + 4;
-/** Then the histogram's counts and slots (2^11 i32 each, 2048 doubles in all), then a scratch row. */
-const HIST = 2048;
+/**
+ * Where each part of the module's memory starts, in doubles, for rows of n values (the layout
+ * workers/wasm/summary.ts reads and writes): six planes of a row (ln sd, mean, four metrics), the
+ * moments (NF), the metrics' ranges (4 × 4) and central sums (4 × 3), four doubles of scratch (the
+ * moments' exps, or the range pass's answer), the histogram's counts and slots (2^11 i32 each),
+ * and a scratch row; `end` is the total.
+ */
+function layout(n: number) {
+  const moments = 6 * n;
+  const ranges = moments + NF;
+  const central = ranges + 16;
+  const four = central + 12;
+  const counts = four + 4;
+  const slots = counts + 1024;
+  const scratch = slots + 1024;
+  return { moments, ranges, central, four, counts, slots, scratch, end: scratch + n };
+}
 
 /** The part of the WebAssembly JS API used here (the project's lib is ES2022 without DOM types). */
 declare const WebAssembly: {
@@ -35,8 +49,8 @@ interface Exports {
 }
 
 /**
- * The most experiments a row may have for the module to take it: its memory holds six planes of a
- * row (ln sd, mean, four metrics), 768 MiB at this size; a larger row runs the JS loops.
+ * The most experiments a row may have for the module to take it: its memory holds seven rows (ln
+ * sd, mean, four metrics, a scratch row), 896 MiB at this size; a larger row runs the JS loops.
  */
 export const WASM_SUMMARY_MAX = 2 ** 24;
 
@@ -47,7 +61,7 @@ export const WASM_SUMMARY_MAX = 2 ** 24;
  */
 export const WASM_SUMMARY_MIN = 256;
 
-/** One row at a time: load it, take chunks' moments of it, derive its metrics. */
+/** One row at a time: load it, take chunks' moments of it, derive its metrics, digest them. */
 export interface WasmSummary {
   /** Math.exp's double, by the module's own exp (for the tests). */
   exp(x: number): number;
@@ -94,7 +108,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     reserve(values) {
       if (values > WASM_SUMMARY_MAX) return false;
-      const bytes = (7 * values + TAIL + HIST) * 8;
+      const bytes = layout(values).end * 8;
       const have = x.memory.buffer.byteLength;
       if (bytes > have) {
         try {
@@ -108,36 +122,37 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     load(lnSd, mean) {
       n = lnSd.length;
-      if (mean.length !== n || 7 * n + TAIL + HIST > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
+      if (mean.length !== n || layout(n).end > f64.length) throw new RangeError(`summary.wasm: a row of ${n} values without room reserved`);
       f64.set(lnSd, 0);
       f64.set(mean, n);
       loads++;
     },
     moments(e0, count, mean0, sd0, epsilon, into) {
       x.moments(n, e0, count, mean0, sd0, Math.log(epsilon));
-      into.set(f64.subarray(6 * n, 6 * n + NF));
+      const at = layout(n).moments;
+      into.set(f64.subarray(at, at + NF));
     },
     derive(mean0, sd0) {
       x.derive(n, mean0, sd0, Math.log(sd0));
       return [0, 1, 2, 3].map((k) => f64.subarray((2 + k) * n, (3 + k) * n));
     },
     lnSd: () => f64.subarray(0, n),
-    scratch: () => f64.subarray(6 * n + TAIL + HIST, 7 * n + TAIL + HIST),
+    scratch: () => f64.subarray(layout(n).scratch, layout(n).end),
     histogram: {
       holds: (values, scratch) =>
-        values.buffer === x.memory.buffer && scratch.buffer === x.memory.buffer && scratch.byteOffset === (6 * n + TAIL + HIST) * 8 && scratch.length >= values.length,
+        values.buffer === x.memory.buffer && scratch.buffer === x.memory.buffer && scratch.byteOffset === layout(n).scratch * 8 && scratch.length >= values.length,
       range(values) {
-        const at = (6 * n + NF + 16 + 12) * 8; // the four doubles the moments' exps use
-        x.range(values.byteOffset, values.length, at);
-        return [f64[at / 8]!, f64[at / 8 + 1]!];
+        const at = layout(n).four;
+        x.range(values.byteOffset, values.length, at * 8);
+        return [f64[at]!, f64[at + 1]!];
       },
       count(values, linear, lo, scale, kLo, shift, counts) {
-        const at = (6 * n + TAIL) * 8;
+        const at = layout(n).counts * 8;
         x.histogram(values.byteOffset, values.length, linear ? 1 : 0, lo, scale, kLo, shift, at);
         counts.set(new Int32Array(x.memory.buffer, at, 2048));
       },
       copy(values, linear, lo, scale, kLo, shift, slot, scratch) {
-        const at = (6 * n + TAIL) * 8 + 8192;
+        const at = layout(n).slots * 8;
         const view = new Int32Array(x.memory.buffer, at, 2048);
         view.set(slot);
         x.copyBuckets(values.byteOffset, values.length, linear ? 1 : 0, lo, scale, kLo, shift, at, scratch.byteOffset);
@@ -146,8 +161,7 @@ export function instantiateSummary(bytes: Uint8Array): WasmSummary {
     },
     metricPasses(into) {
       x.metricRange(n);
-      const range = 6 * n + NF;
-      const central = range + 16;
+      const { ranges: range, central } = layout(n);
       const mean = (k: number): number => f64[range + 4 * k]! / n;
       x.metricCentral(n, mean(0), mean(1), mean(2), mean(3));
       for (let k = 0; k < 4; k++) {

@@ -14,7 +14,8 @@
  *
  * Memory from byte 0 (the module keeps no data of its own): ln sd [0, n), mean [n, 2n), the
  * metrics k = 0..3 at [(2 + k)·n, (3 + k)·n), then NF = 16 moment fields, then the metrics'
- * ranges (4 × 4 doubles) and central sums (4 × 3).
+ * ranges (4 × 4 doubles) and central sums (4 × 3), four doubles of scratch, the histogram's counts
+ * and slots and a scratch row, whose places the loader passes in (workers/wasm-summary.ts layout).
  */
 
 const LN2_HI: f64 = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
